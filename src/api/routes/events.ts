@@ -1,0 +1,244 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { counterparties, events, eventTypes, journalEntries, type EventRow } from '../../db/schema';
+import { eventWorkflowId } from '../../domain/journal';
+import type { NotifyEventInput } from '../../../workflows/contract';
+import { NotFoundError, ServiceUnavailableError, UnprocessableError } from '../errors';
+import { errorResponses } from '../schemas';
+import { JournalEntrySchema, toJournalEntryDto } from './journal-dto';
+
+export interface EventsRouteDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl: string | undefined;
+}
+
+const EventInputSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 200, description: "The caller's idempotency key." }),
+    type: Type.String({ minLength: 1, maxLength: 100, description: 'An event type configured for the company.' }),
+    counterpartyId: Type.String({ minLength: 1, maxLength: 200 }),
+    data: Type.Record(Type.String(), Type.Unknown(), { description: 'Template variables of the event.' }),
+    occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+
+const EventAcceptedSchema = Type.Object({
+  eventId: Type.String(),
+  workflowId: Type.String(),
+  runId: Type.String(),
+  status: Type.String(),
+  duplicate: Type.Boolean(),
+});
+
+const EventStateSchema = Type.Union([
+  Type.Literal('running'),
+  Type.Literal('awaiting_confirmation'),
+  Type.Literal('completed'),
+  Type.Literal('failed'),
+  Type.Literal('not_started'),
+]);
+type EventState = typeof EventStateSchema.static;
+
+const EventDetailsSchema = Type.Object({
+  eventId: Type.String(),
+  type: Type.String(),
+  counterpartyId: Type.String(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  occurredAt: Type.Union([Type.String(), Type.Null()]),
+  receivedAt: Type.String(),
+  workflowId: Type.String(),
+  runId: Type.Union([Type.String(), Type.Null()]),
+  state: EventStateSchema,
+  temporalUiUrl: Type.Union([Type.String(), Type.Null()]),
+  journal: Type.Array(JournalEntrySchema),
+});
+
+/** `POST /v1/events` starts one durable workflow per event; `GET` shows its state and journal. */
+export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (app, deps) => {
+  const { db, temporal } = deps;
+
+  app.post(
+    '/events',
+    {
+      config: { role: 'events:write' },
+      schema: {
+        tags: ['events'],
+        summary: 'Post a business event',
+        body: EventInputSchema,
+        response: { 200: EventAcceptedSchema, 202: EventAcceptedSchema, ...errorResponses(400, 401, 403, 413, 415, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const companyId = request.auth.companyId;
+      const input = request.body;
+      const workflowId = eventWorkflowId(companyId, input.id);
+
+      const existing = await findEvent(db, companyId, input.id);
+      if (existing?.runId) {
+        return reply.status(200).send(accepted(existing.id, workflowId, existing.runId, 'duplicate', true));
+      }
+
+      if (!existing) {
+        await assertKnown(db, companyId, input.type, input.counterpartyId);
+        await db
+          .insert(events)
+          .values({
+            companyId,
+            id: input.id,
+            type: input.type,
+            counterpartyId: input.counterpartyId,
+            data: input.data,
+            occurredAt: input.occurredAt ? new Date(input.occurredAt) : null,
+            workflowId,
+          })
+          .onConflictDoNothing();
+      }
+      // A concurrent request may have won the insert with other content: the stored event is the one that runs.
+      const stored = existing ?? (await findEvent(db, companyId, input.id));
+      if (!stored) throw new Error(`event ${input.id} vanished after insert`);
+
+      const workflowInput: NotifyEventInput = {
+        companyId,
+        eventId: stored.id,
+        eventType: stored.type,
+        counterpartyId: stored.counterpartyId,
+        data: stored.data,
+        ...(stored.occurredAt ? { occurredAt: stored.occurredAt.toISOString() } : {}),
+      };
+      let runId: string;
+      let duplicate = false;
+      try {
+        const handle = await temporal.workflow.start('notifyEvent', {
+          workflowId,
+          taskQueue: deps.taskQueue,
+          args: [workflowInput],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdConflictPolicy: 'FAIL',
+          memo: { companyId, eventType: stored.type, counterpartyId: stored.counterpartyId },
+        });
+        runId = handle.firstExecutionRunId;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+          request.log.error({ err }, 'could not start the workflow');
+          throw new ServiceUnavailableError('the workflow engine is unavailable; retry with the same event id');
+        }
+        const description = await temporal.workflow.getHandle(workflowId).describe();
+        runId = description.runId;
+        duplicate = true;
+      }
+      await db
+        .update(events)
+        .set({ runId, startedAt: new Date() })
+        .where(and(eq(events.companyId, companyId), eq(events.id, stored.id), isNull(events.runId)));
+      return reply
+        .status(duplicate ? 200 : 202)
+        .send(accepted(stored.id, workflowId, runId, duplicate ? 'duplicate' : 'accepted', duplicate));
+    },
+  );
+
+  app.get(
+    '/events/:id',
+    {
+      config: { role: 'journal:read' },
+      schema: {
+        tags: ['events'],
+        summary: 'An event, its state and its journal',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: { 200: EventDetailsSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const companyId = request.auth.companyId;
+      const event = await findEvent(db, companyId, request.params.id);
+      if (!event) throw new NotFoundError(`event ${request.params.id}`);
+      const journal = await db
+        .select()
+        .from(journalEntries)
+        .where(and(eq(journalEntries.companyId, companyId), eq(journalEntries.eventId, event.id)))
+        .orderBy(asc(journalEntries.id));
+      return {
+        eventId: event.id,
+        type: event.type,
+        counterpartyId: event.counterpartyId,
+        data: event.data,
+        occurredAt: event.occurredAt?.toISOString() ?? null,
+        receivedAt: event.receivedAt.toISOString(),
+        workflowId: event.workflowId,
+        runId: event.runId,
+        state: await eventState(temporal, event),
+        temporalUiUrl: event.runId ? runLink(deps, event.workflowId, event.runId) : null,
+        journal: journal.map(toJournalEntryDto),
+      };
+    },
+  );
+};
+
+function accepted(eventId: string, workflowId: string, runId: string, status: string, duplicate: boolean) {
+  return { eventId, workflowId, runId, status, duplicate };
+}
+
+async function findEvent(db: Db, companyId: string, id: string): Promise<EventRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.companyId, companyId), eq(events.id, id)))
+    .limit(1);
+  return row;
+}
+
+async function assertKnown(db: Db, companyId: string, type: string, counterpartyId: string): Promise<void> {
+  const [eventType] = await db
+    .select({ type: eventTypes.type })
+    .from(eventTypes)
+    .where(and(eq(eventTypes.companyId, companyId), eq(eventTypes.type, type)));
+  if (!eventType) {
+    throw new UnprocessableError('UNKNOWN_EVENT_TYPE', `unknown event type "${type}"`, [
+      { path: '/body/type', message: `no event type "${type}" is configured` },
+    ]);
+  }
+  const [counterparty] = await db
+    .select({ id: counterparties.id })
+    .from(counterparties)
+    .where(and(eq(counterparties.companyId, companyId), eq(counterparties.id, counterpartyId)));
+  if (!counterparty) {
+    throw new UnprocessableError('UNKNOWN_COUNTERPARTY', `unknown counterparty "${counterpartyId}"`, [
+      { path: '/body/counterpartyId', message: `no counterparty "${counterpartyId}" exists` },
+    ]);
+  }
+}
+
+async function eventState(temporal: Client, event: EventRow): Promise<EventState> {
+  if (!event.runId) return 'not_started';
+  try {
+    const description = await temporal.workflow.getHandle(event.workflowId, event.runId).describe();
+    switch (description.status.name) {
+      case 'RUNNING':
+      case 'CONTINUED_AS_NEW':
+        return 'running';
+      case 'COMPLETED':
+        return 'completed';
+      default:
+        return 'failed';
+    }
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'completed';
+    throw new ServiceUnavailableError('the workflow engine is unavailable');
+  }
+}
+
+/** The Temporal UI page of one run (R19). */
+export function runLink(
+  deps: Pick<EventsRouteDeps, 'temporalUiUrl' | 'namespace'>,
+  workflowId: string,
+  runId: string,
+): string | null {
+  if (!deps.temporalUiUrl) return null;
+  return `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+}

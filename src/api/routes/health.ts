@@ -1,0 +1,52 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Client } from '@temporalio/client';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+
+const CheckSchema = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) });
+const ReadySchema = Type.Object({ ready: Type.Boolean(), checks: Type.Object({ database: CheckSchema, temporal: CheckSchema }) });
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; temporal: Client }> = async (app, { db, temporal }) => {
+  app.get(
+    '/healthz',
+    { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Temporal and the database answer',
+        response: { 200: ReadySchema, 503: ReadySchema },
+      },
+    },
+    async (_request, reply) => {
+      const [database, workflowEngine] = await Promise.all([
+        check(() => db.execute(sql`select 1`)),
+        check(() => temporal.workflowService.getSystemInfo({})),
+      ]);
+      const ready = database.ok && workflowEngine.ok;
+      return reply.status(ready ? 200 : 503).send({ ready, checks: { database, temporal: workflowEngine } });
+    },
+  );
+};
+
+async function check(probe: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
+  try {
+    await withTimeout(probe(), 3000);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,99 @@
+import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { InvalidRecipientError, RejectedError, UnavailableError, type ChannelError } from './errors';
+import type { ChannelAdapter, OutboundMessage, SendResult } from './types';
+
+export interface EmailChannelOptions {
+  transport: Transporter;
+  provider?: string;
+}
+
+/** Builds a pooled SMTP transport; credentials stay inside nodemailer and are never logged. */
+export function createSmtpTransport(smtpUrl: string): Transporter {
+  return nodemailer.createTransport({
+    ...smtpOptionsFromUrl(smtpUrl),
+    pool: true,
+    maxConnections: 5,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+    logger: false,
+    debug: false,
+  });
+}
+
+/**
+ * `smtp://user:pass@host:port` or `smtps://...`; query flags `requireTLS`,
+ * `ignoreTLS` and `tlsRejectUnauthorized=false` (for self-signed test servers).
+ */
+export function smtpOptionsFromUrl(smtpUrl: string) {
+  const url = new URL(smtpUrl);
+  const secure = url.protocol === 'smtps:';
+  const flag = (name: string): boolean | undefined => {
+    const value = url.searchParams.get(name);
+    return value === null ? undefined : value !== 'false' && value !== '0';
+  };
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    ...(url.username
+      ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
+      : {}),
+    ...(flag('requireTLS') !== undefined ? { requireTLS: flag('requireTLS') } : {}),
+    ...(flag('ignoreTLS') !== undefined ? { ignoreTLS: flag('ignoreTLS') } : {}),
+    tls: { rejectUnauthorized: flag('tlsRejectUnauthorized') ?? true },
+  };
+}
+
+export function createEmailChannel({ transport, provider = 'smtp' }: EmailChannelOptions): ChannelAdapter {
+  return {
+    channel: 'email',
+    provider,
+    async send(message: OutboundMessage): Promise<SendResult> {
+      if (!message.from) throw new InvalidRecipientError('e-mail needs a From address');
+      try {
+        const info = await transport.sendMail({
+          from: { name: message.from.name, address: message.from.address },
+          to: message.toName ? { name: message.toName, address: message.to } : message.to,
+          subject: message.subject ?? '',
+          text: message.text,
+          ...(message.html ? { html: message.html } : {}),
+          ...(message.messageId ? { messageId: message.messageId } : {}),
+        });
+        return {
+          provider,
+          providerMessageId: info.messageId,
+          response: String(info.response ?? ''),
+        };
+      } catch (err) {
+        throw classifySmtpError(err);
+      }
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+interface SmtpFailure {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  message?: string;
+}
+
+/** SMTP 5xx is permanent, 4xx and connection trouble are transient. */
+export function classifySmtpError(err: unknown): ChannelError {
+  const e = (err ?? {}) as SmtpFailure;
+  const reason = e.response ?? e.message ?? String(err);
+  if (typeof e.responseCode === 'number') {
+    if (e.responseCode >= 500) {
+      if (e.code === 'EENVELOPE') return new InvalidRecipientError(`recipient refused: ${reason}`, reason);
+      return new RejectedError(`SMTP server refused the message: ${reason}`, reason);
+    }
+    return new UnavailableError(`SMTP server answered ${e.responseCode}: ${reason}`, reason);
+  }
+  if (e.code === 'EENVELOPE') return new InvalidRecipientError(`bad recipient: ${reason}`, reason);
+  return new UnavailableError(`SMTP server unreachable: ${reason}`, reason);
+}

@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { Pool } from 'pg';
+import * as schema from './schema';
+import { repoRoot } from '../paths';
+
+export type Db = NodePgDatabase<typeof schema>;
+
+export interface Database {
+  db: Db;
+  pool: Pool;
+  close(): Promise<void>;
+}
+
+/** Opens a pool to `url`; the caller owns it and closes it once. */
+export function createDatabase(url: string, opts: { max?: number } = {}): Database {
+  const pool = new Pool({ connectionString: url, max: opts.max ?? 10 });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = drizzle(pool, { schema });
+  return { db, pool, close: () => pool.end() };
+}
+
+/** Applies the committed drizzle migrations; safe to run on every start. */
+export async function migrateDatabase(db: Db): Promise<void> {
+  await migrate(db, { migrationsFolder: path.join(repoRoot, 'drizzle') });
+}

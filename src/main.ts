@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import pino, { type Logger } from 'pino';
+import { createActivities } from '../activities';
+import { buildApp } from './app';
+import { createEmailChannel, createSmtpTransport } from './channels/email';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createDatabase, migrateDatabase, type Database } from './db/client';
+import { ensureAdminKey, seedDemo } from './db/seed';
+import { startEmbeddedPostgres } from './dev/postgres';
+import { startSmtpSink } from './dev/smtp-sink';
+import { startDevTemporal } from './dev/temporal';
+import { createNotificationWorker } from './temporal/worker';
+
+type Role = 'api' | 'worker' | 'all';
+
+/** Values that must never reach a log line, wherever they appear. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'headers.authorization',
+  '*.password',
+  '*.pass',
+  '*.token',
+  '*.apiKey',
+  'config.smtpUrl',
+  'config.databaseUrl',
+];
+
+function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: LOG_REDACT_PATHS, censor: '[secret]' },
+  });
+}
+
+async function main(): Promise<void> {
+  const role = parseRole(process.argv[2]);
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger(config);
+  const cleanups: (() => Promise<void>)[] = [];
+  const shutdown = async (code: number) => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err: unknown) => log.warn({ err }, 'shutdown step failed'));
+    }
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+
+  try {
+    // Embedded dependencies stand in for every external service that is not configured.
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      log.info('DATABASE_URL unset: starting embedded PostgreSQL');
+      const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (m) => log.debug(m) });
+      cleanups.push(() => pg.stop());
+      databaseUrl = pg.url;
+    }
+    let temporalAddress = config.temporal.address;
+    let temporalUiUrl = config.temporal.uiUrl;
+    if (!temporalAddress) {
+      log.info('TEMPORAL_ADDRESS unset: starting the Temporal dev server (first start can take a minute)');
+      const temporal = await startDevTemporal({
+        dataDir: path.join(config.dataDir, 'temporal'),
+        port: 7233,
+        uiPort: 8233,
+        namespace: config.temporal.namespace,
+        ...(config.temporal.cliPath ? { cliPath: config.temporal.cliPath } : {}),
+        log: (m) => log.info(m),
+      });
+      cleanups.push(() => temporal.stop());
+      temporalAddress = temporal.address;
+      temporalUiUrl ??= temporal.uiUrl;
+    }
+    let smtpUrl = config.smtpUrl;
+    let mailDir: string | undefined;
+    if (!smtpUrl && role !== 'api') {
+      mailDir = path.join(config.dataDir, 'mail');
+      const sink = await startSmtpSink({ dir: mailDir });
+      cleanups.push(() => sink.stop());
+      smtpUrl = sink.url;
+    }
+
+    const database: Database = createDatabase(databaseUrl);
+    cleanups.push(() => database.close());
+    await migrateDatabase(database.db);
+    const seeded = await seedDemo(database.db);
+    if (config.adminApiKey) await ensureAdminKey(database.db, config.adminApiKey);
+
+    let worker: Worker | undefined;
+    if (role !== 'api') {
+      const transport = createSmtpTransport(smtpUrl!);
+      const connection = await NativeConnection.connect({ address: temporalAddress });
+      worker = await createNotificationWorker({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        activities: createActivities({ db: database.db, channels: { email: createEmailChannel({ transport }) } }),
+      });
+      const running = worker.run();
+      cleanups.push(async () => {
+        worker?.shutdown();
+        await running.catch(() => undefined);
+        await connection.close();
+        transport.close();
+      });
+      running.catch((err: unknown) => {
+        log.error({ err }, 'worker stopped');
+        void shutdown(1);
+      });
+    }
+
+    if (role !== 'worker') {
+      const connection = await Connection.connect({ address: temporalAddress });
+      const temporal = new Client({ connection, namespace: config.temporal.namespace });
+      const app = await buildApp({
+        db: database.db,
+        temporal,
+        taskQueue: config.temporal.taskQueue,
+        namespace: config.temporal.namespace,
+        temporalUiUrl,
+        logger: log,
+      });
+      cleanups.push(async () => {
+        await app.close();
+        await connection.close();
+      });
+      const address = await app.listen({ port: config.port, host: config.host });
+      const lines = [
+        '',
+        `  API           ${address}`,
+        `  OpenAPI UI    ${address}/docs`,
+        ...(temporalUiUrl ? [`  Temporal UI   ${temporalUiUrl}`] : []),
+        ...(mailDir ? [`  Sent e-mail   ${mailDir} (local SMTP sink at ${smtpUrl})`] : []),
+        ...(seeded.apiKey ? [`  Demo API key  ${seeded.apiKey}   (shown once; it has every role)`] : []),
+        '',
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    } else {
+      log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+    }
+  } catch (err) {
+    log.fatal({ err }, 'start failed');
+    await shutdown(1);
+  }
+}
+
+function parseRole(arg: string | undefined): Role {
+  if (arg === undefined || arg === 'all' || arg === 'api' || arg === 'worker') return arg ?? 'all';
+  process.stderr.write(`usage: main.ts [api|worker|all], got "${arg}"\n`);
+  process.exit(2);
+}
+
+void main();

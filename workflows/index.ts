@@ -1,0 +1,1 @@
+export { notifyEvent } from './notify-event';
