@@ -18,8 +18,9 @@ installed_version() {
   "${temporal_bin}" --version 2>/dev/null | awk '{ print $3 }'
 }
 
-if [[ "$(installed_version || true)" == "${TEMPORAL_CLI_VERSION}" ]]; then
+if [[ "$(installed_version || true)" == "${TEMPORAL_CLI_VERSION}" && -x "${test_server_bin}" ]]; then
   echo "temporal ${TEMPORAL_CLI_VERSION} already installed"
+  echo "test server: ${test_server_bin}"
   echo "${temporal_bin}"
   exit 0
 fi

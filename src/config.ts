@@ -15,6 +15,8 @@ export interface Config {
     readonly taskQueue: string;
     readonly uiUrl: string | undefined;
     readonly cliPath: string | undefined;
+    /** A prebuilt workflow bundle (`bundleWorkflowCode` output); unset: bundled from sources at start. */
+    readonly workflowBundlePath: string | undefined;
   };
   /** Unset: embedded PostgreSQL is started under `dataDir`. */
   readonly databaseUrl: string | undefined;
@@ -99,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       taskQueue: get('TEMPORAL_TASK_QUEUE') ?? 'notifications',
       uiUrl: urlOf('TEMPORAL_UI_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
       cliPath: get('TEMPORAL_CLI_PATH'),
+      workflowBundlePath: get('TEMPORAL_WORKFLOW_BUNDLE') ? path.resolve(get('TEMPORAL_WORKFLOW_BUNDLE')!) : undefined,
     },
     databaseUrl,
     smtpUrl: urlOf('SMTP_URL', ['smtp:', 'smtps:']),

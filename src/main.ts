@@ -11,6 +11,7 @@ import { ensureAdminKey, seedDemo } from './db/seed';
 import { startEmbeddedPostgres } from './dev/postgres';
 import { startSmtpSink } from './dev/smtp-sink';
 import { startDevTemporal } from './dev/temporal';
+import { installTemporalLogging } from './temporal/logger';
 import { createNotificationWorker } from './temporal/worker';
 
 type Role = 'api' | 'worker' | 'all';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config);
+  installTemporalLogging(log);
   const cleanups: (() => Promise<void>)[] = [];
   const shutdown = async (code: number) => {
     for (const cleanup of cleanups.reverse()) {
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         activities: createActivities({ db: database.db, channels: { email: createEmailChannel({ transport }) } }),
+        ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
       });
       const running = worker.run();
       cleanups.push(async () => {

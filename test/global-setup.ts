@@ -48,7 +48,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('workflowBundlePath', workflowBundlePath);
 
   return async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const stop of stops.reverse()) {
+      const started = Date.now();
+      await stop().catch((err: unknown) => log(`teardown step failed: ${String(err)}`));
+      log(`teardown step took ${Date.now() - started} ms`);
+    }
     await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   };
 }

@@ -301,7 +301,6 @@ export async function startDevTemporal(opts: StartDevTemporalOptions): Promise<D
   const dataDir = path.resolve(opts.dataDir);
   const cli = opts.cliPath ?? (await findTemporalCli({ log }));
   const healthTimeoutMs = opts.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
-  const portsAreFixed = opts.port !== undefined && opts.uiPort !== undefined;
 
   fs.mkdirSync(dataDir, { recursive: true });
   const logPath = path.join(dataDir, 'temporal.log');
@@ -381,8 +380,10 @@ export async function startDevTemporal(opts: StartDevTemporalOptions): Promise<D
     await terminate(state);
     process.removeListener('exit', killOnExit);
     const tail = readLogTail(logPath, logOffset);
-    const portClash = /address already in use/i.test(tail);
-    if (outcome.kind === 'exited' && portClash && !portsAreFixed && attempt < MAX_PORT_ATTEMPTS && Date.now() < deadline) {
+    // Ports picked here can be taken by someone else before the child binds them; a given port cannot be helped.
+    const lostPortRace =
+      /address already in use/i.test(tail) && ![opts.port, opts.uiPort].some((p) => p !== undefined && tail.includes(`:${p}: bind`));
+    if (outcome.kind === 'exited' && lostPortRace && attempt < MAX_PORT_ATTEMPTS && Date.now() < deadline) {
       log(`Temporal dev server lost a port race (${outcome.detail}); retrying with other ports`);
       continue;
     }

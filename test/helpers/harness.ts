@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { Client as PgClient } from 'pg';
@@ -15,6 +15,13 @@ import { DEMO_COMPANY_ID, seedDemo } from '../../src/db/seed';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../src/dev/smtp-sink';
 import type { Role } from '../../src/domain/roles';
 import { createNotificationWorker } from '../../src/temporal/worker';
+
+// The SDK's INFO lines about worker state drown test output; warnings still show.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // Already installed in this process.
+}
 
 export interface Harness {
   app: FastifyInstance;

@@ -73,7 +73,7 @@ describe('an event becomes an e-mail', () => {
       `${h.temporalUiUrl}/api/v1/namespaces/default/workflows/${encodeURIComponent(posted.workflowId)}?execution.runId=${posted.runId}`,
     );
     expect(api.status).toBe(200);
-    const described = await api.json();
+    const described = (await api.json()) as { workflowExecutionInfo: { execution: { workflowId: string }; type: { name: string } } };
     expect(described.workflowExecutionInfo.execution.workflowId).toBe(posted.workflowId);
     expect(described.workflowExecutionInfo.type.name).toBe('notifyEvent');
   });

@@ -1,0 +1,170 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config';
+
+const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/** The ConfigError `loadConfig` throws for `env`; fails the test when it does not throw one. */
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  expect.fail(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('starts with the documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: path.resolve('./data'),
+      logLevel: 'info',
+      temporal: { address: undefined, namespace: 'default', taskQueue: 'notifications', uiUrl: undefined, cliPath: undefined },
+      databaseUrl: undefined,
+      smtpUrl: undefined,
+      adminApiKey: undefined,
+      secretsKey: undefined,
+    });
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+  });
+
+  it('does not read process.env when given an object', () => {
+    const before = process.env.PORT;
+    process.env.PORT = '4444';
+    try {
+      expect(loadConfig({}).port).toBe(3000);
+    } finally {
+      if (before === undefined) delete process.env.PORT;
+      else process.env.PORT = before;
+    }
+  });
+
+  it('takes every documented variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATA_DIR: 'var/notify',
+      LOG_LEVEL: 'debug',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'prod',
+      TEMPORAL_TASK_QUEUE: 'notify-prod',
+      TEMPORAL_UI_URL: 'https://temporal.example/',
+      DATABASE_URL: 'postgres://u:p@db:5432/notify',
+      SMTP_URL: 'smtps://u:p@mail.example',
+      ADMIN_API_KEY: 'a-long-enough-admin-key',
+      SECRETS_KEY,
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: path.resolve('var/notify'),
+      logLevel: 'debug',
+      temporal: {
+        address: 'temporal:7233',
+        namespace: 'prod',
+        taskQueue: 'notify-prod',
+        uiUrl: 'https://temporal.example',
+        cliPath: undefined,
+      },
+      databaseUrl: 'postgres://u:p@db:5432/notify',
+      smtpUrl: 'smtps://u:p@mail.example',
+      adminApiKey: 'a-long-enough-admin-key',
+      secretsKey: SECRETS_KEY,
+    });
+  });
+
+  it('resolves a relative DATA_DIR to an absolute path', () => {
+    expect(loadConfig({ DATA_DIR: 'some/dir' }).dataDir).toBe(path.join(process.cwd(), 'some/dir'));
+  });
+
+  it.each([
+    { name: 'PORT', env: { PORT: 'abc' }, mentions: 'abc' },
+    { name: 'PORT', env: { PORT: '70000' }, mentions: '70000' },
+    { name: 'PORT', env: { PORT: '-1' }, mentions: '-1' },
+    { name: 'TEMPORAL_ADDRESS', env: { TEMPORAL_ADDRESS: 'nohostport' }, mentions: 'host:port' },
+    { name: 'DATABASE_URL', env: { DATABASE_URL: 'mysql://x', SECRETS_KEY }, mentions: 'mysql:' },
+    { name: 'SMTP_URL', env: { SMTP_URL: 'http://x' }, mentions: 'http:' },
+    { name: 'TEMPORAL_UI_URL', env: { TEMPORAL_UI_URL: 'notaurl' }, mentions: 'must be a URL' },
+    { name: 'LOG_LEVEL', env: { LOG_LEVEL: 'loud' }, mentions: 'loud' },
+    { name: 'ADMIN_API_KEY', env: { ADMIN_API_KEY: 'short' }, mentions: '16' },
+    { name: 'SECRETS_KEY', env: { SECRETS_KEY: Buffer.alloc(16).toString('base64') }, mentions: '32 bytes' },
+    { name: 'SECRETS_KEY', env: { DATABASE_URL: 'postgres://db/notify' }, mentions: 'DATABASE_URL' },
+  ])('reports $name by name for $env', ({ name, env, mentions }) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name} `));
+    expect(problems[0]).toContain(mentions);
+  });
+
+  it('reports every bad variable in one ConfigError', () => {
+    const env = {
+      PORT: 'abc',
+      TEMPORAL_ADDRESS: 'nohostport',
+      DATABASE_URL: 'mysql://x',
+      SMTP_URL: 'http://x',
+      TEMPORAL_UI_URL: 'notaurl',
+      LOG_LEVEL: 'loud',
+      ADMIN_API_KEY: 'short',
+    };
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    const named = problems.map((p) => p.split(' ')[0]).sort();
+    expect(named).toEqual(
+      ['ADMIN_API_KEY', 'DATABASE_URL', 'LOG_LEVEL', 'PORT', 'SECRETS_KEY', 'SMTP_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL'].sort(),
+    );
+    for (const problem of problems) expect(message).toContain(problem);
+  });
+
+  it('never echoes a secret value in its problems', () => {
+    const problems = problemsOf({ ADMIN_API_KEY: 'sekret', SECRETS_KEY: 'c2hvcnQtc2VjcmV0' });
+    expect(problems.join('\n')).not.toContain('sekret');
+    expect(problems.join('\n')).not.toContain('c2hvcnQtc2VjcmV0');
+  });
+
+  it('returns a frozen configuration, nested objects included', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.temporal)).toBe(true);
+    // Test files are ES modules, so strict mode: writing a frozen property throws.
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.temporal as { namespace: string }).namespace = 'other';
+    }).toThrow(TypeError);
+    expect(config.port).toBe(3000);
+    expect(config.temporal.namespace).toBe('default');
+  });
+
+  it('treats empty and blank strings as unset', () => {
+    const config = loadConfig({
+      PORT: '',
+      HOST: '  ',
+      DATA_DIR: '',
+      LOG_LEVEL: '',
+      TEMPORAL_ADDRESS: '',
+      TEMPORAL_NAMESPACE: '',
+      TEMPORAL_TASK_QUEUE: ' ',
+      TEMPORAL_UI_URL: '',
+      DATABASE_URL: '',
+      SMTP_URL: '',
+      ADMIN_API_KEY: '',
+      SECRETS_KEY: '',
+    });
+    expect(config).toEqual(loadConfig({}));
+  });
+
+  it('strips trailing slashes from TEMPORAL_UI_URL so run links have no double slash', () => {
+    expect(loadConfig({ TEMPORAL_UI_URL: 'http://localhost:8233//' }).temporal.uiUrl).toBe('http://localhost:8233');
+  });
+});
