@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Db } from './db/client';
 import { registerAuth } from './api/plugins/auth';
 import { registerErrorHandling } from './api/plugins/errors';
+import { BadRequestError } from './api/errors';
 import { ErrorSchema } from './api/schemas';
 import { eventsRoutes } from './api/routes/events';
 import { healthRoutes } from './api/routes/health';
@@ -26,6 +27,38 @@ export interface AppDeps {
 /** Events carry template variables, not files: anything near this size is a mistake. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
+/**
+ * Standard formats, with `date-time` also required to be a date JavaScript can
+ * hold (ajv accepts leap seconds, which `new Date` cannot represent).
+ */
+function withFormats(ajv: Ajv): Ajv {
+  addFormats(ajv);
+  const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+  ajv.addFormat('date-time', (value: string) => rfc3339.test(value) && !Number.isNaN(Date.parse(value)));
+  return ajv;
+}
+
+/** The JSON path of the first string (or key) holding U+0000, if any. */
+function findNul(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findNul(item, `${path}/${i}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const keyPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (key.includes('\u0000')) return keyPath;
+      const found = findNul(item, keyPath);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
 /** Builds the HTTP API; never listens, so tests and `main` decide how it runs. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const options: FastifyServerOptions = {
@@ -36,14 +69,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Bodies are validated as sent: no type coercion, no silent removal of unknown fields.
   // Query strings and path parameters arrive as text and are coerced.
-  const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false }));
-  const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false }));
+  const strict = withFormats(new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false }));
+  const coercing = withFormats(new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false }));
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? strict : coercing).compile(schema),
   );
 
+  // Only JSON is accepted; anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser(['text/plain']);
   registerErrorHandling(app);
   app.addSchema(ErrorSchema);
+  // PostgreSQL text cannot hold U+0000: refuse it here with the field's path instead of failing in SQL.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      const at = findNul(value, `/${part}`);
+      if (at !== undefined) throw new BadRequestError(`invalid ${part}: ${at} contains a NUL character`, [{ path: at, message: 'must not contain the NUL character (U+0000)' }]);
+    }
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -74,8 +75,8 @@ async function main(): Promise<void> {
       log.info('TEMPORAL_ADDRESS unset: starting the Temporal dev server (first start can take a minute)');
       const temporal = await startDevTemporal({
         dataDir: path.join(config.dataDir, 'temporal'),
-        port: 7233,
-        uiPort: 8233,
+        ...((await isPortFree(7233)) ? { port: 7233 } : {}),
+        ...((await isPortFree(8233)) ? { uiPort: 8233 } : {}),
         namespace: config.temporal.namespace,
         ...(config.temporal.cliPath ? { cliPath: config.temporal.cliPath } : {}),
         log: (m) => log.info(m),
@@ -156,6 +157,15 @@ async function main(): Promise<void> {
     log.fatal({ err }, 'start failed');
     await shutdown(1);
   }
+}
+
+/** The dev server's usual ports when they are free, so bookmarks keep working; any free port otherwise. */
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 function parseRole(arg: string | undefined): Role {

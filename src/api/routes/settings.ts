@@ -4,9 +4,9 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { companies, type Company } from '../../db/schema';
 import { NotFoundError } from '../errors';
-import { errorResponses } from '../schemas';
+import { errorResponses, StringEnum } from '../schemas';
 
-const ModeSchema = Type.Union([Type.Literal('off'), Type.Literal('test'), Type.Literal('live')], {
+const ModeSchema = StringEnum(['off', 'test', 'live'], {
   description: 'off: nothing is sent or queued; test: messages are rendered into the journal only; live: real sending.',
 });
 

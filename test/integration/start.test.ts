@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../src/paths';
+import { buildEvent } from '../helpers/factories';
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  apiUrl: string;
+  printedKey: string | undefined;
+}
+
+const ADMIN_API_KEY = 'admin-key-for-the-start-test-0123456789';
+
+/** Runs `src/main.ts all` as `npm start` does, with only embedded dependencies, and waits for its banner. */
+async function start(dataDir: string): Promise<Started> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', ADMIN_API_KEY, LOG_LEVEL: 'warn' };
+  for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SMTP_URL', 'TEMPORAL_UI_URL']) delete env[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const deadline = Date.now() + 150_000;
+  while (!/OpenAPI UI/.test(out)) {
+    if (child.exitCode !== null) throw new Error(`main exited with ${child.exitCode}:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`main did not start in time:\n${out}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const apiUrl = /API\s+(http:\/\/\S+)/.exec(out)?.[1];
+  if (!apiUrl) throw new Error(`no API URL printed:\n${out}`);
+  return { child, output: () => out, apiUrl, printedKey: /Demo API key\s+(\S+)/.exec(out)?.[1] };
+}
+
+async function stop(started: Started): Promise<number | null> {
+  if (started.child.exitCode !== null) return started.child.exitCode;
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+  started.child.kill('SIGTERM');
+  return exited;
+}
+
+describe('npm start with embedded defaults', () => {
+  const running: Started[] = [];
+  let dataDir = '';
+  afterAll(async () => {
+    for (const s of running) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts Temporal, PostgreSQL and an SMTP sink by itself, seeds a demo, and a live event lands as .eml files', async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'notify-start-'));
+    await fs.chmod(dataDir, 0o755);
+    const first = await start(dataDir);
+    running.push(first);
+
+    expect(first.output()).toMatch(/Temporal UI\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(first.printedKey).toMatch(/^nk_/);
+    const call = (method: string, url: string, key: string, body?: unknown) =>
+      fetch(`${first.apiUrl}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+
+    expect((await fetch(`${first.apiUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${first.apiUrl}/readyz`)).status).toBe(200);
+    const openapi = (await (await fetch(`${first.apiUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/events/{id}', '/v1/settings']));
+
+    // The printed key and ADMIN_API_KEY both work; a new company starts in test mode.
+    const settings = await call('GET', '/v1/settings', first.printedKey!);
+    expect(settings.status).toBe(200);
+    expect(((await settings.json()) as { mode: string }).mode).toBe('test');
+    expect((await call('PUT', '/v1/settings', ADMIN_API_KEY, { mode: 'live' })).status).toBe(200);
+
+    const event = buildEvent();
+    const posted = await call('POST', '/v1/events', ADMIN_API_KEY, event);
+    expect(posted.status).toBe(202);
+
+    const mailDir = path.join(dataDir, 'mail');
+    const deadline = Date.now() + 60_000;
+    let files: string[] = [];
+    while (files.length < 2 && Date.now() < deadline) {
+      files = await fs.readdir(mailDir).catch(() => []);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(files.filter((f) => f.endsWith('.eml'))).toHaveLength(2);
+    const raw = await fs.readFile(path.join(mailDir, files[0]!), 'utf8');
+    expect(raw).toMatch(/^To: .*romashka\.example/m);
+
+    expect(await stop(first)).toBe(0);
+
+    // A second start on the same data keeps the data and does not seed again.
+    const second = await start(dataDir);
+    running.push(second);
+    expect(second.printedKey).toBeUndefined();
+    const again = await fetch(`${second.apiUrl}/v1/events/${encodeURIComponent(event.id)}`, {
+      headers: { authorization: `Bearer ${ADMIN_API_KEY}` },
+    });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { state: string }).state).toBe('completed');
+    expect(await stop(second)).toBe(0);
+  }, 300_000);
+});
