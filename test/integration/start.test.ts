@@ -66,6 +66,9 @@ describe('npm start with embedded defaults', () => {
 
     expect((await fetch(`${first.apiUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${first.apiUrl}/readyz`)).status).toBe(200);
+    const docsPage = await fetch(`${first.apiUrl}/docs`);
+    expect(docsPage.status).toBe(200);
+    expect(await docsPage.text()).toMatch(/swagger/i);
     const openapi = (await (await fetch(`${first.apiUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/events/{id}', '/v1/settings']));
 
