@@ -41,6 +41,22 @@ async function stop(started: Started): Promise<number | null> {
   return exited;
 }
 
+describe('npm start with a bad configuration', () => {
+  it('stops at once with a message naming every bad variable and what it expects', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: 'abc', SMTP_URL: 'http://mail.example', DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/PORT must be a port number/);
+    expect(stderr).toMatch(/SMTP_URL must use smtp: or smtps:/);
+  });
+});
+
 describe('npm start with embedded defaults', () => {
   const running: Started[] = [];
   let dataDir = '';
