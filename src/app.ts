@@ -14,6 +14,27 @@ import { ErrorSchema } from './api/schemas';
 import { eventsRoutes } from './api/routes/events';
 import { healthRoutes } from './api/routes/health';
 import { settingsRoutes } from './api/routes/settings';
+import { apiKeysRoutes } from './api/routes/api-keys';
+import { configChangesRoutes } from './api/routes/config-changes';
+import { counterpartiesRoutes } from './api/routes/counterparties';
+import { eventTypesRoutes } from './api/routes/event-types';
+import { managersRoutes } from './api/routes/managers';
+import { templatePreviewRoutes } from './api/routes/templates-preview';
+import type { SecretBox } from './secrets';
+import type { Role } from './domain/roles';
+
+export interface RouteRole {
+  method: string;
+  url: string;
+  role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every authenticated route with the role it requires. */
+    routeRoles: readonly RouteRole[];
+  }
+}
 
 export interface AppDeps {
   db: Db;
@@ -21,6 +42,8 @@ export interface AppDeps {
   taskQueue: string;
   namespace: string;
   temporalUiUrl: string | undefined;
+  /** Encrypts the secrets of settings and providers at rest. */
+  secrets: SecretBox;
   logger?: Logger | false;
 }
 
@@ -79,6 +102,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser(['text/plain']);
   registerErrorHandling(app);
   app.addSchema(ErrorSchema);
+  // Every /v1 route names the role it needs; the list lets tests check the whole matrix.
+  const routeRoles: RouteRole[] = [];
+  app.addHook('onRoute', (route) => {
+    if (route.config?.role) {
+      for (const method of [route.method].flat()) routeRoles.push({ method, url: route.url, role: route.config.role });
+    }
+  });
+  app.decorate('routeRoles', routeRoles);
   // PostgreSQL text cannot hold U+0000: refuse it here with the field's path instead of failing in SQL.
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
@@ -105,7 +136,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       registerAuth(v1, deps.db);
       await v1.register(eventsRoutes, deps);
-      await v1.register(settingsRoutes, { db: deps.db });
+      await v1.register(settingsRoutes, { db: deps.db, secrets: deps.secrets });
+      await v1.register(eventTypesRoutes, { db: deps.db });
+      await v1.register(templatePreviewRoutes, { db: deps.db });
+      await v1.register(counterpartiesRoutes, { db: deps.db });
+      await v1.register(managersRoutes, { db: deps.db });
+      await v1.register(apiKeysRoutes, { db: deps.db });
+      await v1.register(configChangesRoutes, { db: deps.db });
     },
     { prefix: '/v1' },
   );

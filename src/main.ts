@@ -14,6 +14,7 @@ import { startSmtpSink } from './dev/smtp-sink';
 import { startDevTemporal } from './dev/temporal';
 import { installTemporalLogging } from './temporal/logger';
 import { createNotificationWorker } from './temporal/worker';
+import { createSecretBox, loadOrCreateLocalSecretsKey } from './secrets';
 
 type Role = 'api' | 'worker' | 'all';
 
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
         taskQueue: config.temporal.taskQueue,
         namespace: config.temporal.namespace,
         temporalUiUrl,
+        secrets: createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir)),
         logger: log,
       });
       cleanups.push(async () => {

@@ -2,6 +2,9 @@
 export interface ErrorDetail {
   path: string;
   message: string;
+  /** For template errors: where in the template, 1-based. */
+  line?: number;
+  column?: number;
 }
 
 /** Errors the API answers on purpose; anything else is a 500 whose text is hidden. */

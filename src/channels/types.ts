@@ -32,3 +32,28 @@ export interface ChannelAdapter {
   send(message: OutboundMessage): Promise<SendResult>;
   close?(): Promise<void>;
 }
+
+/** What a provider later says about a message it accepted (SMPP receipts, HTTP status callbacks). */
+export interface DeliveryReport {
+  provider: string;
+  providerMessageId: string;
+  status: 'delivered' | 'undelivered';
+  /** The provider's own words or code, for the journal. */
+  reason?: string;
+  at: Date;
+}
+
+export interface SmsBalance {
+  provider: string;
+  /** In the provider's unit: messages for SMPP gateways that count them, money for most HTTP APIs. */
+  amount: number;
+  currency?: string;
+  /** The provider's answer as received, for the test/balance endpoints. */
+  raw: string;
+}
+
+/** An SMS provider is a channel adapter that can also tell its balance. */
+export interface SmsProvider extends ChannelAdapter {
+  readonly channel: 'sms';
+  balance(): Promise<SmsBalance>;
+}

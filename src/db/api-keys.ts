@@ -15,6 +15,7 @@ export function generateApiKey(): string {
 
 export interface AuthenticatedKey {
   keyId: number;
+  keyName: string;
   companyId: string;
   roles: Role[];
 }
@@ -42,14 +43,38 @@ export function createApiKeyRepository(db: Db) {
         });
     },
 
+    async list(companyId: string) {
+      return db
+        .select({
+          id: apiKeys.id,
+          name: apiKeys.name,
+          roles: apiKeys.roles,
+          createdAt: apiKeys.createdAt,
+          revokedAt: apiKeys.revokedAt,
+        })
+        .from(apiKeys)
+        .where(eq(apiKeys.companyId, companyId))
+        .orderBy(apiKeys.id);
+    },
+
+    /** Returns false when no such key of this company exists. */
+    async revoke(companyId: string, id: number): Promise<boolean> {
+      const rows = await db
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(apiKeys.companyId, companyId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id });
+      return rows.length > 0;
+    },
+
     async authenticate(key: string): Promise<AuthenticatedKey | undefined> {
       const [row] = await db
-        .select({ id: apiKeys.id, companyId: apiKeys.companyId, roles: apiKeys.roles })
+        .select({ id: apiKeys.id, name: apiKeys.name, companyId: apiKeys.companyId, roles: apiKeys.roles })
         .from(apiKeys)
         .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)))
         .limit(1);
       if (!row) return undefined;
-      return { keyId: row.id, companyId: row.companyId, roles: row.roles.filter(isRole) };
+      return { keyId: row.id, keyName: row.name, companyId: row.companyId, roles: row.roles.filter(isRole) };
     },
   };
 }

@@ -17,6 +17,29 @@ export type CompanyMode = 'off' | 'test' | 'live';
 export type Audience = 'client' | 'manager';
 export type Channel = 'email' | 'sms' | 'telegram';
 
+export interface TelegramSettings {
+  botUsername?: string;
+  /** When off, anything a client writes gets `autoReply` (R5). */
+  chatWithClient: boolean;
+  autoReply: string;
+}
+
+export type EmailDelivery = 'immediate' | 'batched';
+
+export interface EventVariableDef {
+  name: string;
+  description: string;
+  example: unknown;
+}
+
+export interface AttachmentTemplate {
+  /** Liquid template of the file name. */
+  filename: string;
+  /** Liquid template of the file's text content. */
+  content: string;
+  contentType: string;
+}
+
 /** A tenant: everything else belongs to exactly one company. */
 export const companies = pgTable('companies', {
   id: text('id').primaryKey(),
@@ -26,6 +49,17 @@ export const companies = pgTable('companies', {
   /** The display name shown with the From address. */
   emailFromName: text('email_from_name').notNull(),
   mode: text('mode').$type<CompanyMode>().notNull().default('test'),
+  /** The provider used for SMS; null: the built-in default from the environment (R2). */
+  primarySmsProviderId: text('primary_sms_provider_id'),
+  /** Where a Telegram message goes when Telegram cannot deliver (R6); null: nowhere. */
+  reserveChannel: text('reserve_channel').$type<Channel>().default('sms'),
+  /** Alert the administrator below this SMS balance (R4); null: never. */
+  balanceThreshold: integer('balance_threshold'),
+  adminEmail: text('admin_email'),
+  /** Telegram bot settings (R5); the token itself lives in `secrets`. */
+  telegram: jsonb('telegram').$type<TelegramSettings>().notNull().default({ chatWithClient: false, autoReply: '' }),
+  /** Secrets encrypted with SECRETS_KEY: never returned by the API. */
+  secrets: text('secrets'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -89,6 +123,8 @@ export const contacts = pgTable(
     email: text('email'),
     phone: text('phone'),
     telegramChatId: text('telegram_chat_id'),
+    /** The payload of the contact's deep link `t.me/<bot>?start=<token>` (R5). */
+    telegramLinkToken: text('telegram_link_token'),
     position: integer('position').notNull().default(0),
   },
   (t) => [index('contacts_counterparty_idx').on(t.companyId, t.counterpartyId)],
@@ -104,9 +140,21 @@ export const eventTypes = pgTable(
     type: text('type').notNull(),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
+    /** Where it comes from: `erp`, `logistics` or `custom`. */
+    source: text('source').notNull().default('custom'),
+    variables: jsonb('variables').$type<EventVariableDef[]>().notNull().default([]),
     active: boolean('active').notNull().default(true),
+    confirmBeforeSend: boolean('confirm_before_send').notNull().default(false),
+    confirmTimeoutSeconds: integer('confirm_timeout_seconds').notNull().default(86_400),
     sendToClient: boolean('send_to_client').notNull().default(true),
-    channels: text('channels').$type<Channel>().array().notNull().default(sql`'{email}'::text[]`),
+    sendToManager: boolean('send_to_manager').notNull().default(false),
+    trackedByManager: boolean('tracked_by_manager').notNull().default(false),
+    /** The "send this notification" flag a new client gets (R8, R12). */
+    defaultSendForNewClients: boolean('default_send_for_new_clients').notNull().default(true),
+    emailDelivery: text('email_delivery').$type<EmailDelivery>().notNull().default('immediate'),
+    /** Client channels, first choice first. */
+    channels: text('channels').array().$type<Channel[]>().notNull().default(sql`'{email}'::text[]`),
+    managerChannels: text('manager_channels').array().$type<Channel[]>().notNull().default(sql`'{email}'::text[]`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -124,9 +172,73 @@ export const templates = pgTable(
     subject: text('subject'),
     html: text('html'),
     text: text('text'),
+    /** E-mail: the sender name shown instead of the company's (seed 000 "Наша компания"). */
+    fromName: text('from_name'),
+    attachments: jsonb('attachments').$type<AttachmentTemplate[]>().notNull().default([]),
+    /** E-mail: fixed extra recipients (seed 000 "Адреса"). */
+    extraRecipients: text('extra_recipients').array().notNull().default(sql`'{}'::text[]`),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.companyId, t.eventType, t.audience, t.channel] })],
+);
+
+/**
+ * A client's own settings for one event type (R12): whether it is sent at all,
+ * and optionally its own body and attachment templates.
+ */
+export const counterpartyOverrides = pgTable(
+  'counterparty_overrides',
+  {
+    companyId: text('company_id').notNull(),
+    counterpartyId: text('counterparty_id').notNull(),
+    eventType: text('event_type').notNull(),
+    send: boolean('send').notNull(),
+    /** Per channel: replaces the body (and subject for e-mail) of the event type's client template. */
+    templates: jsonb('templates').$type<Partial<Record<Channel, { subject?: string; html?: string; text?: string }>>>().notNull().default({}),
+    attachments: jsonb('attachments').$type<AttachmentTemplate[] | null>(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.counterpartyId, t.eventType] })],
+);
+
+export type ProviderKind = 'smtp' | 'smpp' | 'sms_ru' | 'telegram';
+
+/**
+ * The directory of message services of a company (R2). `config` holds what may
+ * be shown; `secrets` is encrypted JSON (passwords, tokens, API keys).
+ */
+export const providers = pgTable(
+  'providers',
+  {
+    companyId: text('company_id')
+      .notNull()
+      .references(() => companies.id),
+    id: text('id').notNull(),
+    kind: text('kind').$type<ProviderKind>().notNull(),
+    name: text('name').notNull(),
+    config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
+    secrets: text('secrets'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.id] })],
+);
+
+/** Who changed what configuration, when (so an operator can see why a message went out as it did). */
+export const configChanges = pgTable(
+  'config_changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    companyId: text('company_id').notNull(),
+    actor: text('actor').notNull(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id').notNull(),
+    action: text('action').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('config_changes_entity_idx').on(t.companyId, t.entity, t.entityId, t.id)],
 );
 
 /** An event as posted by a business system; its id is the caller's idempotency key. */
@@ -195,3 +307,7 @@ export type Template = typeof templates.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type JournalEntry = typeof journalEntries.$inferSelect;
 export type NewJournalEntry = typeof journalEntries.$inferInsert;
+export type Manager = typeof managers.$inferSelect;
+export type CounterpartyOverride = typeof counterpartyOverrides.$inferSelect;
+export type ConfigChange = typeof configChanges.$inferSelect;
+export type Provider = typeof providers.$inferSelect;

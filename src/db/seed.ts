@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from './client';
 import { createApiKeyRepository } from './api-keys';
-import { companies, contacts, counterparties, eventTypes, templates } from './schema';
+import { sql } from 'drizzle-orm';
+import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, managers, templates } from './schema';
+import { EVENT_CATALOG } from '../domain/event-catalog';
 import { ROLES } from '../domain/roles';
 
 export const DEMO_COMPANY_ID = 'demo';
@@ -32,36 +34,33 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
       .returning({ id: companies.id });
     if (inserted.length === 0) return { created: false };
 
-    await tx.insert(eventTypes).values({
+    await seedCatalog(tx as unknown as Db, DEMO_COMPANY_ID);
+    // The demo shows the whole path by e-mail, which the local SMTP sink makes visible.
+    await tx
+      .update(eventTypes)
+      .set({ channels: ['email'] })
+      .where(sql`${eventTypes.companyId} = ${DEMO_COMPANY_ID} and ${eventTypes.type} = 'order.ready_for_pickup'`);
+    await tx
+      .insert(templates)
+      .values({ companyId: DEMO_COMPANY_ID, eventType: 'order.ready_for_pickup', audience: 'client', channel: 'email', ...DEMO_EMAIL })
+      .onConflictDoUpdate({
+        target: [templates.companyId, templates.eventType, templates.audience, templates.channel],
+        set: DEMO_EMAIL,
+      });
+    await tx.insert(managers).values({
       companyId: DEMO_COMPANY_ID,
-      type: 'order.ready_for_pickup',
-      name: 'Заказ покупателя готов к выдаче',
-      description: 'Переменные: orderNumber, total, warehouse, pickupUntil',
-      channels: ['email'],
+      id: 'manager-1',
+      name: 'Ольга Соколова',
+      email: 'o.sokolova@demo-parts.example',
+      phone: '+79031234567',
     });
-    await tx.insert(templates).values({
-      companyId: DEMO_COMPANY_ID,
-      eventType: 'order.ready_for_pickup',
-      audience: 'client',
-      channel: 'email',
-      subject: 'Заказ № {{ orderNumber }} готов к выдаче',
-      html: [
-        '<p>Здравствуйте, {{ recipient.name }}!</p>',
-        '<p>Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче на складе «{{ warehouse }}».</p>',
-        '{% if pickupUntil %}<p>Заказ ждёт вас до {{ pickupUntil }}.</p>{% endif %}',
-        '<p>С уважением,<br>{{ company.name }}</p>',
-      ].join('\n'),
-      text: [
-        'Здравствуйте, {{ recipient.name }}!',
-        '',
-        'Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче на складе «{{ warehouse }}».',
-        '{% if pickupUntil %}Заказ ждёт вас до {{ pickupUntil }}.{% endif %}',
-        '',
-        'С уважением,',
-        '{{ company.name }}',
-      ].join('\n'),
-    });
-    await tx.insert(counterparties).values({ companyId: DEMO_COMPANY_ID, id: 'demo-client', name: 'ООО «Ромашка»' });
+    await tx
+      .insert(counterparties)
+      .values({ companyId: DEMO_COMPANY_ID, id: 'demo-client', name: 'ООО «Ромашка»', managerId: 'manager-1' });
+    await tx.execute(sql`
+      insert into ${counterpartyOverrides} (company_id, counterparty_id, event_type, send)
+      select company_id, 'demo-client', type, default_send_for_new_clients from ${eventTypes}
+      where company_id = ${DEMO_COMPANY_ID} on conflict do nothing`);
     await tx.insert(contacts).values([
       {
         companyId: DEMO_COMPANY_ID,
@@ -83,6 +82,62 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
     const { key } = await createApiKeyRepository(tx as unknown as Db).create(DEMO_COMPANY_ID, 'demo admin', ROLES);
     return { created: true, apiKey: key };
   });
+}
+
+const DEMO_EMAIL = {
+  subject: 'Заказ № {{ orderNumber }} готов к выдаче',
+  html: [
+    '<p>Здравствуйте, {{ recipient.name }}!</p>',
+    '<p>Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче на складе «{{ warehouse }}».</p>',
+    '{% if pickupUntil %}<p>Заказ ждёт вас до {{ pickupUntil }}.</p>{% endif %}',
+    '<p>С уважением,<br>{{ company.name }}</p>',
+  ].join('\n'),
+  text: [
+    'Здравствуйте, {{ recipient.name }}!',
+    '',
+    'Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче на складе «{{ warehouse }}».',
+    '{% if pickupUntil %}Заказ ждёт вас до {{ pickupUntil }}.{% endif %}',
+    '',
+    'С уважением,',
+    '{{ company.name }}',
+  ].join('\n'),
+};
+
+/**
+ * Adds the seeded event types of R7 with their default templates to a
+ * company; types it already has are left as they are.
+ */
+export async function seedCatalog(db: Db, companyId: string): Promise<void> {
+  for (const entry of EVENT_CATALOG) {
+    await db
+      .insert(eventTypes)
+      .values({
+        companyId,
+        type: entry.type,
+        name: entry.name,
+        description: entry.description,
+        source: entry.source,
+        variables: entry.variables,
+        channels: entry.channels,
+        sendToClient: entry.sendToClient,
+        sendToManager: entry.sendToManager,
+      })
+      .onConflictDoNothing();
+    for (const t of entry.templates) {
+      await db
+        .insert(templates)
+        .values({
+          companyId,
+          eventType: entry.type,
+          audience: t.audience,
+          channel: t.channel,
+          subject: t.subject ?? null,
+          html: t.html ?? null,
+          text: t.text,
+        })
+        .onConflictDoNothing();
+    }
+  }
 }
 
 /** Makes ADMIN_API_KEY a key with every role for the demo company (API.md, Operations contract). */

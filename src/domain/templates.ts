@@ -1,7 +1,12 @@
 import { Liquid } from 'liquidjs';
 
-const htmlEngine = new Liquid({ outputEscape: 'escape', strictFilters: true, cache: 64 });
-const textEngine = new Liquid({ strictFilters: true, cache: 64 });
+const htmlEngine = new Liquid({ outputEscape: 'escape', strictFilters: true, lenientIf: true, cache: 256 });
+const textEngine = new Liquid({ strictFilters: true, lenientIf: true, cache: 256 });
+const strictHtmlEngine = new Liquid({ outputEscape: 'escape', strictFilters: true, strictVariables: true, lenientIf: true });
+const strictTextEngine = new Liquid({ strictFilters: true, strictVariables: true, lenientIf: true });
+
+/** How a template's output is treated: HTML escapes every variable, text escapes nothing. */
+export type TemplateKind = 'html' | 'text';
 
 export interface EmailTemplate {
   subject: string;
@@ -15,19 +20,96 @@ export interface RenderedEmail {
   text: string;
 }
 
+/** A template that does not parse or render, with where (1-based line and column). */
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | undefined,
+    readonly column: number | undefined,
+  ) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+/**
+ * Variables every template may use besides the event's own data, with
+ * example values for previews and save-time checks.
+ */
+export function builtinSampleData(): Record<string, unknown> {
+  return {
+    recipient: { name: 'Иван Петров', email: 'ivan.petrov@example.ru', phone: '+79161234567' },
+    client: { id: 'client-1', name: 'ООО «Ромашка»' },
+    company: { name: 'ООО «Автозапчасти»' },
+    manager: { name: 'Ольга Соколова', email: 'o.sokolova@example.ru', phone: '+79031234567' },
+    event: { id: 'evt-1', type: 'order.ready_for_pickup', occurredAt: '2026-11-23T10:00:00Z' },
+  };
+}
+
+/**
+ * Checks a template before it is saved: it must parse, use only known filters,
+ * and name only variables present in `sample` (so a typo fails now, not as a
+ * blank at send time).
+ * @throws TemplateError with the line and column of the problem.
+ */
+export async function checkTemplate(source: string, kind: TemplateKind, sample: Record<string, unknown>): Promise<void> {
+  const engine = kind === 'html' ? strictHtmlEngine : strictTextEngine;
+  try {
+    const parsed = engine.parse(source);
+    // Rendering alone misses variables that sit in a branch the sample does not take.
+    for (const root of engine.globalVariablesSync(parsed)) {
+      if (!(root in sample)) {
+        const at = findVariable(source, root);
+        throw new TemplateError(`undefined variable: ${root}`, at?.line, at?.column);
+      }
+    }
+    await engine.render(parsed, sample);
+  } catch (err) {
+    throw toTemplateError(err);
+  }
+}
+
+/** Renders one template; missing data renders empty, as at send time. */
+export async function renderTemplate(source: string, kind: TemplateKind, data: Record<string, unknown>): Promise<string> {
+  try {
+    return await (kind === 'html' ? htmlEngine : textEngine).parseAndRender(source, data);
+  } catch (err) {
+    throw toTemplateError(err);
+  }
+}
+
 /**
  * Renders an e-mail template. HTML output escapes every variable; the subject
  * is flattened to one line so data cannot add headers.
  */
-export async function renderEmailTemplate(
-  template: EmailTemplate,
-  data: Record<string, unknown>,
-): Promise<RenderedEmail> {
-  const subject = (await textEngine.parseAndRender(template.subject, data)).replace(/[\r\n]+/g, ' ').trim();
-  const html = template.html === null ? null : await htmlEngine.parseAndRender(template.html, data);
-  const text =
-    template.text !== null ? await textEngine.parseAndRender(template.text, data) : htmlToText(html ?? '');
+export async function renderEmailTemplate(template: EmailTemplate, data: Record<string, unknown>): Promise<RenderedEmail> {
+  const subject = oneLine(await renderTemplate(template.subject, 'text', data));
+  const html = template.html === null ? null : await renderTemplate(template.html, 'html', data);
+  const text = template.text !== null ? await renderTemplate(template.text, 'text', data) : htmlToText(html ?? '');
   return { subject, html, text };
+}
+
+/** Header values must stay on one line whatever the data holds. */
+export function oneLine(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ').trim();
+}
+
+/** Where a variable first appears inside an output or a tag, for the error's position. */
+function findVariable(source: string, name: string): { line: number; column: number } | undefined {
+  const pattern = new RegExp(`({{|{%)[^}]*?\\b(${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})\\b`);
+  const match = pattern.exec(source);
+  if (!match) return undefined;
+  const offset = match.index + match[0].length - name.length;
+  const before = source.slice(0, offset).split('\n');
+  return { line: before.length, column: (before[before.length - 1]?.length ?? 0) + 1 };
+}
+
+function toTemplateError(err: unknown): TemplateError {
+  if (err instanceof TemplateError) return err;
+  const e = err as { message?: string; token?: { getPosition?: () => [number, number] } };
+  const position = e.token?.getPosition?.();
+  const message = (e.message ?? String(err)).replace(/, line:\d+, col:\d+$/, '');
+  return new TemplateError(message, position?.[0], position?.[1]);
 }
 
 /** A plain-text body for clients that do not show HTML, when the template has none. */

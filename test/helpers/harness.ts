@@ -15,6 +15,7 @@ import { DEMO_COMPANY_ID, seedDemo } from '../../src/db/seed';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../src/dev/smtp-sink';
 import type { Role } from '../../src/domain/roles';
 import { createNotificationWorker } from '../../src/temporal/worker';
+import { createSecretBox } from '../../src/secrets';
 
 // The SDK's INFO lines about worker state drown test output; warnings still show.
 try {
@@ -22,6 +23,9 @@ try {
 } catch {
   // Already installed in this process.
 }
+
+/** The key that encrypts stored secrets in tests (32 bytes, base64). */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface Harness {
   app: FastifyInstance;
@@ -91,6 +95,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     taskQueue,
     namespace: 'default',
     temporalUiUrl: inject('temporalUiUrl'),
+    secrets: createSecretBox(TEST_SECRETS_KEY),
   });
 
   let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | undefined;

@@ -1,13 +1,37 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { companies, type Company } from '../../db/schema';
-import { NotFoundError } from '../errors';
-import { errorResponses, StringEnum } from '../schemas';
+import { recordChange } from '../../db/config-changes';
+import { companies, providers, type Company, type Provider, type ProviderKind } from '../../db/schema';
+import type { SecretBox } from '../../secrets';
+import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../errors';
+import { EmailSchema, errorResponses, StringEnum } from '../schemas';
+import { actorOf } from './actor';
+
+/** Which configuration fields and which secrets each kind of provider takes (R2). */
+export const PROVIDER_FIELDS: Record<ProviderKind, { required: string[]; optional: string[]; secrets: string[] }> = {
+  smtp: { required: ['host', 'port'], optional: ['secure', 'user', 'requireTLS'], secrets: ['password'] },
+  smpp: { required: ['host', 'port', 'systemId', 'sourceAddr'], optional: ['balanceUrl'], secrets: ['password'] },
+  sms_ru: { required: [], optional: ['baseUrl', 'from'], secrets: ['apiId'] },
+  telegram: { required: [], optional: ['apiRoot'], secrets: ['botToken'] },
+};
+const SMS_KINDS: readonly ProviderKind[] = ['smpp', 'sms_ru'];
 
 const ModeSchema = StringEnum(['off', 'test', 'live'], {
   description: 'off: nothing is sent or queued; test: messages are rendered into the journal only; live: real sending.',
+});
+const ThresholdSchema = Type.Union([Type.Literal('none'), Type.Literal(50), Type.Literal(100), Type.Literal(200)], {
+  description: 'Alert the administrator by e-mail once when the SMS balance falls below this (R4).',
+});
+const SecretStateSchema = Type.Object({ set: Type.Boolean() });
+
+const ProviderSchema = Type.Object({
+  id: Type.String(),
+  kind: StringEnum(['smtp', 'smpp', 'sms_ru', 'telegram']),
+  name: Type.String(),
+  config: Type.Record(Type.String(), Type.Unknown()),
+  secrets: Type.Record(Type.String(), SecretStateSchema),
 });
 
 const SettingsSchema = Type.Object({
@@ -15,8 +39,36 @@ const SettingsSchema = Type.Object({
   name: Type.String(),
   mode: ModeSchema,
   email: Type.Object({ from: Type.String(), fromName: Type.String() }),
+  adminEmail: Type.Union([Type.String(), Type.Null()]),
+  sms: Type.Object({
+    primaryProviderId: Type.Union([Type.String(), Type.Null()], { description: 'null: the built-in default SMS provider.' }),
+    balanceThreshold: ThresholdSchema,
+  }),
+  reserveChannel: Type.Union([StringEnum(['sms', 'email']), Type.Null()], { description: 'Where a message goes when Telegram cannot deliver it (R6).' }),
+  telegram: Type.Object({
+    botUsername: Type.Union([Type.String(), Type.Null()]),
+    chatWithClient: Type.Boolean(),
+    autoReply: Type.String(),
+    botToken: SecretStateSchema,
+  }),
+  providers: Type.Array(ProviderSchema),
   updatedAt: Type.String({ format: 'date-time' }),
 });
+
+const ProviderInputSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9_-]*$' }),
+    kind: StringEnum(['smtp', 'smpp', 'sms_ru', 'telegram']),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    config: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean()]))),
+    secrets: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()]), {
+        description: 'Write-only. A secret left out keeps its value; null removes it.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const SettingsUpdateSchema = Type.Object(
   {
@@ -24,30 +76,84 @@ const SettingsUpdateSchema = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     email: Type.Optional(
       Type.Object(
+        { from: Type.Optional(EmailSchema), fromName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    adminEmail: Type.Optional(Type.Union([EmailSchema, Type.Null()])),
+    sms: Type.Optional(
+      Type.Object(
         {
-          from: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-          fromName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          primaryProviderId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
+          balanceThreshold: Type.Optional(ThresholdSchema),
         },
         { additionalProperties: false },
       ),
     ),
+    reserveChannel: Type.Optional(Type.Union([StringEnum(['sms', 'email']), Type.Null()])),
+    telegram: Type.Optional(
+      Type.Object(
+        {
+          botUsername: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{3,31}$' }), Type.Null()])),
+          chatWithClient: Type.Optional(Type.Boolean()),
+          autoReply: Type.Optional(Type.String({ maxLength: 4000 })),
+          botToken: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { description: 'Write-only.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    providers: Type.Optional(Type.Array(ProviderInputSchema, { maxItems: 20, description: 'Replaces the directory.' })),
   },
   { additionalProperties: false },
 );
+type SettingsUpdate = Static<typeof SettingsUpdateSchema>;
 
-/** Company settings (R1 and the sender identity); the rest of settings comes with the providers. */
-export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
-  const load = async (companyId: string): Promise<Company> => {
+/** Company settings: mode (R1), providers and fallback (R2, R6), balance threshold (R4), Telegram (R5). */
+export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }> = async (app, { db, secrets }) => {
+  const load = async (companyId: string) => {
     const [company] = await db.select().from(companies).where(eq(companies.id, companyId));
     if (!company) throw new NotFoundError(`company ${companyId}`);
-    return company;
+    const directory = await db.select().from(providers).where(eq(providers.companyId, companyId)).orderBy(asc(providers.id));
+    return { company, directory };
+  };
+  const toDto = ({ company, directory }: { company: Company; directory: Provider[] }) => {
+    const companySecrets = company.secrets ? secrets.open(company.secrets) : {};
+    return {
+      companyId: company.id,
+      name: company.name,
+      mode: company.mode,
+      email: { from: company.emailFrom, fromName: company.emailFromName },
+      adminEmail: company.adminEmail,
+      sms: {
+        primaryProviderId: company.primarySmsProviderId,
+        balanceThreshold: (company.balanceThreshold ?? 'none') as 'none' | 50 | 100 | 200,
+      },
+      reserveChannel: company.reserveChannel as 'sms' | 'email' | null,
+      telegram: {
+        botUsername: company.telegram.botUsername ?? null,
+        chatWithClient: company.telegram.chatWithClient,
+        autoReply: company.telegram.autoReply,
+        botToken: { set: Boolean(companySecrets.telegramBotToken) },
+      },
+      providers: directory.map((p) => {
+        const stored = p.secrets ? secrets.open(p.secrets) : {};
+        return {
+          id: p.id,
+          kind: p.kind,
+          name: p.name,
+          config: p.config,
+          secrets: Object.fromEntries(PROVIDER_FIELDS[p.kind].secrets.map((field) => [field, { set: Boolean(stored[field]) }])),
+        };
+      }),
+      updatedAt: company.updatedAt.toISOString(),
+    };
   };
 
   app.get(
     '/settings',
     {
       config: { role: 'settings:admin' },
-      schema: { tags: ['settings'], summary: "The company's settings", response: { 200: SettingsSchema, ...errorResponses(401, 403) } },
+      schema: { tags: ['settings'], summary: "The company's settings; secrets only say whether they are set", response: { 200: SettingsSchema, ...errorResponses(401, 403) } },
     },
     async (request) => toDto(await load(request.auth.companyId)),
   );
@@ -59,33 +165,117 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       schema: {
         tags: ['settings'],
         summary: "Change the company's settings",
+        description: 'Fields left out keep their value. Secrets are write-only and stored encrypted.',
         body: SettingsUpdateSchema,
-        response: { 200: SettingsSchema, ...errorResponses(400, 401, 403) },
+        response: { 200: SettingsSchema, ...errorResponses(400, 401, 403, 422) },
       },
     },
     async (request) => {
-      const { mode, name, email } = request.body;
-      await db
-        .update(companies)
-        .set({
-          ...(mode ? { mode } : {}),
-          ...(name ? { name } : {}),
-          ...(email?.from ? { emailFrom: email.from } : {}),
-          ...(email?.fromName ? { emailFromName: email.fromName } : {}),
-          updatedAt: sql`now()`,
-        })
-        .where(eq(companies.id, request.auth.companyId));
-      return toDto(await load(request.auth.companyId));
+      const companyId = request.auth.companyId;
+      const body: SettingsUpdate = request.body;
+      const before = await load(companyId);
+      validateProviders(body);
+      const directoryAfter = body.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind }));
+      const primary = body.sms?.primaryProviderId;
+      if (primary) {
+        const target = directoryAfter.find((p) => p.id === primary);
+        if (!target || !SMS_KINDS.includes(target.kind)) {
+          throw new UnprocessableError('UNKNOWN_PROVIDER', `no SMS provider "${primary}" in the directory`, [
+            { path: '/body/sms/primaryProviderId', message: `must name an smpp or sms_ru provider of the directory` },
+          ]);
+        }
+      }
+
+      await db.transaction(async (tx) => {
+        const companySecrets = before.company.secrets ? secrets.open(before.company.secrets) : {};
+        const token = body.telegram?.botToken;
+        if (token !== undefined) {
+          if (token === null) delete companySecrets.telegramBotToken;
+          else companySecrets.telegramBotToken = token;
+        }
+        const { botToken: _secret, ...telegramPublic } = body.telegram ?? {};
+        await tx
+          .update(companies)
+          .set({
+            ...(body.mode ? { mode: body.mode } : {}),
+            ...(body.name ? { name: body.name } : {}),
+            ...(body.email?.from ? { emailFrom: body.email.from } : {}),
+            ...(body.email?.fromName ? { emailFromName: body.email.fromName } : {}),
+            ...(body.adminEmail !== undefined ? { adminEmail: body.adminEmail } : {}),
+            ...(body.sms?.primaryProviderId !== undefined ? { primarySmsProviderId: body.sms.primaryProviderId } : {}),
+            ...(body.sms?.balanceThreshold !== undefined
+              ? { balanceThreshold: body.sms.balanceThreshold === 'none' ? null : body.sms.balanceThreshold }
+              : {}),
+            ...(body.reserveChannel !== undefined ? { reserveChannel: body.reserveChannel } : {}),
+            ...(body.telegram
+              ? {
+                  telegram: {
+                    ...before.company.telegram,
+                    ...Object.fromEntries(Object.entries(telegramPublic).map(([k, v]) => [k, v ?? undefined])),
+                  },
+                }
+              : {}),
+            secrets: Object.keys(companySecrets).length > 0 ? secrets.seal(companySecrets) : null,
+            updatedAt: sql`now()`,
+          })
+          .where(eq(companies.id, companyId));
+
+        if (body.providers) {
+          const previous = new Map(before.directory.map((p) => [p.id, p]));
+          await tx.delete(providers).where(eq(providers.companyId, companyId));
+          for (const input of body.providers) {
+            const old = previous.get(input.id);
+            const stored = old?.secrets && old.kind === input.kind ? secrets.open(old.secrets) : {};
+            for (const [field, value] of Object.entries(input.secrets ?? {})) {
+              if (value === null) delete stored[field];
+              else stored[field] = value;
+            }
+            await tx.insert(providers).values({
+              companyId,
+              id: input.id,
+              kind: input.kind,
+              name: input.name,
+              config: input.config ?? {},
+              secrets: Object.keys(stored).length > 0 ? secrets.seal(stored) : null,
+            });
+          }
+        }
+      });
+
+      const after = toDto(await load(companyId));
+      await recordChange(db, {
+        companyId,
+        actor: actorOf(request),
+        entity: 'settings',
+        entityId: companyId,
+        action: 'update',
+        // The DTOs carry only "set: true/false" for secrets, never their values.
+        before: toDto(before),
+        after,
+      });
+      return after;
     },
   );
 };
 
-function toDto(company: Company) {
-  return {
-    companyId: company.id,
-    name: company.name,
-    mode: company.mode,
-    email: { from: company.emailFrom, fromName: company.emailFromName },
-    updatedAt: company.updatedAt.toISOString(),
-  };
+function validateProviders(body: SettingsUpdate): void {
+  const problems: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  for (const [i, p] of (body.providers ?? []).entries()) {
+    const fields = PROVIDER_FIELDS[p.kind];
+    if (seen.has(p.id)) problems.push({ path: `/body/providers/${i}/id`, message: `duplicate provider id "${p.id}"` });
+    seen.add(p.id);
+    for (const name of fields.required) {
+      if (p.config?.[name] === undefined) problems.push({ path: `/body/providers/${i}/config/${name}`, message: `is required for ${p.kind}` });
+    }
+    for (const name of Object.keys(p.config ?? {})) {
+      if (!fields.required.includes(name) && !fields.optional.includes(name)) {
+        problems.push({ path: `/body/providers/${i}/config/${name}`, message: `is not a ${p.kind} setting${fields.secrets.includes(name) ? ' (it is a secret: put it in secrets)' : ''}` });
+      }
+    }
+    for (const name of Object.keys(p.secrets ?? {})) {
+      if (!fields.secrets.includes(name)) problems.push({ path: `/body/providers/${i}/secrets/${name}`, message: `is not a ${p.kind} secret` });
+    }
+  }
+  if (problems.length > 0) throw new BadRequestError('invalid provider settings', problems);
 }

@@ -1,0 +1,38 @@
+import type { Audience, Channel } from '../db/schema';
+
+/** A variable an event type carries in its `data`, with an example used for previews and template checks. */
+export interface EventVariable {
+  name: string;
+  /** Russian, for the people who write templates. */
+  description: string;
+  example: unknown;
+}
+
+export interface CatalogTemplate {
+  audience: Audience;
+  channel: Channel;
+  /** E-mail only. */
+  subject?: string;
+  /** E-mail only. */
+  html?: string;
+  /** E-mail text body, or the SMS / Telegram text. */
+  text: string;
+}
+
+/** A seeded default event type (R7): configuration that a company may change afterwards. */
+export interface CatalogEventType {
+  /** Stable machine name, e.g. `order.ready_for_pickup`. */
+  type: string;
+  /** Russian display name, as in the manuals. */
+  name: string;
+  /** Russian: when the event happens. */
+  description: string;
+  /** Where it comes from: `erp` (seed 002) or `logistics` (seed 000). */
+  source: 'erp' | 'logistics';
+  variables: EventVariable[];
+  /** Client channel order, first choice first. */
+  channels: Channel[];
+  sendToClient: boolean;
+  sendToManager: boolean;
+  templates: CatalogTemplate[];
+}
