@@ -4,25 +4,46 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../src/db/client';
 import { createJournalRepository } from '../src/db/journal-repository';
-import { companies, contacts, counterparties, eventTypes, templates } from '../src/db/schema';
-import { ChannelError, RateLimitedError } from '../src/channels/errors';
+import {
+  companies,
+  contacts,
+  counterparties,
+  counterpartyOverrides,
+  eventTypes,
+  journalEntries,
+  managers,
+  templates,
+  type Channel,
+  type Contact,
+  type Manager,
+  type Template,
+} from '../src/db/schema';
+import { ChannelError, RateLimitedError, UnavailableError } from '../src/channels/errors';
+import type { ChannelRegistry } from '../src/channels/registry';
 import type { ChannelAdapter } from '../src/channels/types';
-import { renderEmailTemplate } from '../src/domain/templates';
+import { oneLine, renderEmailTemplate, renderTemplate, TemplateError } from '../src/domain/templates';
 import type {
+  ChannelTemplate,
+  JournalScope,
   LoadPlanInput,
   Plan,
-  PlannedDelivery,
   RecordStepInput,
   RecordStepResult,
-  RenderEmailInput,
-  RenderedEmail,
-  SendEmailInput,
-  SendEmailResult,
+  RenderedMessage,
+  RenderMessageInput,
+  SendMessageInput,
+  SendMessageResult,
 } from './types';
 
 export interface ActivityDeps {
   db: Db;
-  channels: { email: ChannelAdapter };
+  channels: ChannelRegistry;
+}
+
+/** What a manual send (R14) needs from the journal entry it answers. */
+export interface ManualSendPlan {
+  scope: JournalScope;
+  send: Omit<SendMessageInput, 'scope' | 'manualOf'>;
 }
 
 /**
@@ -31,7 +52,6 @@ export interface ActivityDeps {
  */
 export function createActivities({ db, channels }: ActivityDeps) {
   const journal = createJournalRepository(db);
-
 
   return {
     async recordStep(input: RecordStepInput): Promise<RecordStepResult> {
@@ -58,128 +78,294 @@ export function createActivities({ db, channels }: ActivityDeps) {
     },
 
     async loadPlan(input: LoadPlanInput): Promise<Plan> {
-      const [company] = await db.select().from(companies).where(eq(companies.id, input.companyId));
-      if (!company) throw ApplicationFailure.nonRetryable(`company ${input.companyId} not found`, 'NotFound');
-      const from = { name: company.emailFromName, address: company.emailFrom };
-      const empty = { mode: company.mode, from, template: null, deliveries: [], unreachable: [] };
-
-      const [eventType] = await db
-        .select()
-        .from(eventTypes)
-        .where(and(eq(eventTypes.companyId, input.companyId), eq(eventTypes.type, input.eventType)));
-      if (!eventType) return { ...empty, skipReason: `event type ${input.eventType} is not configured` };
-      if (!eventType.active) return { ...empty, skipReason: `event type ${input.eventType} is inactive` };
-      if (!eventType.sendToClient) return { ...empty, skipReason: 'event type does not notify the client' };
-
-      const [counterparty] = await db
-        .select()
-        .from(counterparties)
-        .where(and(eq(counterparties.companyId, input.companyId), eq(counterparties.id, input.counterpartyId)));
-      if (!counterparty) return { ...empty, skipReason: `counterparty ${input.counterpartyId} not found` };
-
-      const [template] = await db
-        .select()
-        .from(templates)
-        .where(
-          and(
-            eq(templates.companyId, input.companyId),
-            eq(templates.eventType, input.eventType),
-            eq(templates.audience, 'client'),
-            eq(templates.channel, 'email'),
-          ),
-        );
-      if (!template || template.subject === null) {
-        return { ...empty, skipReason: `event type ${input.eventType} has no e-mail template for clients` };
-      }
-
-      const people = await db
-        .select()
-        .from(contacts)
-        .where(and(eq(contacts.companyId, input.companyId), eq(contacts.counterpartyId, input.counterpartyId)))
-        .orderBy(asc(contacts.position), asc(contacts.id));
-
-      const deliveries: PlannedDelivery[] = [];
-      const unreachable: Plan['unreachable'] = [];
-      for (const person of people) {
-        const key = `client:contact-${person.id}:email`;
-        if (person.email) {
-          deliveries.push({ key, audience: 'client', channel: 'email', recipient: person.email, recipientName: person.name });
-        } else {
-          unreachable.push({ key, recipientName: person.name, reason: 'no address' });
-        }
-      }
-      return {
-        mode: company.mode,
-        ...(deliveries.length === 0 && unreachable.length === 0 ? { skipReason: 'the client has no contacts' } : {}),
-        from,
-        template: { subject: template.subject, html: template.html, text: template.text },
-        deliveries,
-        unreachable,
-        context: {
-          company: { name: company.name },
-          client: { id: counterparty.id, name: counterparty.name },
-        },
-      };
+      return loadPlan(db, input);
     },
 
-    async renderEmail(input: RenderEmailInput): Promise<RenderedEmail> {
+    async renderMessage(input: RenderMessageInput): Promise<RenderedMessage> {
       try {
-        return await renderEmailTemplate(input.template, {
-          ...input.data,
-          recipient: input.recipient,
-        });
+        return await renderMessage(input);
       } catch (err) {
         // A template that does not render will not render on retry either.
-        throw ApplicationFailure.nonRetryable(`template error: ${(err as Error).message}`, 'TemplateError');
+        const message = err instanceof TemplateError ? `template error: ${err.message}` : `render failed: ${String(err)}`;
+        throw ApplicationFailure.nonRetryable(message, 'TemplateError');
       }
     },
 
-    async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+    async sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
+      const info = Context.current().info;
       const { workflowId, runId } = currentExecution();
-      const stepKey = `${workflowId}/${input.delivery.key}/sent`;
+      const step = `${input.deliveryKey}/${input.channel}`;
+      const stepKey = `${workflowId}/${step}/sent`;
       // A previous attempt may have sent and journaled it but died before Temporal heard back.
       const previous = await journal.findByStepKey(stepKey);
       if (previous) {
-        return { providerMessageId: previous.providerMessageId ?? '', response: 'already sent', alreadySent: true };
+        return {
+          provider: previous.provider ?? '',
+          providerMessageId: previous.providerMessageId ?? '',
+          response: 'already sent',
+          entryId: previous.id,
+          alreadySent: true,
+        };
       }
-      const messageId = `<${createHash('sha256').update(`${workflowId}/${input.delivery.key}`).digest('hex').slice(0, 32)}@${domainOf(input.from.address)}>`;
-      let result;
-      try {
-        result = await channels.email.send({
-          to: input.delivery.recipient,
-          toName: input.delivery.recipientName,
-          from: input.from,
-          subject: input.email.subject,
-          html: input.email.html,
-          text: input.email.text,
-          messageId,
-        });
-      } catch (err) {
-        throw toActivityFailure(err);
-      }
-      await journal.record({
+      const base = {
         ...input.scope,
-        stepKey,
         workflowId,
         runId,
+        audience: input.audience,
+        channel: input.channel,
+        recipient: input.to,
+        recipientName: input.toName,
+        subject: input.message.subject ?? null,
+        body: input.message.text,
+        attempt: info.attempt,
+      };
+      let adapter: ChannelAdapter;
+      let result;
+      try {
+        adapter = await adapterFor(channels, input.scope.companyId, input.channel);
+        result = await adapter.send({
+          to: input.to,
+          toName: input.toName,
+          from: input.message.fromName ? { ...input.from, name: input.message.fromName } : input.from,
+          text: input.message.text,
+          ...(input.message.subject !== undefined ? { subject: input.message.subject } : {}),
+          ...(input.message.html !== undefined ? { html: input.message.html } : {}),
+          ...(input.message.attachments ? { attachments: input.message.attachments } : {}),
+          messageId: `<${createHash('sha256').update(`${workflowId}/${step}`).digest('hex').slice(0, 32)}@${domainOf(input.from.address)}>`,
+        });
+      } catch (err) {
+        const typed = err instanceof ChannelError ? err : new UnavailableError(err instanceof Error ? err.message : String(err));
+        await journal.record({
+          ...base,
+          stepKey: `${workflowId}/${step}/attempt-${info.attempt}`,
+          status: 'attempt_failed',
+          reason: typed.providerReason ?? typed.message,
+          details: { error: typed.name, permanent: typed.permanent, ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}) },
+        });
+        throw toActivityFailure(typed);
+      }
+      const { entry } = await journal.record({
+        ...base,
+        stepKey,
         status: 'sent',
-        audience: input.delivery.audience,
-        channel: 'email',
-        recipient: input.delivery.recipient,
-        recipientName: input.delivery.recipientName,
-        subject: input.email.subject,
-        body: input.email.text,
         provider: result.provider,
         providerMessageId: result.providerMessageId,
-        attempt: Context.current().info.attempt,
-        details: { response: result.response },
+        details: {
+          response: result.response,
+          ...(input.message.html ? { html: input.message.html } : {}),
+          ...(input.manualOf !== undefined ? { manualOf: input.manualOf } : {}),
+        },
       });
-      return { providerMessageId: result.providerMessageId, response: result.response, alreadySent: false };
+      return { ...result, entryId: entry.id, alreadySent: false };
+    },
+
+    /** Reads a "not sent, tracked by manager" entry so that a manager's manual send can deliver it. */
+    async loadManualSend(input: { companyId: string; entryId: number }): Promise<ManualSendPlan> {
+      const [entry] = await db
+        .select()
+        .from(journalEntries)
+        .where(and(eq(journalEntries.companyId, input.companyId), eq(journalEntries.id, input.entryId)));
+      if (!entry || entry.status !== 'not_sent_tracked' || !entry.channel || !entry.recipient) {
+        throw ApplicationFailure.nonRetryable(`journal entry ${input.entryId} cannot be sent by hand`, 'NotSendable');
+      }
+      const [company] = await db.select().from(companies).where(eq(companies.id, input.companyId));
+      const details = (entry.details ?? {}) as { html?: string | null; deliveryKey?: string };
+      return {
+        scope: { companyId: entry.companyId, eventId: entry.eventId, eventType: entry.eventType, counterpartyId: entry.counterpartyId },
+        send: {
+          deliveryKey: details.deliveryKey ?? `entry-${entry.id}`,
+          audience: (entry.audience ?? 'client') as 'client' | 'manager',
+          channel: entry.channel as Channel,
+          to: entry.recipient,
+          toName: entry.recipientName ?? '',
+          from: { name: company?.emailFromName ?? '', address: company?.emailFrom ?? '' },
+          message: {
+            text: entry.body ?? '',
+            ...(entry.subject !== null ? { subject: entry.subject } : {}),
+            ...(details.html ? { html: details.html } : {}),
+          },
+        },
+      };
     },
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+async function adapterFor(registry: ChannelRegistry, companyId: string, channel: Channel): Promise<ChannelAdapter> {
+  const set = await registry.forCompany(companyId);
+  const adapter = set[channel];
+  if (!adapter) {
+    throw new UnavailableError(
+      channel === 'sms' ? 'no SMS provider is configured (pick one in settings or set SMS_URL)' : 'no Telegram bot token is configured',
+    );
+  }
+  return adapter;
+}
+
+async function loadPlan(db: Db, input: LoadPlanInput): Promise<Plan> {
+  const [company] = await db.select().from(companies).where(eq(companies.id, input.companyId));
+  if (!company) throw ApplicationFailure.nonRetryable(`company ${input.companyId} not found`, 'NotFound');
+  const [eventType] = await db
+    .select()
+    .from(eventTypes)
+    .where(and(eq(eventTypes.companyId, input.companyId), eq(eventTypes.type, input.eventType)));
+  const [counterparty] = await db
+    .select()
+    .from(counterparties)
+    .where(and(eq(counterparties.companyId, input.companyId), eq(counterparties.id, input.counterpartyId)));
+  const manager: Manager | undefined = counterparty?.managerId
+    ? (
+        await db
+          .select()
+          .from(managers)
+          .where(and(eq(managers.companyId, input.companyId), eq(managers.id, counterparty.managerId)))
+      )[0]
+    : undefined;
+
+  const plan: Plan = {
+    mode: company.mode,
+    confirm: { required: eventType?.confirmBeforeSend ?? false, timeoutSeconds: eventType?.confirmTimeoutSeconds ?? 86_400 },
+    trackedByManager: eventType?.trackedByManager ?? false,
+    emailDelivery: eventType?.emailDelivery ?? 'immediate',
+    from: { name: company.emailFromName, address: company.emailFrom },
+    deliveries: [],
+    context: {
+      company: { name: company.name },
+      client: { id: input.counterpartyId, name: counterparty?.name ?? '' },
+      manager: manager ? { name: manager.name, email: manager.email ?? '', phone: manager.phone ?? '' } : {},
+    },
+  };
+  if (!eventType) return { ...plan, skipReason: `event type ${input.eventType} is not configured` };
+  if (!eventType.active) return { ...plan, skipReason: `event type ${input.eventType} is inactive` };
+  if (!counterparty) return { ...plan, skipReason: `counterparty ${input.counterpartyId} not found` };
+
+  const rows = await db
+    .select()
+    .from(templates)
+    .where(and(eq(templates.companyId, input.companyId), eq(templates.eventType, input.eventType)));
+  const [override] = await db
+    .select()
+    .from(counterpartyOverrides)
+    .where(
+      and(
+        eq(counterpartyOverrides.companyId, input.companyId),
+        eq(counterpartyOverrides.counterpartyId, input.counterpartyId),
+        eq(counterpartyOverrides.eventType, input.eventType),
+      ),
+    );
+
+  if (eventType.sendToClient) {
+    const clientChannels = [...eventType.channels];
+    // R6: a Telegram-first event falls back to the company's reserve channel.
+    if (clientChannels[0] === 'telegram' && company.reserveChannel && !clientChannels.includes(company.reserveChannel)) {
+      clientChannels.push(company.reserveChannel);
+    }
+    const clientTemplates = templatesFor(rows, 'client', clientChannels, override?.templates, override?.attachments ?? undefined);
+    const people = await db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.companyId, input.companyId), eq(contacts.counterpartyId, input.counterpartyId)))
+      .orderBy(asc(contacts.position), asc(contacts.id));
+    for (const person of people) {
+      plan.deliveries.push({
+        key: `client:contact-${person.id}`,
+        audience: 'client',
+        recipientName: person.name,
+        routes: clientChannels.map((channel) => ({ channel, address: addressOf(person, channel) })),
+        templates: clientTemplates,
+        recipient: { name: person.name, email: person.email ?? '', phone: person.phone ?? '' },
+        ...(override?.send === false ? { optedOut: true } : {}),
+      });
+    }
+    // Seed 000 "Адреса": fixed extra addresses named by the e-mail template.
+    const emailTemplate = rows.find((t) => t.audience === 'client' && t.channel === 'email');
+    if (clientChannels.includes('email') && clientTemplates.email) {
+      for (const [i, address] of (emailTemplate?.extraRecipients ?? []).entries()) {
+        plan.deliveries.push({
+          key: `client:extra-${i}`,
+          audience: 'client',
+          recipientName: address,
+          routes: [{ channel: 'email', address }],
+          templates: { email: clientTemplates.email },
+          recipient: { name: address, email: address, phone: '' },
+          ...(override?.send === false ? { optedOut: true } : {}),
+        });
+      }
+    }
+  }
+
+  if (eventType.sendToManager && manager) {
+    plan.deliveries.push({
+      key: `manager:${manager.id}`,
+      audience: 'manager',
+      recipientName: manager.name,
+      routes: eventType.managerChannels.map((channel) => ({ channel, address: addressOf(manager, channel) })),
+      templates: templatesFor(rows, 'manager', eventType.managerChannels),
+      recipient: { name: manager.name, email: manager.email ?? '', phone: manager.phone ?? '' },
+    });
+  }
+
+  if (plan.deliveries.length === 0) {
+    return { ...plan, skipReason: eventType.sendToClient ? 'the client has no contacts' : 'nobody is to be notified' };
+  }
+  return plan;
+}
+
+function addressOf(person: Pick<Contact, 'email' | 'phone' | 'telegramChatId'>, channel: Channel): string | null {
+  if (channel === 'email') return person.email;
+  if (channel === 'sms') return person.phone;
+  return person.telegramChatId;
+}
+
+/** The templates of an audience per channel, with a client's overrides (R12) laid over them. */
+function templatesFor(
+  rows: Template[],
+  audience: 'client' | 'manager',
+  channelList: readonly Channel[],
+  overrides?: Partial<Record<Channel, { subject?: string; html?: string; text?: string }>>,
+  attachmentOverride?: { filename: string; content: string; contentType: string }[],
+): Partial<Record<Channel, ChannelTemplate>> {
+  const result: Partial<Record<Channel, ChannelTemplate>> = {};
+  for (const channel of channelList) {
+    const row = rows.find((t) => t.audience === audience && t.channel === channel);
+    if (!row) continue;
+    const own = overrides?.[channel];
+    result[channel] = {
+      subject: own?.subject ?? row.subject,
+      html: own?.html ?? row.html,
+      text: own?.text ?? row.text,
+      fromName: row.fromName,
+      attachments: attachmentOverride ?? row.attachments,
+    };
+  }
+  return result;
+}
+
+async function renderMessage(input: RenderMessageInput): Promise<RenderedMessage> {
+  const { template, data } = input;
+  if (input.channel === 'email') {
+    const email = await renderEmailTemplate(
+      { subject: template.subject ?? '', html: template.html ?? null, text: template.text ?? null },
+      data,
+    );
+    const attachments = await Promise.all(
+      (template.attachments ?? []).map(async (a) => ({
+        filename: oneLine(await renderTemplate(a.filename, 'text', data)),
+        content: await renderTemplate(a.content, 'text', data),
+        contentType: a.contentType,
+      })),
+    );
+    return {
+      subject: email.subject,
+      html: email.html,
+      text: email.text,
+      ...(template.fromName ? { fromName: template.fromName } : {}),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    };
+  }
+  return { text: (await renderTemplate(template.text ?? '', 'text', data)).trim() };
+}
 
 /** These activities only run inside workflows, so the execution is always known. */
 function currentExecution(): { workflowId: string; runId: string } {
@@ -194,22 +380,12 @@ function domainOf(address: string): string {
 }
 
 /** Permanent channel errors must not be retried; rate limits say when to come back. */
-function toActivityFailure(err: unknown): Error {
-  if (err instanceof RateLimitedError) {
-    return ApplicationFailure.create({
-      message: err.message,
-      type: err.name,
-      details: [err.providerReason ?? null],
-      nextRetryDelay: err.retryAfterMs,
-    });
-  }
-  if (err instanceof ChannelError) {
-    return ApplicationFailure.create({
-      message: err.message,
-      type: err.name,
-      details: [err.providerReason ?? null],
-      nonRetryable: err.permanent,
-    });
-  }
-  return err instanceof Error ? err : new Error(String(err));
+function toActivityFailure(err: ChannelError): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: err.message,
+    type: err.name,
+    details: [err.providerReason ?? null],
+    nonRetryable: err.permanent,
+    ...(err instanceof RateLimitedError ? { nextRetryDelay: err.retryAfterMs } : {}),
+  });
 }

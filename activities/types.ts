@@ -1,6 +1,5 @@
-import type { Audience, Channel, CompanyMode } from '../src/db/schema';
+import type { AttachmentTemplate, Audience, Channel, CompanyMode, EmailDelivery } from '../src/db/schema';
 import type { JournalStatus } from '../src/domain/journal';
-import type { EmailTemplate, RenderedEmail } from '../src/domain/templates';
 import type { EmailAddress } from '../src/channels/types';
 
 /** Identifies the event a journal entry belongs to. */
@@ -40,46 +39,80 @@ export interface LoadPlanInput {
   counterpartyId: string;
 }
 
+/** The template of one channel, with the client's own overrides already applied. */
+export interface ChannelTemplate {
+  subject?: string | null;
+  html?: string | null;
+  text?: string | null;
+  fromName?: string | null;
+  attachments?: AttachmentTemplate[];
+}
+
+/** One way to reach a recipient; `address` is null when the recipient has none for that channel. */
+export interface Route {
+  channel: Channel;
+  address: string | null;
+}
+
+/** One person to tell, with the channels to try in order. */
 export interface PlannedDelivery {
   /** Stable within the event: used in step keys and message ids. */
   key: string;
   audience: Audience;
-  channel: Channel;
-  recipient: string;
   recipientName: string;
+  routes: Route[];
+  templates: Partial<Record<Channel, ChannelTemplate>>;
+  /** Template variables about this recipient. */
+  recipient: Record<string, unknown>;
+  /** The client turned this notification off (R12); what happens then depends on `tracked`. */
+  optedOut?: boolean;
 }
 
 export interface Plan {
   mode: CompanyMode;
   /** Why nothing is planned, when nothing is. */
   skipReason?: string;
+  confirm: { required: boolean; timeoutSeconds: number };
+  trackedByManager: boolean;
+  emailDelivery: EmailDelivery;
   from: EmailAddress;
-  template: EmailTemplate | null;
   deliveries: PlannedDelivery[];
-  /** Recipients that have no usable address for any channel. */
-  unreachable: { key: string; recipientName: string; reason: string }[];
-  /** Template variables besides the event's data: `company`, `client`. */
-  context?: Record<string, unknown>;
+  /** Template variables besides the event's data: `company`, `client`, `manager`. */
+  context: Record<string, unknown>;
 }
 
-export interface RenderEmailInput {
-  template: EmailTemplate;
+export interface RenderMessageInput {
+  channel: Channel;
+  template: ChannelTemplate;
   data: Record<string, unknown>;
-  recipient: { name: string; address: string };
 }
 
-export type { RenderedEmail };
+export interface RenderedMessage {
+  subject?: string;
+  html?: string | null;
+  text: string;
+  fromName?: string | null;
+  attachments?: { filename: string; content: string; contentType: string }[];
+}
 
-export interface SendEmailInput {
+export interface SendMessageInput {
   scope: JournalScope;
-  delivery: PlannedDelivery;
+  deliveryKey: string;
+  audience: Audience;
+  channel: Channel;
+  to: string;
+  toName: string;
   from: EmailAddress;
-  email: RenderedEmail;
+  message: RenderedMessage;
+  /** Set for a manager's manual send (R14): the journal entry it answers. */
+  manualOf?: number;
 }
 
-export interface SendEmailResult {
+export interface SendMessageResult {
+  provider: string;
   providerMessageId: string;
   response: string;
+  entryId: number;
   /** True when an earlier attempt had already sent it. */
   alreadySent: boolean;
 }

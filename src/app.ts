@@ -18,6 +18,7 @@ import { apiKeysRoutes } from './api/routes/api-keys';
 import { configChangesRoutes } from './api/routes/config-changes';
 import { counterpartiesRoutes } from './api/routes/counterparties';
 import { eventTypesRoutes } from './api/routes/event-types';
+import { journalRoutes } from './api/routes/journal';
 import { managersRoutes } from './api/routes/managers';
 import { templatePreviewRoutes } from './api/routes/templates-preview';
 import type { SecretBox } from './secrets';
@@ -143,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(managersRoutes, { db: deps.db });
       await v1.register(apiKeysRoutes, { db: deps.db });
       await v1.register(configChangesRoutes, { db: deps.db });
+      await v1.register(journalRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
     },
     { prefix: '/v1' },
   );

@@ -22,6 +22,10 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** Unset: a local SMTP sink keeps messages under `dataDir/mail`. */
   readonly smtpUrl: string | undefined;
+  /** The built-in default SMS provider (R2); unset: companies must pick one. */
+  readonly smsUrl: string | undefined;
+  /** The Bot API root, for a local Bot API server or a proxy. */
+  readonly telegramApiRoot: string | undefined;
   readonly adminApiKey: string | undefined;
   readonly secretsKey: string | undefined;
 }
@@ -105,6 +109,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     databaseUrl,
     smtpUrl: urlOf('SMTP_URL', ['smtp:', 'smtps:']),
+    smsUrl: urlOf('SMS_URL', ['smpp:', 'ssmpp:', 'smsru:', 'smsru+http:']),
+    telegramApiRoot: urlOf('TELEGRAM_API_ROOT', ['http:', 'https:'])?.replace(/\/+$/, ''),
     adminApiKey,
     secretsKey,
   };

@@ -6,6 +6,10 @@ import pino, { type Logger } from 'pino';
 import { createActivities } from '../activities';
 import { buildApp } from './app';
 import { createEmailChannel, createSmtpTransport } from './channels/email';
+import { createDefaultSmsProvider } from './channels/default-sms';
+import { createChannelRegistry } from './channels/registry';
+import type { DeliveryReport } from './channels/types';
+import { createJournalRepository } from './db/journal-repository';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDatabase, migrateDatabase, type Database } from './db/client';
 import { ensureAdminKey, seedDemo } from './db/seed';
@@ -99,17 +103,31 @@ async function main(): Promise<void> {
     cleanups.push(() => database.close());
     await migrateDatabase(database.db);
     const seeded = await seedDemo(database.db);
+    const secrets = createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir));
     if (config.adminApiKey) await ensureAdminKey(database.db, config.adminApiKey);
 
     let worker: Worker | undefined;
     if (role !== 'api') {
       const transport = createSmtpTransport(smtpUrl!);
+      const journal = createJournalRepository(database.db);
+      const onDeliveryReport = (report: DeliveryReport) => {
+        journal.recordDeliveryReport(report).catch((err: unknown) => log.error({ err }, 'could not journal a delivery report'));
+      };
+      const registry = createChannelRegistry({
+        db: database.db,
+        secrets,
+        defaultEmail: createEmailChannel({ transport }),
+        defaultSms: config.smsUrl ? createDefaultSmsProvider(config.smsUrl, { onDeliveryReport, log: (m) => log.info(m) }) : null,
+        ...(config.telegramApiRoot ? { telegramApiRoot: config.telegramApiRoot } : {}),
+        onDeliveryReport,
+        log: (m) => log.info(m),
+      });
       const connection = await NativeConnection.connect({ address: temporalAddress });
       worker = await createNotificationWorker({
         connection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: createActivities({ db: database.db, channels: { email: createEmailChannel({ transport }) } }),
+        activities: createActivities({ db: database.db, channels: registry }),
         ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
       });
       const running = worker.run();
@@ -117,6 +135,7 @@ async function main(): Promise<void> {
         worker?.shutdown();
         await running.catch(() => undefined);
         await connection.close();
+        await registry.close();
         transport.close();
       });
       running.catch((err: unknown) => {
@@ -134,7 +153,7 @@ async function main(): Promise<void> {
         taskQueue: config.temporal.taskQueue,
         namespace: config.temporal.namespace,
         temporalUiUrl,
-        secrets: createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir)),
+        secrets,
         logger: log,
       });
       cleanups.push(async () => {

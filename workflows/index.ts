@@ -1,1 +1,2 @@
 export { notifyEvent } from './notify-event';
+export { manualSend } from './manual-send';

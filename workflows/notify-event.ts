@@ -1,30 +1,74 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { JournalScope, Plan, PlannedDelivery } from '../activities/types';
-import type { DeliveryOutcome, NotifyEventInput, NotifyEventResult } from './contract';
+import type { JournalScope, Plan, PlannedDelivery, RenderedMessage, Route } from '../activities/types';
+import {
+  decideUpdate,
+  stateQuery,
+  type DecisionInput,
+  type DeliveryOutcome,
+  type EventWorkflowState,
+  type NotifyEventInput,
+  type NotifyEventResult,
+} from './contract';
 
-const { recordStep, loadPlan, renderEmail } = proxyActivities<Activities>({
+const PERMANENT_ERRORS = ['InvalidRecipientError', 'RejectedError', 'BlockedError', 'NotSubscribedError', 'TemplateError'];
+
+const { recordStep, loadPlan, renderMessage } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: PERMANENT_ERRORS },
 });
 
 /**
- * Sending talks to a provider: give it a bounded budget so a dead peer ends
- * in a journaled failure instead of a workflow stuck for ever.
+ * Provider calls per channel. Each has a bounded budget: when it is spent the
+ * delivery falls back to the next channel (R6) or is journaled as failed.
+ * A rate limit's retry_after overrides the backoff for that attempt.
  */
-const { sendEmail } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 6,
-    nonRetryableErrorTypes: ['InvalidRecipientError', 'RejectedError', 'BlockedError', 'NotSubscribedError'],
-  },
-});
+const senders = {
+  email: proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: PERMANENT_ERRORS },
+  }).sendMessage,
+  sms: proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT_ERRORS },
+  }).sendMessage,
+  telegram: proxyActivities<Activities>({
+    startToCloseTimeout: '20 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: PERMANENT_ERRORS },
+  }).sendMessage,
+};
 
-/** One business event: plan who is told, render, send, journal every step. */
+/**
+ * One business event: plan who is told, wait for a person's approval where
+ * configured (R13), then deliver to every recipient in parallel with channel
+ * fallback (R6), journaling every step (R15).
+ */
 export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventResult> {
+  let state: EventWorkflowState = 'running';
+  let decision: DecisionInput | undefined;
+  setHandler(stateQuery, () => state);
+  setHandler(
+    decideUpdate,
+    (answer) => {
+      decision = answer;
+      return { accepted: true, approve: answer.approve };
+    },
+    {
+      validator: (answer: DecisionInput) => {
+        if (!answer.by) throw new Error('a decision needs to say who made it');
+        if (state !== 'awaiting_confirmation' || decision !== undefined) {
+          throw new Error('the event is not awaiting confirmation');
+        }
+      },
+    },
+  );
+
   const scope: JournalScope = {
     companyId: input.companyId,
     eventId: input.eventId,
@@ -33,103 +77,199 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
   };
   await recordStep({ scope, step: 'received', status: 'received', details: { data: input.data } });
 
-  const plan = await loadPlan({
-    companyId: input.companyId,
-    eventType: input.eventType,
-    counterpartyId: input.counterpartyId,
-  });
-
+  const plan = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
   if (plan.mode === 'off') {
     await recordStep({ scope, step: 'skipped', status: 'skipped', reason: 'sending is off for the company' });
     return { outcome: 'skipped', reason: 'mode off', deliveries: [] };
   }
-  if (plan.skipReason !== undefined || plan.template === null) {
-    const reason = plan.skipReason ?? 'nothing to send';
-    await recordStep({ scope, step: 'skipped', status: 'skipped', reason });
-    return { outcome: 'skipped', reason, deliveries: [] };
+  if (plan.skipReason !== undefined) {
+    await recordStep({ scope, step: 'skipped', status: 'skipped', reason: plan.skipReason });
+    return { outcome: 'skipped', reason: plan.skipReason, deliveries: [] };
   }
-
   await recordStep({
     scope,
     step: 'recipients',
     status: 'recipients_resolved',
     details: {
       mode: plan.mode,
-      recipients: plan.deliveries.map((d) => ({ channel: d.channel, recipient: d.recipient, name: d.recipientName })),
+      recipients: plan.deliveries.map((d) => ({
+        key: d.key,
+        audience: d.audience,
+        name: d.recipientName,
+        routes: d.routes,
+        ...(d.optedOut ? { optedOut: true } : {}),
+      })),
     },
   });
 
-  const unreachable = await Promise.all(
-    plan.unreachable.map(async (u): Promise<DeliveryOutcome> => {
-      await recordStep({
-        scope,
-        step: `${u.key}/skipped`,
-        status: 'skipped',
-        audience: 'client',
-        recipientName: u.recipientName,
-        reason: u.reason,
-      });
-      return { key: u.key, channel: 'email', recipient: u.recipientName, status: 'skipped', reason: u.reason };
-    }),
-  );
-  const delivered = await Promise.all(plan.deliveries.map((d) => deliver(scope, input, plan, d)));
-  const deliveries = [...delivered, ...unreachable];
+  if (plan.confirm.required) {
+    state = 'awaiting_confirmation';
+    await recordStep({
+      scope,
+      step: 'awaiting-confirmation',
+      status: 'awaiting_confirmation',
+      details: { timeoutSeconds: plan.confirm.timeoutSeconds },
+    });
+    const answered = await condition(() => decision !== undefined, plan.confirm.timeoutSeconds * 1000);
+    state = 'running';
+    if (!answered || decision === undefined) {
+      await recordStep({ scope, step: 'expired', status: 'expired', reason: `no decision within ${plan.confirm.timeoutSeconds} s` });
+      return { outcome: 'expired', reason: 'no decision in time', deliveries: [] };
+    }
+    const comment = decision.comment ?? null;
+    if (!decision.approve) {
+      await recordStep({ scope, step: 'rejected', status: 'rejected', reason: comment ?? 'rejected', details: { by: decision.by, comment } });
+      return { outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] };
+    }
+    await recordStep({ scope, step: 'approved', status: 'approved', details: { by: decision.by, comment } });
+  }
 
-  const ok = delivered.filter((d) => d.status === 'sent' || d.status === 'test').length;
-  const outcome = ok === delivered.length ? 'completed' : ok === 0 ? 'failed' : 'partial';
-  await recordStep({ scope, step: 'completed', status: 'completed', details: { outcome } });
+  const deliveries = await Promise.all(plan.deliveries.map((d) => deliver(scope, input, plan, d)));
+  const attempted = deliveries.filter((d) => d.status !== 'skipped' && d.status !== 'not_sent_tracked');
+  const ok = attempted.filter((d) => d.status === 'sent' || d.status === 'test' || d.status === 'queued').length;
+  const outcome = ok === attempted.length ? 'completed' : ok === 0 ? 'failed' : 'partial';
+  await recordStep({ scope, step: 'completed', status: 'completed', reason: outcome, details: { outcome } });
   return { outcome, deliveries };
 }
 
-/** One recipient on one channel; a failure here is journaled and never fails the others. */
-async function deliver(
-  scope: JournalScope,
-  input: NotifyEventInput,
-  plan: Plan,
-  delivery: PlannedDelivery,
-): Promise<DeliveryOutcome> {
-  const base = {
-    scope,
-    audience: delivery.audience,
-    channel: delivery.channel,
-    recipient: delivery.recipient,
-    recipientName: delivery.recipientName,
-  } as const;
-  const outcome = { key: delivery.key, channel: delivery.channel, recipient: delivery.recipient };
-  try {
-    const email = await renderEmail({
-      template: plan.template!,
-      data: { ...plan.context, ...input.data },
-      recipient: { name: delivery.recipientName, address: delivery.recipient },
-    });
+/**
+ * One recipient: channels in order until one delivers. Failures are journaled
+ * and end here; they never fail the workflow or hold the other recipients.
+ */
+async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan, d: PlannedDelivery): Promise<DeliveryOutcome> {
+  const data = {
+    ...plan.context,
+    ...input.data,
+    recipient: d.recipient,
+    event: { id: input.eventId, type: input.eventType, occurredAt: input.occurredAt ?? null },
+  };
+  const base = { scope, audience: d.audience, recipientName: d.recipientName } as const;
+  const outcome = { key: d.key, audience: d.audience, recipient: d.recipientName };
+  const usable = d.routes.filter((r): r is Route & { address: string } => r.address !== null && d.templates[r.channel] !== undefined);
+
+  if (d.optedOut) {
+    const first = usable[0];
+    if (!plan.trackedByManager || !first) {
+      await recordStep({ ...base, step: `${d.key}/opted-out`, status: 'skipped', reason: 'client opted out' });
+      return { ...outcome, status: 'skipped', reason: 'client opted out' };
+    }
+    const message = await renderMessage({ channel: first.channel, template: d.templates[first.channel]!, data });
     await recordStep({
       ...base,
-      step: `${delivery.key}/rendered`,
+      step: `${d.key}/tracked`,
+      status: 'not_sent_tracked',
+      channel: first.channel,
+      recipient: first.address,
+      subject: message.subject,
+      body: message.text,
+      reason: 'not sent: the client turned this notification off; tracked by manager',
+      details: { deliveryKey: d.key, ...(message.html ? { html: message.html } : {}) },
+    });
+    return { ...outcome, channel: first.channel, status: 'not_sent_tracked' };
+  }
+
+  if (usable.length === 0) {
+    const reason = d.routes.every((r) => r.address === null) ? 'no address' : 'no template for any channel with an address';
+    await recordStep({ ...base, step: `${d.key}/skipped`, status: 'skipped', reason });
+    return { ...outcome, status: 'skipped', reason };
+  }
+
+  let lastReason = '';
+  for (const [i, route] of d.routes.entries()) {
+    const next = d.routes.slice(i + 1).find((r) => r.address !== null && d.templates[r.channel] !== undefined);
+    const routeBase = { ...base, channel: route.channel, ...(route.address ? { recipient: route.address } : {}) };
+    const template = d.templates[route.channel];
+    if (route.address === null || template === undefined) {
+      const reason =
+        route.address !== null
+          ? `no ${route.channel} template`
+          : route.channel === 'telegram'
+            ? 'not subscribed to the Telegram bot'
+            : `no ${route.channel} address`;
+      if (next) await fallback(routeBase, d.key, route.channel, next.channel, reason);
+      continue;
+    }
+
+    let message: RenderedMessage;
+    try {
+      message = await renderMessage({ channel: route.channel, template, data });
+    } catch (err) {
+      lastReason = failureReason(err).message;
+      if (next) {
+        await fallback(routeBase, d.key, route.channel, next.channel, lastReason);
+        continue;
+      }
+      break;
+    }
+    await recordStep({
+      ...routeBase,
+      step: `${d.key}/${route.channel}/rendered`,
       status: 'rendered',
-      subject: email.subject,
-      body: email.text,
-      details: email.html === null ? {} : { html: email.html },
+      subject: message.subject,
+      body: message.text,
+      details: message.html ? { html: message.html } : {},
     });
 
     if (plan.mode === 'test') {
       await recordStep({
-        ...base,
-        step: `${delivery.key}/test`,
+        ...routeBase,
+        step: `${d.key}/${route.channel}/test`,
         status: 'test',
-        subject: email.subject,
-        body: email.text,
+        subject: message.subject,
+        body: message.text,
         reason: 'test mode: rendered, not sent',
       });
-      return { ...outcome, status: 'test' };
+      return { ...outcome, channel: route.channel, status: 'test' };
     }
 
-    const sent = await sendEmail({ scope, delivery, from: plan.from, email });
-    return { ...outcome, status: 'sent', providerMessageId: sent.providerMessageId };
-  } catch (err) {
-    const reason = failureReason(err);
-    await recordStep({ ...base, step: `${delivery.key}/failed`, status: 'failed', reason: reason.message, details: reason.details });
-    return { ...outcome, status: 'failed', reason: reason.message };
+    try {
+      const sent = await senders[route.channel]({
+        scope,
+        deliveryKey: d.key,
+        audience: d.audience,
+        channel: route.channel,
+        to: route.address,
+        toName: d.recipientName,
+        from: plan.from,
+        message,
+      });
+      return { ...outcome, channel: route.channel, status: 'sent', providerMessageId: sent.providerMessageId };
+    } catch (err) {
+      const failure = failureReason(err);
+      lastReason = failure.message;
+      if (next) {
+        await fallback(routeBase, d.key, route.channel, next.channel, failure.message, failure.details);
+        continue;
+      }
+      await recordStep({
+        ...routeBase,
+        step: `${d.key}/${route.channel}/failed`,
+        status: 'failed',
+        reason: failure.message,
+        details: failure.details,
+      });
+      return { ...outcome, channel: route.channel, status: 'failed', reason: failure.message };
+    }
   }
+  await recordStep({ ...base, step: `${d.key}/failed`, status: 'failed', reason: lastReason || 'no channel could deliver' });
+  return { ...outcome, status: 'failed', reason: lastReason || 'no channel could deliver' };
+}
+
+async function fallback(
+  routeBase: { scope: JournalScope; audience: 'client' | 'manager'; recipientName: string; channel: Route['channel']; recipient?: string },
+  key: string,
+  from: string,
+  to: string,
+  reason: string,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await recordStep({
+    ...routeBase,
+    step: `${key}/${from}/fallback`,
+    status: 'fallback',
+    reason: `${from} → ${to}: ${reason}`,
+    details: { from, to, ...details },
+  });
 }
 
 function failureReason(err: unknown): { message: string; details: Record<string, unknown> } {
@@ -137,9 +277,11 @@ function failureReason(err: unknown): { message: string; details: Record<string,
   if (cause instanceof ApplicationFailure) {
     const providerReason = cause.details?.[0];
     return {
-      message: cause.message,
-      details: { type: cause.type, ...(typeof providerReason === 'string' ? { providerReason } : {}) },
+      message: typeof providerReason === 'string' && providerReason ? providerReason : cause.message,
+      details: { type: cause.type, error: cause.message },
     };
   }
-  return { message: cause instanceof Error ? cause.message : String(cause), details: {} };
+  if (cause instanceof Error) return { message: cause.message, details: { type: cause.name } };
+  return { message: String(cause), details: {} };
 }
+

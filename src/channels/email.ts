@@ -60,6 +60,7 @@ export function createEmailChannel({ transport, provider = 'smtp' }: EmailChanne
           text: message.text,
           ...(message.html ? { html: message.html } : {}),
           ...(message.messageId ? { messageId: message.messageId } : {}),
+          ...(message.attachments?.length ? { attachments: message.attachments } : {}),
         });
         return {
           provider,

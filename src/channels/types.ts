@@ -16,6 +16,8 @@ export interface OutboundMessage {
   text: string;
   /** An id we choose, so a retry of the same step can be recognised. */
   messageId?: string;
+  /** E-mail only: rendered attachments. */
+  attachments?: { filename: string; content: string; contentType: string }[];
 }
 
 export interface SendResult {

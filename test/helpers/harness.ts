@@ -15,6 +15,10 @@ import { DEMO_COMPANY_ID, seedDemo } from '../../src/db/seed';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../src/dev/smtp-sink';
 import type { Role } from '../../src/domain/roles';
 import { createNotificationWorker } from '../../src/temporal/worker';
+import { createDefaultSmsProvider } from '../../src/channels/default-sms';
+import { createChannelRegistry, type ChannelRegistry } from '../../src/channels/registry';
+import type { DeliveryReport } from '../../src/channels/types';
+import { createJournalRepository } from '../../src/db/journal-repository';
 import { createSecretBox } from '../../src/secrets';
 
 // The SDK's INFO lines about worker state drown test output; warnings still show.
@@ -53,6 +57,10 @@ export interface HarnessOptions {
   worker?: boolean;
   mode?: CompanyMode;
   smtp?: SmtpSinkOptions;
+  /** The built-in default SMS provider, e.g. a local SMSC's `smpp://...?source=NOTIFY`. */
+  smsUrl?: string;
+  /** A local Bot API server. */
+  telegramApiRoot?: string;
 }
 
 /** Creates a fresh PostgreSQL database on the shared test server and returns its URL. */
@@ -100,6 +108,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
 
   let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
   const transport = createSmtpTransport(smtp.url);
+  let registry: ChannelRegistry | undefined;
 
   const harness: Harness = {
     app,
@@ -127,11 +136,21 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     async startWorker() {
       if (worker) return;
       const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+      const journal = createJournalRepository(db);
+      const onDeliveryReport = (report: DeliveryReport) => void journal.recordDeliveryReport(report);
+      registry = createChannelRegistry({
+        db,
+        secrets: createSecretBox(TEST_SECRETS_KEY),
+        defaultEmail: createEmailChannel({ transport }),
+        defaultSms: opts.smsUrl ? createDefaultSmsProvider(opts.smsUrl, { onDeliveryReport }) : null,
+        ...(opts.telegramApiRoot ? { telegramApiRoot: opts.telegramApiRoot } : {}),
+        onDeliveryReport,
+      });
       const instance = await createNotificationWorker({
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
-        activities: createActivities({ db, channels: { email: createEmailChannel({ transport }) } }),
+        activities: createActivities({ db, channels: registry }),
         workflowBundle: { codePath: inject('workflowBundlePath') },
         shutdownGraceTime: '2 seconds',
       });
@@ -144,6 +163,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
       current.instance.shutdown();
       await current.running;
       await current.connection.close();
+      await registry?.close();
+      registry = undefined;
     },
     async close() {
       await harness.stopWorker();

@@ -1,12 +1,18 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { counterparties, events, eventTypes, journalEntries, type EventRow } from '../../db/schema';
 import { eventWorkflowId } from '../../domain/journal';
-import type { NotifyEventInput } from '../../../workflows/contract';
-import { NotFoundError, ServiceUnavailableError, UnprocessableError } from '../errors';
+import { decideUpdate, stateQuery, type NotifyEventInput } from '../../../workflows/contract';
+import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../errors';
 import { errorResponses } from '../schemas';
 import { JournalEntrySchema, toJournalEntryDto } from './journal-dto';
 
@@ -178,7 +184,68 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       };
     },
   );
+
+  app.post(
+    '/events/:id/decision',
+    {
+      config: { role: 'journal:write' },
+      schema: {
+        tags: ['events'],
+        summary: 'Approve or reject an event awaiting confirmation (R13)',
+        description: 'Answers 409 when the event is not awaiting a decision, e.g. because it was already decided.',
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
+        body: Type.Object(
+          {
+            approve: Type.Boolean(),
+            by: Type.String({ minLength: 1, maxLength: 200, description: 'Who decided.' }),
+            comment: Type.Optional(Type.String({ maxLength: 2000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ eventId: Type.String(), workflowId: Type.String(), approve: Type.Boolean(), by: Type.String() }),
+          ...errorResponses(400, 401, 403, 404, 409, 503),
+        },
+      },
+    },
+    async (request) => {
+      const event = await findEvent(db, request.auth.companyId, request.params.id);
+      if (!event?.runId) throw new NotFoundError(`event ${request.params.id}`);
+      const { approve, by, comment } = request.body;
+      try {
+        await temporal.workflow
+          .getHandle(event.workflowId)
+          .executeUpdate(decideUpdate, { args: [{ approve, by, ...(comment !== undefined ? { comment } : {}) }] });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+          throw new ServiceUnavailableError('the workflow did not answer in time; retry');
+        }
+        if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError || isFinished(err)) {
+          throw new ConflictError(`event ${event.id} is not awaiting confirmation`);
+        }
+        request.log.error({ err }, 'decision failed');
+        throw new ServiceUnavailableError('the workflow engine is unavailable');
+      }
+      return { eventId: event.id, workflowId: event.workflowId, approve, by };
+    },
+  );
 };
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** A closed workflow refuses updates with gRPC NOT_FOUND or FAILED_PRECONDITION. */
+function isFinished(err: unknown): boolean {
+  const code = (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
+  return code === 5 || code === 9;
+}
 
 function accepted(eventId: string, workflowId: string, runId: string, status: string, duplicate: boolean) {
   return { eventId, workflowId, runId, status, duplicate };
@@ -217,9 +284,12 @@ async function assertKnown(db: Db, companyId: string, type: string, counterparty
 async function eventState(temporal: Client, event: EventRow): Promise<EventState> {
   if (!event.runId) return 'not_started';
   try {
-    const description = await temporal.workflow.getHandle(event.workflowId, event.runId).describe();
+    const handle = temporal.workflow.getHandle(event.workflowId, event.runId);
+    const description = await handle.describe();
     switch (description.status.name) {
       case 'RUNNING':
+        // A query needs a worker; with none polling, "running" is the honest answer.
+        return await withTimeout(handle.query(stateQuery), 3000).catch(() => 'running' as const);
       case 'CONTINUED_AS_NEW':
         return 'running';
       case 'COMPLETED':

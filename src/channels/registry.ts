@@ -1,0 +1,141 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { companies, providers, type Provider } from '../db/schema';
+import type { SecretBox } from '../secrets';
+import { createEmailChannel, createSmtpTransport } from './email';
+import { createSmppChannel } from './smpp';
+import { createSmsRuChannel } from './sms-ru';
+import { createTelegramChannel, type TelegramChannel } from './telegram';
+import type { ChannelAdapter, DeliveryReport, SmsProvider } from './types';
+
+/** The adapters one company sends through, built from its provider directory (R2). */
+export interface CompanyChannels {
+  email: ChannelAdapter;
+  /** The company's primary SMS provider, else the built-in default; null when neither exists. */
+  sms: SmsProvider | null;
+  /** Null until the company has a bot token. */
+  telegram: TelegramChannel | null;
+}
+
+export interface ChannelRegistry {
+  forCompany(companyId: string): Promise<CompanyChannels>;
+  close(): Promise<void>;
+}
+
+export interface ChannelRegistryOptions {
+  db: Db;
+  secrets: SecretBox;
+  /** Used by companies without an SMTP provider of their own (SMTP_URL or the dev sink). */
+  defaultEmail: ChannelAdapter;
+  /** The built-in default SMS provider (SMS_URL), used when a company picked none. */
+  defaultSms?: SmsProvider | null;
+  telegramApiRoot?: string;
+  /** Where SMPP delivery receipts go (the journal). */
+  onDeliveryReport?: (report: DeliveryReport) => void;
+  log?: (msg: string) => void;
+}
+
+interface Cached {
+  version: string;
+  channels: CompanyChannels;
+  owned: { close?: () => Promise<void> }[];
+}
+
+/**
+ * Builds and caches adapters per company. A change of settings or providers
+ * changes the version, so the next send uses new adapters and the old ones are closed.
+ */
+export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegistry {
+  const cache = new Map<string, Cached>();
+  const building = new Map<string, Promise<Cached>>();
+
+  async function build(version: string, primaryId: string | null, sealed: string | null, directory: Provider[]): Promise<Cached> {
+    const owned: { close?: () => Promise<void> }[] = [];
+    const companySecrets = sealed ? opts.secrets.open(sealed) : {};
+    const secretsOf = (p: Provider) => (p.secrets ? opts.secrets.open(p.secrets) : {});
+
+    let email = opts.defaultEmail;
+    const smtp = directory.find((p) => p.kind === 'smtp');
+    if (smtp) {
+      const c = smtp.config as { host: string; port: number; secure?: boolean; user?: string; requireTLS?: boolean };
+      const password = secretsOf(smtp).password;
+      const auth = c.user ? `${encodeURIComponent(c.user)}${password ? `:${encodeURIComponent(password)}` : ''}@` : '';
+      const url = `${c.secure ? 'smtps' : 'smtp'}://${auth}${c.host}:${c.port}${c.requireTLS ? '?requireTLS=true' : ''}`;
+      email = createEmailChannel({ transport: createSmtpTransport(url), provider: smtp.id });
+      owned.push(email);
+    }
+
+    let sms: SmsProvider | null = opts.defaultSms ?? null;
+    const primary = primaryId ? directory.find((p) => p.id === primaryId) : undefined;
+    if (primary?.kind === 'smpp') {
+      const c = primary.config as { host: string; port: number; systemId: string; sourceAddr: string; balanceUrl?: string };
+      const password = secretsOf(primary).password ?? '';
+      const adapter = createSmppChannel({
+        url: `smpp://${encodeURIComponent(c.systemId)}:${encodeURIComponent(password)}@${c.host}:${c.port}`,
+        sourceAddr: c.sourceAddr,
+        provider: primary.id,
+        ...(c.balanceUrl ? { balanceUrl: c.balanceUrl } : {}),
+        ...(opts.onDeliveryReport ? { onDeliveryReport: opts.onDeliveryReport } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
+      owned.push(adapter);
+      sms = adapter;
+    } else if (primary?.kind === 'sms_ru') {
+      const c = primary.config as { baseUrl?: string; from?: string };
+      sms = createSmsRuChannel({
+        apiId: secretsOf(primary).apiId ?? '',
+        provider: primary.id,
+        ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
+        ...(c.from ? { from: c.from } : {}),
+      });
+    }
+
+    let telegram: TelegramChannel | null = null;
+    const token = companySecrets.telegramBotToken;
+    if (token) {
+      const fromDirectory = directory.find((p) => p.kind === 'telegram');
+      const apiRoot = (fromDirectory?.config.apiRoot as string | undefined) ?? opts.telegramApiRoot;
+      telegram = createTelegramChannel({ token, provider: 'telegram', ...(apiRoot ? { apiRoot } : {}) });
+      owned.push(telegram);
+    }
+    return { version, channels: { email, sms, telegram }, owned };
+  }
+
+  return {
+    async forCompany(companyId) {
+      const [company] = await opts.db
+        .select({ updatedAt: companies.updatedAt, primary: companies.primarySmsProviderId, secrets: companies.secrets })
+        .from(companies)
+        .where(eq(companies.id, companyId));
+      if (!company) throw new Error(`company ${companyId} not found`);
+      const directory = await opts.db.select().from(providers).where(eq(providers.companyId, companyId)).orderBy(asc(providers.id));
+      const version = [company.updatedAt.toISOString(), ...directory.map((p) => `${p.id}@${p.updatedAt.toISOString()}`)].join('|');
+      const current = cache.get(companyId);
+      if (current?.version === version) return current.channels;
+
+      const key = `${companyId}|${version}`;
+      let pending = building.get(key);
+      if (!pending) {
+        pending = build(version, company.primary, company.secrets, directory);
+        building.set(key, pending);
+      }
+      try {
+        const fresh = await pending;
+        const old = cache.get(companyId);
+        if (old !== fresh) {
+          cache.set(companyId, fresh);
+          if (old) for (const adapter of old.owned) void adapter.close?.().catch(() => undefined);
+        }
+        return fresh.channels;
+      } finally {
+        building.delete(key);
+      }
+    },
+    async close() {
+      for (const cached of cache.values()) {
+        for (const adapter of cached.owned) await adapter.close?.().catch(() => undefined);
+      }
+      cache.clear();
+    },
+  };
+}

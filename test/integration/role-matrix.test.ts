@@ -1,0 +1,168 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type Role } from '../../src/domain/roles';
+import { buildEvent } from '../helpers/factories';
+import { createHarness, type Harness } from '../helpers/harness';
+
+type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a route needs to answer with success: the ids it acts on exist (made by `beforeAll` or `prepare`). */
+interface Context {
+  h: Harness;
+  /** An event posted in `beforeAll`. */
+  eventId: string;
+}
+
+interface Sample {
+  /** The role the route must require (R18): part of the contract, so a change here is deliberate. */
+  role: Role;
+  /** A request that succeeds for a key with `role`. Called once per request, so ids can be fresh. */
+  request(ctx: Context): Promise<{ url: string; payload?: object }> | { url: string; payload?: object };
+  /** The success status. */
+  status: number;
+}
+
+const statically = (url: string, payload?: object) => () => (payload === undefined ? { url } : { url, payload });
+
+/**
+ * One sample request per authenticated route, keyed `METHOD url` as in `app.routeRoles`.
+ * A new route fails the coverage test until it gets an entry here.
+ */
+const ROUTES: Record<string, Sample> = {
+  'POST /v1/events': { role: 'events:write', status: 202, request: () => ({ url: '/v1/events', payload: buildEvent() }) },
+  'GET /v1/events/:id': { role: 'journal:read', status: 200, request: ({ eventId }) => ({ url: `/v1/events/${eventId}` }) },
+  'HEAD /v1/events/:id': { role: 'journal:read', status: 200, request: ({ eventId }) => ({ url: `/v1/events/${eventId}` }) },
+
+  'GET /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings') },
+  'HEAD /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings') },
+  'PUT /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings', { reserveChannel: 'sms' }) },
+
+  'GET /v1/event-types': { role: 'templates:read', status: 200, request: statically('/v1/event-types') },
+  'HEAD /v1/event-types': { role: 'templates:read', status: 200, request: statically('/v1/event-types') },
+  'GET /v1/event-types/:type': { role: 'templates:read', status: 200, request: statically('/v1/event-types/order.ready_for_pickup') },
+  'HEAD /v1/event-types/:type': { role: 'templates:read', status: 200, request: statically('/v1/event-types/order.ready_for_pickup') },
+  'PUT /v1/event-types/:type': {
+    role: 'templates:write',
+    status: 200,
+    request: statically('/v1/event-types/order.ready_for_pickup', {
+      templates: { client: { sms: { text: 'Заказ {{ orderNumber }} на {{ total }} ₽ готов к выдаче.' } } },
+    }),
+  },
+  'POST /v1/templates/preview': {
+    role: 'templates:read',
+    status: 200,
+    request: statically('/v1/templates/preview', { channel: 'sms', template: 'Заказ {{ orderNumber }} готов.', eventType: 'order.ready_for_pickup' }),
+  },
+
+  'GET /v1/counterparties': { role: 'journal:read', status: 200, request: statically('/v1/counterparties') },
+  'HEAD /v1/counterparties': { role: 'journal:read', status: 200, request: statically('/v1/counterparties') },
+  'GET /v1/counterparties/:id': { role: 'journal:read', status: 200, request: statically('/v1/counterparties/demo-client') },
+  'HEAD /v1/counterparties/:id': { role: 'journal:read', status: 200, request: statically('/v1/counterparties/demo-client') },
+  'PUT /v1/counterparties/:id': {
+    role: 'settings:admin',
+    status: 200,
+    request: statically('/v1/counterparties/demo-client', { name: 'ООО «Ромашка»', managerId: 'manager-1' }),
+  },
+
+  'GET /v1/managers': { role: 'journal:read', status: 200, request: statically('/v1/managers') },
+  'HEAD /v1/managers': { role: 'journal:read', status: 200, request: statically('/v1/managers') },
+  'GET /v1/managers/:id': { role: 'journal:read', status: 200, request: statically('/v1/managers/manager-1') },
+  'HEAD /v1/managers/:id': { role: 'journal:read', status: 200, request: statically('/v1/managers/manager-1') },
+  'PUT /v1/managers/:id': {
+    role: 'settings:admin',
+    status: 200,
+    request: statically('/v1/managers/manager-1', { name: 'Ольга Соколова', email: 'o.sokolova@demo-parts.example', phone: '+79031234567' }),
+  },
+
+  'GET /v1/api-keys': { role: 'settings:admin', status: 200, request: statically('/v1/api-keys') },
+  'HEAD /v1/api-keys': { role: 'settings:admin', status: 200, request: statically('/v1/api-keys') },
+  'POST /v1/api-keys': { role: 'settings:admin', status: 201, request: statically('/v1/api-keys', { name: 'матрица', roles: ['journal:read'] }) },
+  'DELETE /v1/api-keys/:id': {
+    role: 'settings:admin',
+    status: 204,
+    // A throwaway key each time: revoking one twice is a 404.
+    async request({ h }) {
+      const created = await h.request({ method: 'POST', url: '/v1/api-keys', payload: { name: 'на отзыв', roles: ['journal:read'] } });
+      expect(created.statusCode, created.body).toBe(201);
+      return { url: `/v1/api-keys/${created.json().id}` };
+    },
+  },
+
+  'GET /v1/config-changes': { role: 'settings:admin', status: 200, request: statically('/v1/config-changes?entity=settings') },
+  'HEAD /v1/config-changes': { role: 'settings:admin', status: 200, request: statically('/v1/config-changes') },
+};
+
+const routeKey = (method: string, url: string) => `${method} ${url}`;
+
+describe('the role matrix (R18)', () => {
+  let h: Harness;
+  let ctx: Context;
+  /** Per role: a key with every other role, and a key with only that role. */
+  const allBut = new Map<Role, string>();
+  const only = new Map<Role, string>();
+
+  beforeAll(async () => {
+    h = await createHarness({ worker: false });
+    for (const role of ROLES) {
+      allBut.set(role, await h.keyWithRoles(ROLES.filter((r) => r !== role)));
+      only.set(role, await h.keyWithRoles([role]));
+    }
+    const event = buildEvent();
+    const posted = await h.request({ method: 'POST', url: '/v1/events', payload: event });
+    expect(posted.statusCode, posted.body).toBe(202);
+    ctx = { h, eventId: event.id };
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const call = async (key: string | null, [method, url]: [Method, string], payload?: object): Promise<LightMyRequestResponse> =>
+    h.request({ method, url, key, ...(payload === undefined ? {} : { payload }) });
+
+  /** Error bodies have the contract's shape; HEAD answers carry no body at all. */
+  const expectErrorBody = (res: LightMyRequestResponse, method: Method, code: string) => {
+    if (method === 'HEAD') {
+      expect(res.body).toBe('');
+      return;
+    }
+    expect(res.json()).toEqual({ error: { code, message: expect.any(String), details: [] } });
+  };
+
+  it('has a sample for exactly the routes the app serves, each with the role the route requires', () => {
+    const served = Object.fromEntries(h.app.routeRoles.map((r) => [routeKey(r.method, r.url), r.role]));
+    expect(Object.keys(ROUTES).sort()).toEqual(Object.keys(served).sort());
+    expect(Object.fromEntries(Object.entries(ROUTES).map(([k, s]) => [k, s.role]))).toEqual(served);
+  });
+
+  it('separates viewing templates from editing them (seed 000: "Шаблоны рассылок. Просмотр / Редактор")', () => {
+    expect(ROUTES['GET /v1/event-types/:type']?.role).toBe('templates:read');
+    expect(ROUTES['PUT /v1/event-types/:type']?.role).toBe('templates:write');
+  });
+
+  describe.each(Object.entries(ROUTES).map(([route, sample]) => ({ route, sample })))('$route', ({ route, sample }) => {
+    const [method, url] = route.split(' ') as [Method, string];
+
+    it('answers 401 without a key or with an unknown one', async () => {
+      const { url: concrete, payload } = await sample.request(ctx);
+      for (const key of [null, 'nk_not-a-key-of-anyone']) {
+        const res = await call(key, [method, concrete], payload);
+        expect(res.statusCode, `${route} with ${key ?? 'no key'}: ${res.body}`).toBe(401);
+        expectErrorBody(res, method, 'UNAUTHORIZED');
+      }
+    });
+
+    it(`answers 403 to a key with every role except ${sample.role}`, async () => {
+      const { url: concrete, payload } = await sample.request(ctx);
+      const res = await call(allBut.get(sample.role)!, [method, concrete], payload);
+      expect(res.statusCode, `${route}: ${res.body}`).toBe(403);
+      expectErrorBody(res, method, 'FORBIDDEN');
+      if (method !== 'HEAD') expect(res.json().error.message).toContain(sample.role);
+    });
+
+    it(`succeeds for a key with only ${sample.role}`, async () => {
+      const { url: concrete, payload } = await sample.request(ctx);
+      const res = await call(only.get(sample.role)!, [method, concrete], payload);
+      expect(res.statusCode, `${route} (${url}): ${res.body}`).toBe(sample.status);
+    });
+  });
+});

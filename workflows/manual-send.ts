@@ -1,0 +1,49 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ManualSendInput, ManualSendResult } from './contract';
+
+const { loadManualSend, recordStep } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: ['NotSendable'] },
+});
+const { sendMessage } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['InvalidRecipientError', 'RejectedError', 'BlockedError', 'NotSubscribedError'],
+  },
+});
+
+/**
+ * A manager sends a "not sent, tracked by manager" message by hand (R14):
+ * the stored text goes out on the stored channel, journaled like any send.
+ * The workflow id is derived from the journal entry, so it runs once.
+ */
+export async function manualSend(input: ManualSendInput): Promise<ManualSendResult> {
+  const plan = await loadManualSend({ companyId: input.companyId, entryId: input.entryId });
+  const base = {
+    scope: plan.scope,
+    audience: plan.send.audience,
+    channel: plan.send.channel,
+    recipient: plan.send.to,
+    recipientName: plan.send.toName,
+  };
+  await recordStep({
+    ...base,
+    step: 'requested',
+    status: 'queued',
+    reason: `sent by hand by ${input.by}`,
+    details: { manualOf: input.entryId, by: input.by, comment: input.comment ?? null },
+  });
+  try {
+    const sent = await sendMessage({ ...plan.send, scope: plan.scope, manualOf: input.entryId });
+    return { status: 'sent', entryId: sent.entryId, providerMessageId: sent.providerMessageId };
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const reason = cause instanceof ApplicationFailure ? ((cause.details?.[0] as string | null) ?? cause.message) : String(cause);
+    await recordStep({ ...base, step: 'failed', status: 'failed', reason, details: { manualOf: input.entryId } });
+    return { status: 'failed', reason };
+  }
+}
