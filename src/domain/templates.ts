@@ -94,14 +94,22 @@ export function oneLine(value: string): string {
   return value.replace(/[\r\n]+/g, ' ').trim();
 }
 
-/** Where a variable first appears inside an output or a tag, for the error's position. */
+/**
+ * Where a variable first appears as the start of a variable path inside an
+ * output or a tag (not as a property like `recipient.name`, nor inside a
+ * string literal), for the error's position.
+ */
 function findVariable(source: string, name: string): { line: number; column: number } | undefined {
-  const pattern = new RegExp(`({{|{%)[^}]*?\\b(${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})\\b`);
-  const match = pattern.exec(source);
-  if (!match) return undefined;
-  const offset = match.index + match[0].length - name.length;
-  const before = source.slice(0, offset).split('\n');
-  return { line: before.length, column: (before[before.length - 1]?.length ?? 0) + 1 };
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const tag = /{{[\s\S]*?}}|{%[\s\S]*?%}/g;
+  for (let m = tag.exec(source); m; m = tag.exec(source)) {
+    const inner = m[0].replace(/'[^']*'|"[^"]*"/g, (literal) => ' '.repeat(literal.length));
+    const hit = new RegExp(`(?<![\\w.\\]$])${escaped}(?![\\w])`).exec(inner);
+    if (!hit) continue;
+    const before = source.slice(0, m.index + hit.index).split('\n');
+    return { line: before.length, column: (before[before.length - 1]?.length ?? 0) + 1 };
+  }
+  return undefined;
 }
 
 function toTemplateError(err: unknown): TemplateError {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent } from '../helpers/factories';
 import { createHarness, type Harness } from '../helpers/harness';
 import { addressOf, parseMail } from '../helpers/mail';
+import { saveHistory } from '../helpers/histories';
 
 describe('an event becomes an e-mail', () => {
   let h: Harness;
@@ -22,6 +23,7 @@ describe('an event becomes an e-mail', () => {
 
     const result = await h.temporal.workflow.getHandle(accepted.workflowId).result();
     expect(result.outcome).toBe('completed');
+    await saveHistory(h, accepted.workflowId, 'email-two-contacts');
 
     const mails = await h.smtp.waitForMessages(2);
     const parsed = await Promise.all(mails.map(parseMail));

@@ -1,16 +1,23 @@
+import { and, eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journalEntries } from '../../src/db/schema';
 import { ROLES, type Role } from '../../src/domain/roles';
 import { buildEvent } from '../helpers/factories';
 import { createHarness, type Harness } from '../helpers/harness';
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** What a route needs to answer with success: the ids it acts on exist (made by `beforeAll` or `prepare`). */
+/** What the sample requests act on, made in `beforeAll` so that each route can succeed. */
 interface Context {
   h: Harness;
-  /** An event posted in `beforeAll`. */
+  /** An event posted and run to its end. */
   eventId: string;
+  /** An event whose workflow waits for a decision (R13). */
+  awaitingEventId: string;
+  /** "Not sent, tracked by manager" journal entries (R14): one to send by hand, one to change the status of. */
+  trackedEntryToSend: number;
+  trackedEntryToChange: number;
 }
 
 interface Sample {
@@ -32,6 +39,24 @@ const ROUTES: Record<string, Sample> = {
   'POST /v1/events': { role: 'events:write', status: 202, request: () => ({ url: '/v1/events', payload: buildEvent() }) },
   'GET /v1/events/:id': { role: 'journal:read', status: 200, request: ({ eventId }) => ({ url: `/v1/events/${eventId}` }) },
   'HEAD /v1/events/:id': { role: 'journal:read', status: 200, request: ({ eventId }) => ({ url: `/v1/events/${eventId}` }) },
+  'POST /v1/events/:id/decision': {
+    role: 'journal:write',
+    status: 200,
+    request: ({ awaitingEventId }) => ({ url: `/v1/events/${awaitingEventId}/decision`, payload: { approve: true, by: 'Ольга Соколова' } }),
+  },
+
+  'GET /v1/journal': { role: 'journal:read', status: 200, request: ({ eventId }) => ({ url: `/v1/journal?eventId=${eventId}` }) },
+  'HEAD /v1/journal': { role: 'journal:read', status: 200, request: statically('/v1/journal') },
+  'POST /v1/journal/:entryId/send': {
+    role: 'journal:write',
+    status: 200,
+    request: ({ trackedEntryToSend }) => ({ url: `/v1/journal/${trackedEntryToSend}/send`, payload: { comment: 'Отправлено вручную' } }),
+  },
+  'PATCH /v1/journal/:entryId': {
+    role: 'journal:write',
+    status: 200,
+    request: ({ trackedEntryToChange }) => ({ url: `/v1/journal/${trackedEntryToChange}`, payload: { status: 'resolved', comment: 'Позвонили клиенту' } }),
+  },
 
   'GET /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings') },
   'HEAD /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings') },
@@ -101,16 +126,73 @@ describe('the role matrix (R18)', () => {
   const allBut = new Map<Role, string>();
   const only = new Map<Role, string>();
 
+  /** Polls the journal until the event has an entry with `status`; returns those entries' ids. */
+  const waitForJournal = async (eventId: string, status: string, count = 1): Promise<number[]> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const rows = await h.db
+        .select({ id: journalEntries.id })
+        .from(journalEntries)
+        .where(and(eq(journalEntries.eventId, eventId), eq(journalEntries.status, status)));
+      if (rows.length >= count) return rows.map((r) => r.id).sort((a, b) => a - b);
+      if (Date.now() > deadline) throw new Error(`event ${eventId}: no ${count} journal entries "${status}" within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+
   beforeAll(async () => {
-    h = await createHarness({ worker: false });
+    h = await createHarness();
     for (const role of ROLES) {
       allBut.set(role, await h.keyWithRoles(ROLES.filter((r) => r !== role)));
       only.set(role, await h.keyWithRoles([role]));
     }
+    const ok = (res: LightMyRequestResponse, status = 200) => {
+      expect(res.statusCode, res.body).toBe(status);
+      return res;
+    };
+
     const event = buildEvent();
-    const posted = await h.request({ method: 'POST', url: '/v1/events', payload: event });
-    expect(posted.statusCode, posted.body).toBe(202);
-    ctx = { h, eventId: event.id };
+    ok(await h.request({ method: 'POST', url: '/v1/events', payload: event }), 202);
+
+    // A client that turned "order ready" off, on an event type tracked by the manager: its entries wait for a person.
+    ok(await h.request({ method: 'PUT', url: '/v1/event-types/order.ready_for_pickup', payload: { trackedByManager: true } }));
+    ok(
+      await h.request({
+        method: 'PUT',
+        url: '/v1/counterparties/matrix-tracked',
+        payload: {
+          name: 'ООО «Отслеживаемый»',
+          managerId: 'manager-1',
+          contacts: [
+            { name: 'Первый Контакт', email: 'first@tracked.example' },
+            { name: 'Второй Контакт', email: 'second@tracked.example' },
+          ],
+          overrides: { 'order.ready_for_pickup': { send: false } },
+        },
+      }),
+    );
+    const tracked = buildEvent({ counterpartyId: 'matrix-tracked' });
+    ok(await h.request({ method: 'POST', url: '/v1/events', payload: tracked }), 202);
+    const [toSend, toChange] = await waitForJournal(tracked.id, 'not_sent_tracked', 2);
+
+    // An event type that asks for approval first.
+    ok(
+      await h.request({
+        method: 'PUT',
+        url: '/v1/event-types/matrix.confirm',
+        payload: {
+          name: 'Событие с подтверждением',
+          confirmBeforeSend: true,
+          channels: ['email'],
+          templates: { client: { email: { subject: 'Проверка', text: 'Здравствуйте, {{ recipient.name }}!' } } },
+        },
+      }),
+    );
+    const awaiting = buildEvent({ type: 'matrix.confirm', data: {} });
+    ok(await h.request({ method: 'POST', url: '/v1/events', payload: awaiting }), 202);
+    await waitForJournal(awaiting.id, 'awaiting_confirmation');
+
+    ctx = { h, eventId: event.id, awaitingEventId: awaiting.id, trackedEntryToSend: toSend!, trackedEntryToChange: toChange! };
   });
   afterAll(async () => {
     await h?.close();

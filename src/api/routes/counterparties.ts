@@ -186,10 +186,16 @@ export const counterpartiesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
       await db.transaction(async (tx) => {
         const t = tx as unknown as Db;
         if (existing) {
-          await t
-            .update(counterparties)
-            .set({ ...(body.name !== undefined ? { name: body.name } : {}), ...(body.managerId !== undefined ? { managerId: body.managerId } : {}) })
-            .where(and(eq(counterparties.companyId, companyId), eq(counterparties.id, id)));
+          const changes = {
+            ...(body.name !== undefined ? { name: body.name } : {}),
+            ...(body.managerId !== undefined ? { managerId: body.managerId } : {}),
+          };
+          if (Object.keys(changes).length > 0) {
+            await t
+              .update(counterparties)
+              .set(changes)
+              .where(and(eq(counterparties.companyId, companyId), eq(counterparties.id, id)));
+          }
         } else {
           await t.insert(counterparties).values({ companyId, id, name: body.name!, managerId: body.managerId ?? null });
           await t.execute(sql`
@@ -308,7 +314,11 @@ async function validateReferences(db: Db, companyId: string, body: CounterpartyI
       }
     }
   }
-  if (problems.length > 0) throw new UnprocessableError('INVALID_REFERENCE', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+  if (problems.length > 0) {
+    // A template problem is a TEMPLATE_ERROR wherever the template sits; other problems are bad references.
+    const code = problems.some((p) => p.path.includes('/templates/') || p.path.includes('/attachments/')) ? 'TEMPLATE_ERROR' : 'INVALID_REFERENCE';
+    throw new UnprocessableError(code, problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+  }
 }
 
 async function replaceContacts(db: Db, companyId: string, counterpartyId: string, list: ContactInput[]): Promise<void> {

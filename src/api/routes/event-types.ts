@@ -192,7 +192,9 @@ export const eventTypesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
       }
 
       const variables = body.variables ?? before?.eventType.variables ?? [];
-      await checkTemplates(body.templates, sampleFor(variables));
+      const sample = sampleFor(variables);
+      await checkTemplates(body.templates, sample);
+      if (before && body.variables) await checkStoredTemplates(db, companyId, type, before.templates, body.templates, sample);
 
       await db.transaction(async (tx) => {
         const { templates: _ignored, ...fields } = body;
@@ -331,6 +333,52 @@ async function checkTemplates(input: EventTypeUpdate['templates'], sample: Recor
   }
   if (problems.length > 0) {
     throw new UnprocessableError('TEMPLATE_ERROR', `template refused: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+  }
+}
+
+/**
+ * Changing the declared variables must not strand a saved template (or a
+ * client's own template) on a variable that no longer exists.
+ */
+async function checkStoredTemplates(
+  db: Db,
+  companyId: string,
+  type: string,
+  stored: Template[],
+  replaced: EventTypeUpdate['templates'],
+  sample: Record<string, unknown>,
+): Promise<void> {
+  const problems: ErrorDetail[] = [];
+  const check = async (where: string, source: string | null | undefined, kind: TemplateKind) => {
+    if (!source) return;
+    try {
+      await checkTemplate(source, kind, sample);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      problems.push({ path: '/body/variables', message: `${where} would break: ${err.message}` });
+    }
+  };
+  for (const t of stored) {
+    if (replaced?.[t.audience]?.[t.channel] !== undefined) continue;
+    const where = `the saved ${t.audience} ${t.channel} template`;
+    await check(`${where} (subject)`, t.subject, 'text');
+    await check(`${where} (html)`, t.html, 'html');
+    await check(`${where} (text)`, t.text, 'text');
+  }
+  const overrides = await db
+    .select()
+    .from(counterpartyOverrides)
+    .where(and(eq(counterpartyOverrides.companyId, companyId), eq(counterpartyOverrides.eventType, type)));
+  for (const o of overrides) {
+    for (const [channel, t] of Object.entries(o.templates)) {
+      const where = `the ${channel} template of client ${o.counterpartyId}`;
+      await check(`${where} (subject)`, t.subject, 'text');
+      await check(`${where} (html)`, t.html, 'html');
+      await check(`${where} (text)`, t.text, 'text');
+    }
+  }
+  if (problems.length > 0) {
+    throw new UnprocessableError('TEMPLATE_ERROR', problems.map((p) => p.message).join('; '), problems);
   }
 }
 

@@ -75,6 +75,10 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
     '/journal/:entryId/send',
     {
       config: { role: 'journal:write' },
+      // The body is optional: a bare POST is the common case.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags: ['journal'],
         summary: 'Send a "not sent, tracked by manager" message by hand (R14)',
@@ -82,7 +86,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
           'Runs through Temporal like any send and is journaled the same way. Sending the same entry again ' +
           'answers 409. Waits up to 20 s for the provider; 202 when the send is still in progress.',
         params: Type.Object({ entryId: Type.Integer({ minimum: 1 }) }),
-        body: Type.Optional(Type.Object({ comment: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false })),
+        body: Type.Object({ comment: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
         response: {
           200: Type.Object({ workflowId: Type.String(), status: Type.String(), entryId: Type.Optional(Type.Integer()), providerMessageId: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) }),
           202: Type.Object({ workflowId: Type.String(), status: Type.String() }),
@@ -101,7 +105,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
         companyId,
         entryId: entry.id,
         by: actorOf(request),
-        ...(request.body?.comment ? { comment: request.body.comment } : {}),
+        ...(request.body.comment ? { comment: request.body.comment } : {}),
       };
       let handle;
       try {

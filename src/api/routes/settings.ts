@@ -176,7 +176,8 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: Secret
       const before = await load(companyId);
       validateProviders(body);
       const directoryAfter = body.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind }));
-      const primary = body.sms?.primaryProviderId;
+      // The primary must exist in the directory as it will be after this change, not only when it is named.
+      const primary = body.sms?.primaryProviderId !== undefined ? body.sms.primaryProviderId : before.company.primarySmsProviderId;
       if (primary) {
         const target = directoryAfter.find((p) => p.id === primary);
         if (!target || !SMS_KINDS.includes(target.kind)) {
