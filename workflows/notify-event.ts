@@ -222,6 +222,26 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
       return { ...outcome, channel: route.channel, status: 'test' };
     }
 
+    const queuedEntry = (reason: string) => ({
+      ...routeBase,
+      step: `${d.key}/${route.channel}/queued`,
+      status: 'queued' as const,
+      subject: message.subject,
+      body: message.text,
+      reason,
+      details: {
+        deliveryKey: d.key,
+        from: message.fromName ? { ...plan.from, name: message.fromName } : plan.from,
+        ...(message.html ? { html: message.html } : {}),
+        ...(message.attachments ? { attachments: message.attachments } : {}),
+      },
+    });
+    // R16: batched e-mail waits in the exchange journal for the scheduled dispatch.
+    if (route.channel === 'email' && plan.emailDelivery === 'batched') {
+      await recordStep(queuedEntry('batched: sent by the scheduled e-mail dispatch'));
+      return { ...outcome, channel: route.channel, status: 'queued' };
+    }
+
     try {
       const sent = await senders[route.channel]({
         scope,
@@ -237,6 +257,11 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
     } catch (err) {
       const failure = failureReason(err);
       lastReason = failure.message;
+      // An e-mail server that stays down past the retries is an outage, not a verdict: queue it (R16).
+      if (route.channel === 'email' && !failure.permanent && !next) {
+        await recordStep(queuedEntry(`retry later: ${failure.message}`));
+        return { ...outcome, channel: route.channel, status: 'queued', reason: failure.message };
+      }
       if (next) {
         await fallback(routeBase, d.key, route.channel, next.channel, failure.message, failure.details);
         continue;
@@ -272,16 +297,17 @@ async function fallback(
   });
 }
 
-function failureReason(err: unknown): { message: string; details: Record<string, unknown> } {
+function failureReason(err: unknown): { message: string; permanent: boolean; details: Record<string, unknown> } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     const providerReason = cause.details?.[0];
     return {
       message: typeof providerReason === 'string' && providerReason ? providerReason : cause.message,
+      permanent: cause.nonRetryable || PERMANENT_ERRORS.includes(cause.type ?? ''),
       details: { type: cause.type, error: cause.message },
     };
   }
-  if (cause instanceof Error) return { message: cause.message, details: { type: cause.name } };
-  return { message: String(cause), details: {} };
+  if (cause instanceof Error) return { message: cause.message, permanent: false, details: { type: cause.name } };
+  return { message: String(cause), permanent: false, details: {} };
 }
 
