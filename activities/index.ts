@@ -22,6 +22,9 @@ import { ChannelError, RateLimitedError, UnavailableError } from '../src/channel
 import type { ChannelRegistry } from '../src/channels/registry';
 import type { ChannelAdapter } from '../src/channels/types';
 import { oneLine, renderEmailTemplate, renderTemplate, TemplateError } from '../src/domain/templates';
+import type { TelegramUpdate } from '../src/channels/telegram';
+import { applyTelegramUpdate, type TelegramReply } from '../src/telegram/subscriptions';
+import type { SmsBalanceResult, TelegramUpdateInput, TestMessageInput, TestMessageResult } from '../workflows/contract';
 import type {
   ChannelTemplate,
   JournalScope,
@@ -157,6 +160,47 @@ export function createActivities({ db, channels }: ActivityDeps) {
         },
       });
       return { ...result, entryId: entry.id, alreadySent: false };
+    },
+
+    async applyTelegramUpdate(input: TelegramUpdateInput): Promise<TelegramReply | null> {
+      return applyTelegramUpdate(db, input.companyId, input.update as TelegramUpdate);
+    },
+
+    async sendTelegramReply(input: { companyId: string; chatId: string; text: string }): Promise<void> {
+      const { telegram } = await channels.forCompany(input.companyId);
+      if (!telegram) throw ApplicationFailure.nonRetryable('the company has no Telegram bot token', 'NotConfigured');
+      try {
+        await telegram.sendText(input.chatId, input.text);
+      } catch (err) {
+        throw toActivityFailure(err instanceof ChannelError ? err : new UnavailableError(String(err)));
+      }
+    },
+
+    /** R3: sends one message now and returns the provider's answer. */
+    async sendTestMessage(input: TestMessageInput): Promise<Omit<TestMessageResult, 'ok'>> {
+      const { companyId, channel, to, text } = input;
+      try {
+        const adapter = await adapterFor(channels, companyId, channel);
+        const [company] = await db.select().from(companies).where(eq(companies.id, companyId));
+        const result = await adapter.send({
+          to,
+          text,
+          ...(channel === 'email'
+            ? { subject: 'Тестовое сообщение', from: { name: company?.emailFromName ?? '', address: company?.emailFrom ?? '' } }
+            : {}),
+        });
+        return { provider: result.provider, providerMessageId: result.providerMessageId, response: result.response };
+      } catch (err) {
+        throw toActivityFailure(err instanceof ChannelError ? err : new UnavailableError(err instanceof Error ? err.message : String(err)));
+      }
+    },
+
+    /** R4: the balance of the company's SMS provider, asked now. */
+    async querySmsBalance(input: { companyId: string }): Promise<Omit<SmsBalanceResult, 'ok'>> {
+      const { sms } = await channels.forCompany(input.companyId);
+      if (!sms) throw ApplicationFailure.nonRetryable('no SMS provider is configured', 'NotConfigured');
+      const balance = await sms.balance();
+      return { provider: balance.provider, amount: balance.amount, ...(balance.currency ? { currency: balance.currency } : {}), raw: balance.raw };
     },
 
     /** Reads a "not sent, tracked by manager" entry so that a manager's manual send can deliver it. */

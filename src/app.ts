@@ -19,6 +19,8 @@ import { configChangesRoutes } from './api/routes/config-changes';
 import { counterpartiesRoutes } from './api/routes/counterparties';
 import { eventTypesRoutes } from './api/routes/event-types';
 import { journalRoutes } from './api/routes/journal';
+import { messagingRoutes } from './api/routes/messaging';
+import { telegramWebhookRoutes } from './api/routes/telegram-webhook';
 import { managersRoutes } from './api/routes/managers';
 import { templatePreviewRoutes } from './api/routes/templates-preview';
 import type { SecretBox } from './secrets';
@@ -45,6 +47,8 @@ export interface AppDeps {
   temporalUiUrl: string | undefined;
   /** Encrypts the secrets of settings and providers at rest. */
   secrets: SecretBox;
+  /** Where the Bot API is, for setting the webhook; Telegram's own when unset. */
+  telegramApiRoot?: string | undefined;
   logger?: Logger | false;
 }
 
@@ -137,7 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       registerAuth(v1, deps.db);
       await v1.register(eventsRoutes, deps);
-      await v1.register(settingsRoutes, { db: deps.db, secrets: deps.secrets });
+      await v1.register(settingsRoutes, { db: deps.db, secrets: deps.secrets, telegramApiRoot: deps.telegramApiRoot });
       await v1.register(eventTypesRoutes, { db: deps.db });
       await v1.register(templatePreviewRoutes, { db: deps.db });
       await v1.register(counterpartiesRoutes, { db: deps.db });
@@ -145,8 +149,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(apiKeysRoutes, { db: deps.db });
       await v1.register(configChangesRoutes, { db: deps.db });
       await v1.register(journalRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
+      await v1.register(messagingRoutes, { temporal: deps.temporal, taskQueue: deps.taskQueue });
     },
     { prefix: '/v1' },
   );
+  // Telegram authenticates its webhook with a secret of its own, not an API key.
+  await app.register(telegramWebhookRoutes, { prefix: '/v1', db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   return app;
 }

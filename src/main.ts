@@ -154,6 +154,7 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         temporalUiUrl,
         secrets,
+        telegramApiRoot: config.telegramApiRoot,
         logger: log,
       });
       cleanups.push(async () => {

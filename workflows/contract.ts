@@ -68,3 +68,40 @@ export interface ManualSendResult {
   providerMessageId?: string;
   reason?: string;
 }
+
+/** Input of `telegramUpdate`: one update of a company's bot, by webhook or long polling. */
+export interface TelegramUpdateInput {
+  companyId: string;
+  /** The update as Telegram sent it (only the fields the service reads are kept). */
+  update: { update_id: number; message?: { message_id: number; chat: { id: number; type: string }; text?: string } };
+}
+
+export interface TelegramUpdateResult {
+  reply: 'subscribed' | 'unknown_link' | 'unsubscribed' | 'auto_reply' | null;
+}
+
+/** Input of `testMessage` (R3). */
+export interface TestMessageInput {
+  companyId: string;
+  channel: 'email' | 'sms' | 'telegram';
+  to: string;
+  text: string;
+}
+
+export interface TestMessageResult {
+  ok: boolean;
+  provider?: string;
+  providerMessageId?: string;
+  response?: string;
+  error?: string;
+  errorType?: string;
+}
+
+export interface SmsBalanceResult {
+  ok: boolean;
+  provider?: string;
+  amount?: number;
+  currency?: string;
+  raw?: string;
+  error?: string;
+}

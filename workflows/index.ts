@@ -1,2 +1,3 @@
 export { notifyEvent } from './notify-event';
 export { manualSend } from './manual-send';
+export { telegramUpdate, testMessage, smsBalance } from './messaging';

@@ -22,6 +22,10 @@ export interface TelegramSettings {
   /** When off, anything a client writes gets `autoReply` (R5). */
   chatWithClient: boolean;
   autoReply: string;
+  /** Public base URL Telegram posts updates to; unset: the worker long-polls. */
+  webhookUrl?: string;
+  /** SHA-256 of the secret in the webhook path; the secret itself is not kept. */
+  webhookSecretHash?: string;
 }
 
 export type EmailDelivery = 'immediate' | 'batched';

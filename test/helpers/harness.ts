@@ -104,6 +104,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     namespace: 'default',
     temporalUiUrl: inject('temporalUiUrl'),
     secrets: createSecretBox(TEST_SECRETS_KEY),
+    telegramApiRoot: opts.telegramApiRoot,
   });
 
   let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | undefined;

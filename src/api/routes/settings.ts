@@ -8,6 +8,9 @@ import type { SecretBox } from '../../secrets';
 import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../errors';
 import { EmailSchema, errorResponses, StringEnum } from '../schemas';
 import { actorOf } from './actor';
+import { hashWebhookSecret } from './telegram-webhook';
+import { createTelegramChannel } from '../../channels/telegram';
+import { randomBytes } from 'node:crypto';
 
 /** Which configuration fields and which secrets each kind of provider takes (R2). */
 export const PROVIDER_FIELDS: Record<ProviderKind, { required: string[]; optional: string[]; secrets: string[] }> = {
@@ -50,6 +53,8 @@ const SettingsSchema = Type.Object({
     chatWithClient: Type.Boolean(),
     autoReply: Type.String(),
     botToken: SecretStateSchema,
+    webhookUrl: Type.Union([Type.String(), Type.Null()]),
+    updates: StringEnum(['webhook', 'polling']),
   }),
   providers: Type.Array(ProviderSchema),
   updatedAt: Type.String({ format: 'date-time' }),
@@ -97,6 +102,11 @@ const SettingsUpdateSchema = Type.Object(
           botUsername: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{3,31}$' }), Type.Null()])),
           chatWithClient: Type.Optional(Type.Boolean()),
           autoReply: Type.Optional(Type.String({ maxLength: 4000 })),
+          webhookUrl: Type.Optional(
+            Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500 }), Type.Null()], {
+              description: "This API's public base URL: Telegram then posts updates to it. null: the worker long-polls instead.",
+            }),
+          ),
           botToken: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { description: 'Write-only.' })),
         },
         { additionalProperties: false },
@@ -109,7 +119,38 @@ const SettingsUpdateSchema = Type.Object(
 type SettingsUpdate = Static<typeof SettingsUpdateSchema>;
 
 /** Company settings: mode (R1), providers and fallback (R2, R6), balance threshold (R4), Telegram (R5). */
-export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }> = async (app, { db, secrets }) => {
+export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox; telegramApiRoot?: string | undefined }> = async (
+  app,
+  { db, secrets, telegramApiRoot },
+) => {
+  /**
+   * Points the bot's webhook at this API with a fresh secret (or removes it),
+   * and returns what to store. The secret is kept only as a hash.
+   */
+  const configureWebhook = async (url: string | null, token: string | undefined) => {
+    if (!token) {
+      throw new UnprocessableError('NO_BOT_TOKEN', 'a webhook needs the bot token first', [
+        { path: '/body/telegram/webhookUrl', message: 'set telegram.botToken before the webhook' },
+      ]);
+    }
+    const bot = createTelegramChannel({ token, ...(telegramApiRoot ? { apiRoot: telegramApiRoot } : {}) });
+    try {
+      if (url === null) {
+        await bot.deleteWebhook();
+        return { webhookUrl: undefined, webhookSecretHash: undefined };
+      }
+      const secret = randomBytes(24).toString('base64url');
+      await bot.setWebhook(`${url.replace(/\/+$/, '')}/v1/telegram/webhook/${secret}`, secret);
+      return { webhookUrl: url, webhookSecretHash: hashWebhookSecret(secret) };
+    } catch (err) {
+      throw new UnprocessableError('TELEGRAM_REFUSED', `Telegram refused the webhook: ${err instanceof Error ? err.message : String(err)}`, [
+        { path: '/body/telegram/webhookUrl', message: err instanceof Error ? err.message : String(err) },
+      ]);
+    } finally {
+      await bot.close?.();
+    }
+  };
+
   const load = async (companyId: string) => {
     const [company] = await db.select().from(companies).where(eq(companies.id, companyId));
     if (!company) throw new NotFoundError(`company ${companyId}`);
@@ -134,6 +175,8 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: Secret
         chatWithClient: company.telegram.chatWithClient,
         autoReply: company.telegram.autoReply,
         botToken: { set: Boolean(companySecrets.telegramBotToken) },
+        webhookUrl: company.telegram.webhookUrl ?? null,
+        updates: (company.telegram.webhookSecretHash ? 'webhook' : 'polling') as 'webhook' | 'polling',
       },
       providers: directory.map((p) => {
         const stored = p.secrets ? secrets.open(p.secrets) : {};
@@ -194,7 +237,8 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: Secret
           if (token === null) delete companySecrets.telegramBotToken;
           else companySecrets.telegramBotToken = token;
         }
-        const { botToken: _secret, ...telegramPublic } = body.telegram ?? {};
+        const { botToken: _secret, webhookUrl, ...telegramPublic } = body.telegram ?? {};
+        const webhook = webhookUrl === undefined ? {} : await configureWebhook(webhookUrl, companySecrets.telegramBotToken);
         await tx
           .update(companies)
           .set({
@@ -213,6 +257,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: Secret
                   telegram: {
                     ...before.company.telegram,
                     ...Object.fromEntries(Object.entries(telegramPublic).map(([k, v]) => [k, v ?? undefined])),
+                    ...webhook,
                   },
                 }
               : {}),

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Client } from '@temporalio/client';
+import type { SmsBalanceResult, TestMessageInput, TestMessageResult } from '../../../workflows/contract';
+import { ServiceUnavailableError } from '../errors';
+import { ChannelSchema, errorResponses } from '../schemas';
+
+const TEST_TEXT = 'Тестовое сообщение сервиса уведомлений';
+
+/**
+ * The test message (R3) and the SMS balance (R4). Both run as short
+ * workflows, so only workers hold provider connections and the API stays stateless.
+ */
+export const messagingRoutes: FastifyPluginAsyncTypebox<{ temporal: Client; taskQueue: string }> = async (app, { temporal, taskQueue }) => {
+  app.post(
+    '/messaging/test',
+    {
+      config: { role: 'settings:admin' },
+      schema: {
+        tags: ['settings'],
+        summary: 'Send one test message now and return the provider answer',
+        body: Type.Object(
+          {
+            channel: ChannelSchema,
+            to: Type.String({ minLength: 1, maxLength: 254, description: 'A phone in E.164, a Telegram chat id or an e-mail address.' }),
+            text: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(),
+            channel: Type.String(),
+            provider: Type.Optional(Type.String()),
+            providerMessageId: Type.Optional(Type.String()),
+            response: Type.Optional(Type.String()),
+            error: Type.Optional(Type.String()),
+            errorType: Type.Optional(Type.String()),
+            note: Type.Optional(Type.String()),
+          }),
+          ...errorResponses(400, 401, 403, 503),
+        },
+      },
+    },
+    async (request) => {
+      const { channel, to } = request.body;
+      const input: TestMessageInput = { companyId: request.auth.companyId, channel, to, text: request.body.text ?? TEST_TEXT };
+      const result = await run<TestMessageResult>(temporal, 'testMessage', `test-message:${input.companyId}:${randomUUID()}`, taskQueue, input);
+      return {
+        ...result,
+        channel,
+        ...(channel === 'sms' && result.ok ? { note: 'A test SMS uses one message of the balance.' } : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/messaging/sms/balance',
+    {
+      config: { role: 'settings:admin' },
+      schema: {
+        tags: ['settings'],
+        summary: 'The SMS balance, asked from the provider now',
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(),
+            provider: Type.Optional(Type.String()),
+            amount: Type.Optional(Type.Number()),
+            currency: Type.Optional(Type.String()),
+            raw: Type.Optional(Type.String()),
+            error: Type.Optional(Type.String()),
+          }),
+          ...errorResponses(401, 403, 503),
+        },
+      },
+    },
+    async (request) =>
+      run<SmsBalanceResult>(temporal, 'smsBalance', `sms-balance-query:${request.auth.companyId}:${randomUUID()}`, taskQueue, {
+        companyId: request.auth.companyId,
+      }),
+  );
+};
+
+async function run<T>(temporal: Client, workflow: string, workflowId: string, taskQueue: string, input: unknown): Promise<T> {
+  try {
+    return await temporal.workflow.execute(workflow, { workflowId, taskQueue, args: [input], workflowExecutionTimeout: '60 seconds' });
+  } catch {
+    throw new ServiceUnavailableError('no worker answered; is the worker running?');
+  }
+}

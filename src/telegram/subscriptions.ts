@@ -1,0 +1,83 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { recordChange } from '../db/config-changes';
+import { companies, contacts } from '../db/schema';
+import { parseStartCommand, type TelegramUpdate } from '../channels/telegram';
+
+/** What the bot answers to one update, if anything. */
+export interface TelegramReply {
+  chatId: string;
+  text: string;
+  kind: 'subscribed' | 'unknown_link' | 'unsubscribed' | 'auto_reply';
+}
+
+/**
+ * Applies one message a client wrote to the company's bot (R5):
+ * `/start <token>` binds the chat to the contact whose deep link carries the
+ * token, `/stop` unbinds it, and anything else gets the auto-reply when
+ * "chat with client" is off. Idempotent: applying the same update twice
+ * leaves the same state and the same answer.
+ */
+export async function applyTelegramUpdate(db: Db, companyId: string, update: TelegramUpdate): Promise<TelegramReply | null> {
+  const message = update.message;
+  if (!message?.text || message.chat.type !== 'private') return null;
+  const chatId = String(message.chat.id);
+  const [company] = await db.select().from(companies).where(eq(companies.id, companyId));
+  if (!company) return null;
+  const command = parseStartCommand(message.text, company.telegram.botUsername);
+
+  if (command.command === 'start') {
+    if (!command.payload) {
+      return { chatId, kind: 'unknown_link', text: 'Чтобы получать уведомления, откройте ссылку-приглашение от вашего менеджера.' };
+    }
+    const [contact] = await db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.companyId, companyId), eq(contacts.telegramLinkToken, command.payload)));
+    if (!contact) {
+      return { chatId, kind: 'unknown_link', text: 'Ссылка недействительна. Попросите менеджера прислать новую.' };
+    }
+    if (contact.telegramChatId !== chatId) {
+      await db.update(contacts).set({ telegramChatId: chatId }).where(eq(contacts.id, contact.id));
+      await recordChange(db, {
+        companyId,
+        actor: `telegram chat ${chatId}`,
+        entity: 'counterparty',
+        entityId: contact.counterpartyId,
+        action: 'update',
+        before: { contactId: contact.id, telegramChatId: contact.telegramChatId },
+        after: { contactId: contact.id, telegramChatId: chatId },
+      });
+    }
+    return {
+      chatId,
+      kind: 'subscribed',
+      text: `${contact.name}, вы подписаны на уведомления ${company.name}. Чтобы отписаться, отправьте /stop.`,
+    };
+  }
+
+  if (command.command === 'stop') {
+    const bound = await db
+      .update(contacts)
+      .set({ telegramChatId: null })
+      .where(and(eq(contacts.companyId, companyId), eq(contacts.telegramChatId, chatId)))
+      .returning({ id: contacts.id, counterpartyId: contacts.counterpartyId });
+    for (const contact of bound) {
+      await recordChange(db, {
+        companyId,
+        actor: `telegram chat ${chatId}`,
+        entity: 'counterparty',
+        entityId: contact.counterpartyId,
+        action: 'update',
+        before: { contactId: contact.id, telegramChatId: chatId },
+        after: { contactId: contact.id, telegramChatId: null },
+      });
+    }
+    return { chatId, kind: 'unsubscribed', text: 'Вы отписались от уведомлений. Чтобы подписаться снова, откройте ссылку-приглашение.' };
+  }
+
+  if (!company.telegram.chatWithClient && company.telegram.autoReply.trim() !== '') {
+    return { chatId, kind: 'auto_reply', text: company.telegram.autoReply };
+  }
+  return null;
+}
