@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../src/db/client';
@@ -172,6 +172,24 @@ export function createActivities({ db, channels }: ActivityDeps) {
       try {
         await telegram.sendText(input.chatId, input.text);
       } catch (err) {
+        throw toActivityFailure(err instanceof ChannelError ? err : new UnavailableError(String(err)));
+      }
+    },
+
+    /**
+     * One long poll of the company's bot. `stop` when polling is not this
+     * company's way of getting updates (no token, or a webhook is set).
+     */
+    async pollTelegramUpdates(input: { companyId: string; offset: number }): Promise<{ stop: boolean; updates: TelegramUpdateInput['update'][] }> {
+      const [company] = await db.select({ telegram: companies.telegram }).from(companies).where(eq(companies.id, input.companyId));
+      const { telegram } = await channels.forCompany(input.companyId);
+      if (!company || !telegram || company.telegram.webhookSecretHash) return { stop: true, updates: [] };
+      try {
+        // A worker shutting down cancels the activity; do not hold it for the rest of the long poll.
+        const updates = await Promise.race([telegram.getUpdates(input.offset, 25), Context.current().cancelled]);
+        return { stop: false, updates: updates as TelegramUpdateInput['update'][] };
+      } catch (err) {
+        if (err instanceof CancelledFailure) throw err;
         throw toActivityFailure(err instanceof ChannelError ? err : new UnavailableError(String(err)));
       }
     },

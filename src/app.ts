@@ -24,6 +24,7 @@ import { telegramWebhookRoutes } from './api/routes/telegram-webhook';
 import { managersRoutes } from './api/routes/managers';
 import { templatePreviewRoutes } from './api/routes/templates-preview';
 import type { SecretBox } from './secrets';
+import { ensureTelegramPolling } from './temporal/telegram-polling';
 import type { Role } from './domain/roles';
 
 export interface RouteRole {
@@ -141,7 +142,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       registerAuth(v1, deps.db);
       await v1.register(eventsRoutes, deps);
-      await v1.register(settingsRoutes, { db: deps.db, secrets: deps.secrets, telegramApiRoot: deps.telegramApiRoot });
+      await v1.register(settingsRoutes, {
+        db: deps.db,
+        secrets: deps.secrets,
+        telegramApiRoot: deps.telegramApiRoot,
+        onTelegramChanged: (companyId) => ensureTelegramPolling(deps.temporal, deps.taskQueue, companyId),
+      });
       await v1.register(eventTypesRoutes, { db: deps.db });
       await v1.register(templatePreviewRoutes, { db: deps.db });
       await v1.register(counterpartiesRoutes, { db: deps.db });

@@ -17,6 +17,8 @@ import { startEmbeddedPostgres } from './dev/postgres';
 import { startSmtpSink } from './dev/smtp-sink';
 import { startDevTemporal } from './dev/temporal';
 import { installTemporalLogging } from './temporal/logger';
+import { ensureTelegramPolling } from './temporal/telegram-polling';
+import { companies } from './db/schema';
 import { createNotificationWorker } from './temporal/worker';
 import { createSecretBox, loadOrCreateLocalSecretsKey } from './secrets';
 
@@ -142,6 +144,15 @@ async function main(): Promise<void> {
         log.error({ err }, 'worker stopped');
         void shutdown(1);
       });
+
+      // Bots without a public webhook are long-polled by one workflow per company.
+      const startupClient = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporal.namespace });
+      for (const { id } of await database.db.select({ id: companies.id }).from(companies)) {
+        await ensureTelegramPolling(startupClient, config.temporal.taskQueue, id).catch((err: unknown) =>
+          log.warn({ err, companyId: id }, 'could not start Telegram polling'),
+        );
+      }
+      await startupClient.connection.close();
     }
 
     if (role !== 'worker') {

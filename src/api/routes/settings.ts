@@ -119,10 +119,15 @@ const SettingsUpdateSchema = Type.Object(
 type SettingsUpdate = Static<typeof SettingsUpdateSchema>;
 
 /** Company settings: mode (R1), providers and fallback (R2, R6), balance threshold (R4), Telegram (R5). */
-export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox; telegramApiRoot?: string | undefined }> = async (
-  app,
-  { db, secrets, telegramApiRoot },
-) => {
+export interface SettingsRouteDeps {
+  db: Db;
+  secrets: SecretBox;
+  telegramApiRoot?: string | undefined;
+  /** Starts long polling of the bot when a token is set without a webhook. */
+  onTelegramChanged?: (companyId: string) => Promise<void>;
+}
+
+export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteDeps> = async (app, { db, secrets, telegramApiRoot, onTelegramChanged }) => {
   /**
    * Points the bot's webhook at this API with a fresh secret (or removes it),
    * and returns what to store. The secret is kept only as a hash.
@@ -289,6 +294,9 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: Secret
       });
 
       const after = toDto(await load(companyId));
+      if (body.telegram && after.telegram.botToken.set && after.telegram.updates === 'polling') {
+        await onTelegramChanged?.(companyId).catch((err: unknown) => request.log.warn({ err }, 'could not start Telegram polling'));
+      }
       await recordChange(db, {
         companyId,
         actor: actorOf(request),

@@ -1,0 +1,82 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { ScheduleActivities, SendBalanceAlertResult } from '../activities/schedules';
+
+/** Input of `checkSmsBalance`; the schedule `sms-balance` of a company starts it. */
+export interface CheckSmsBalanceInput {
+  companyId: string;
+}
+
+export interface CheckSmsBalanceResult {
+  /**
+   * `ok` at or above the threshold, `below` under it; `no_threshold`,
+   * `no_provider`, `unsupported` when there is nothing to check; `unavailable`
+   * when the provider did not answer.
+   */
+  status: 'ok' | 'below' | 'no_threshold' | 'no_provider' | 'unsupported' | 'unavailable';
+  amount?: number;
+  currency?: string;
+  threshold?: number;
+  /** Below the threshold: what became of the administrator's alert (`failed`: the next check tries again). */
+  alert?: SendBalanceAlertResult['outcome'] | 'failed';
+  reason?: string;
+}
+
+const { checkBalance } = proxyActivities<ScheduleActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['NotFound'] },
+});
+
+const { sendBalanceAlert } = proxyActivities<ScheduleActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['InvalidRecipientError', 'RejectedError'],
+  },
+});
+
+/**
+ * The SMS balance check (R4, R17): below the company's threshold the
+ * administrator gets one e-mail, and another only after the balance has been
+ * back at or above the threshold and fallen below it again. The "already
+ * alerted" state lives in the database, since every scheduled check is a new workflow.
+ */
+export async function checkSmsBalance(input: CheckSmsBalanceInput): Promise<CheckSmsBalanceResult> {
+  let check;
+  try {
+    check = await checkBalance({ companyId: input.companyId });
+  } catch (err) {
+    return { status: 'unavailable', reason: reasonOf(err) };
+  }
+  if (check.status === 'no_threshold') return { status: 'no_threshold' };
+  if (check.status !== 'checked') return { status: check.status, threshold: check.threshold, reason: check.reason };
+
+  const reading = {
+    amount: check.amount,
+    threshold: check.threshold,
+    ...(check.currency !== undefined ? { currency: check.currency } : {}),
+  };
+  if (!check.below) return { status: 'ok', ...reading };
+  if (!check.alertDue) return { status: 'below', ...reading, alert: 'already_sent' };
+  try {
+    const alert = await sendBalanceAlert({
+      companyId: input.companyId,
+      episode: check.episode,
+      provider: check.provider,
+      ...reading,
+    });
+    return { status: 'below', ...reading, alert: alert.outcome };
+  } catch (err) {
+    return { status: 'below', ...reading, alert: 'failed', reason: reasonOf(err) };
+  }
+}
+
+function reasonOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const providerReason = cause.details?.[0];
+    return typeof providerReason === 'string' && providerReason ? providerReason : cause.message;
+  }
+  return cause instanceof Error ? cause.message : String(cause);
+}

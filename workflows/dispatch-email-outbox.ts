@@ -1,0 +1,123 @@
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { ScheduleActivities, SendQueuedEmailResult } from '../activities/schedules';
+
+/** Input of `dispatchEmailOutbox`; the schedule `email-dispatch` starts it with `{}`. */
+export interface DispatchEmailOutboxInput {
+  /** Only this company's queued e-mail; every company's when absent. */
+  companyId?: string;
+  /** Entries claimed and sent together, 1–500. Default 50. */
+  batchSize?: number;
+  /** Entries one run takes at most (across continue-as-new); the rest wait for the next run. Default 5000. */
+  maxEmails?: number;
+  /** How long a claim keeps other runs away; at least 300 s so that it outlasts every retry of a send. Default 600. */
+  leaseSeconds?: number;
+  /** After a transient failure the entry is not claimed again for this long. Default 60. */
+  retryDelaySeconds?: number;
+  /** Counts so far, carried over by continue-as-new. */
+  progress?: DispatchEmailOutboxResult;
+}
+
+export interface DispatchEmailOutboxResult {
+  batches: number;
+  claimed: number;
+  sent: number;
+  failed: number;
+  retryLater: number;
+  /** Already done by an earlier attempt, or the claim was lost to another run. */
+  skipped: number;
+  /** Sends whose activity failed past its retries; their claims lapse and a later run takes them. */
+  errors: number;
+  /** Stopped at `maxEmails` with entries possibly left. */
+  more: boolean;
+}
+
+const MIN_LEASE_SECONDS = 300;
+/** Well under Temporal's limits; a batch of 50 adds about 160 events. */
+const MAX_HISTORY_EVENTS = 5_000;
+
+const { claimQueuedEmails } = proxyActivities<ScheduleActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+// Channel failures are handled inside the activity; these retries are for the database or the worker going away.
+const { sendQueuedEmail } = proxyActivities<ScheduleActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['NotFound'] },
+});
+
+/**
+ * "Exchange journal. Send e-mail" (R16): drains the e-mail queued in the journal,
+ * batch by batch, until none is left or the run's cap is reached. Safe to run
+ * twice at once: each batch is claimed with `FOR UPDATE SKIP LOCKED` and a lease.
+ */
+export async function dispatchEmailOutbox(input: DispatchEmailOutboxInput = {}): Promise<DispatchEmailOutboxResult> {
+  const batchSize = Math.min(500, Math.max(1, Math.floor(input.batchSize ?? 50)));
+  const maxEmails = Math.max(1, input.maxEmails ?? 5_000);
+  const leaseSeconds = Math.max(MIN_LEASE_SECONDS, input.leaseSeconds ?? 600);
+  const retryDelaySeconds = Math.max(0, input.retryDelaySeconds ?? 60);
+  const totals: DispatchEmailOutboxResult = {
+    batches: 0,
+    claimed: 0,
+    sent: 0,
+    failed: 0,
+    retryLater: 0,
+    skipped: 0,
+    errors: 0,
+    ...input.progress,
+    more: false,
+  };
+
+  for (let batch = 0; ; batch++) {
+    const limit = Math.min(batchSize, maxEmails - totals.claimed);
+    if (limit <= 0) {
+      totals.more = true;
+      break;
+    }
+    const claimToken = `${workflowInfo().runId}:${batch}`;
+    const { entryIds } = await claimQueuedEmails({
+      ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
+      limit,
+      leaseSeconds,
+      claimToken,
+    });
+    if (entryIds.length === 0) break;
+    totals.batches += 1;
+    totals.claimed += entryIds.length;
+
+    const results = await Promise.allSettled(
+      entryIds.map((entryId) => sendQueuedEmail({ entryId, claimToken, leaseSeconds, retryDelaySeconds })),
+    );
+    for (const result of results) count(totals, result);
+
+    // Fewer than asked: the queue is drained, or another run holds the rest.
+    if (entryIds.length < limit) break;
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+      await continueAsNew<typeof dispatchEmailOutbox>({ ...input, progress: totals });
+    }
+  }
+  return totals;
+}
+
+function count(totals: DispatchEmailOutboxResult, result: PromiseSettledResult<SendQueuedEmailResult>): void {
+  if (result.status === 'rejected') {
+    totals.errors += 1;
+    return;
+  }
+  switch (result.value.outcome) {
+    case 'sent':
+      totals.sent += 1;
+      break;
+    case 'failed':
+      totals.failed += 1;
+      break;
+    case 'retry_later':
+      totals.retryLater += 1;
+      break;
+    case 'already_done':
+    case 'not_claimed':
+      totals.skipped += 1;
+      break;
+  }
+}
