@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmsc, type Smsc } from '../peers/smsc';
+import { startSmsRuPeer, type SmsRuPeer } from '../peers/sms-ru';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../peers/telegram-bot-api';
+import { createHarness, type Harness } from '../helpers/harness';
+
+describe('test message (R3) and SMS balance (R4) against each provider peer', () => {
+  let h: Harness;
+  let smsc: Smsc;
+  let smsRu: SmsRuPeer;
+  let telegram: TelegramBotApiPeer;
+
+  beforeAll(async () => {
+    smsc = await startSmsc({ balance: 321 });
+    smsRu = await startSmsRuPeer({ balance: 150.5 });
+    telegram = await startTelegramBotApi();
+    h = await createHarness({
+      mode: 'live',
+      smsUrl: `${smsc.url}?source=NOTIFY&balanceUrl=${encodeURIComponent(smsc.balanceUrl)}`,
+      telegramApiRoot: telegram.apiRoot,
+    });
+    const res = await h.request({ method: 'PUT', url: '/v1/settings', payload: { telegram: { botToken: telegram.token } } });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+  afterAll(async () => {
+    await h?.temporal.workflow.getHandle('telegram-poll:demo').terminate('test finished').catch(() => undefined);
+    await h?.close();
+    await smsc?.stop();
+    await smsRu?.stop();
+    await telegram?.stop();
+  });
+
+  const test = (payload: Record<string, unknown>) => h.request({ method: 'POST', url: '/v1/messaging/test', payload });
+
+  it('sends a test SMS through the built-in SMPP provider, returns its message id and says it costs one message', async () => {
+    const res = await test({ channel: 'sms', to: '+79161112233', text: 'Проверка связи' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ ok: true, channel: 'sms', provider: 'default-smpp' });
+    expect(body.note).toMatch(/one message of the balance/);
+    const message = smsc.messages().find((m) => m.destination === '79161112233')!;
+    expect(message.text).toBe('Проверка связи');
+    expect(body.providerMessageId).toBe(message.messageIds[0]);
+  });
+
+  it("reads the SMPP gateway's balance now", async () => {
+    smsc.setBalance(77);
+    const res = await h.request({ method: 'GET', url: '/v1/messaging/sms/balance' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ ok: true, provider: 'default-smpp', amount: 77 });
+  });
+
+  it('sends a test Telegram message and an e-mail, and reports a provider refusal in its own words', async () => {
+    const tg = (await test({ channel: 'telegram', to: '424242' })).json();
+    expect(tg).toMatchObject({ ok: true, provider: 'telegram' });
+    expect(telegram.sent.find((m) => m.chatId === '424242')?.text).toBe('Тестовое сообщение сервиса уведомлений');
+
+    const before = h.smtp.messages.length;
+    const mail = (await test({ channel: 'email', to: 'admin@demo-parts.example', text: 'Проверка почты' })).json();
+    expect(mail.ok).toBe(true);
+    await h.smtp.waitForMessages(before + 1);
+    expect(h.smtp.messages.at(-1)!.to).toEqual(['admin@demo-parts.example']);
+    expect(mail.providerMessageId).toMatch(/^<.+>$/);
+
+    telegram.failFor('525252', { code: 403 });
+    const blocked = (await test({ channel: 'telegram', to: '525252' })).json();
+    expect(blocked).toMatchObject({ ok: false, errorType: 'BlockedError' });
+    expect(blocked.error).toMatch(/blocked/);
+  });
+
+  it('uses the company\'s SMS.ru provider once it is the primary, for the test message and the balance', async () => {
+    const settings = await h.request({
+      method: 'PUT',
+      url: '/v1/settings',
+      payload: {
+        providers: [{ id: 'smsru', kind: 'sms_ru', name: 'SMS.ru', config: { baseUrl: smsRu.baseUrl }, secrets: { apiId: smsRu.apiId } }],
+        sms: { primaryProviderId: 'smsru' },
+      },
+    });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const res = (await test({ channel: 'sms', to: '+79161112244', text: 'Через SMS.ru' })).json();
+    expect(res).toMatchObject({ ok: true, provider: 'smsru' });
+    expect(smsRu.sent.map((m) => m.msg)).toEqual(['Через SMS.ru']);
+    const balance = (await h.request({ method: 'GET', url: '/v1/messaging/sms/balance' })).json();
+    expect(balance).toMatchObject({ ok: true, provider: 'smsru', currency: 'RUB' });
+    expect(balance.amount).toBeLessThan(150.5);
+  });
+});
