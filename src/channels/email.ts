@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { InvalidRecipientError, RejectedError, UnavailableError, type ChannelError } from './errors';
 import type { ChannelAdapter, OutboundMessage, SendResult } from './types';
+import { oneLine } from '../domain/templates';
 
 export interface EmailChannelOptions {
   transport: Transporter;
@@ -54,8 +55,9 @@ export function createEmailChannel({ transport, provider = 'smtp' }: EmailChanne
       if (!message.from) throw new InvalidRecipientError('e-mail needs a From address');
       try {
         const info = await transport.sendMail({
-          from: { name: message.from.name, address: message.from.address },
-          to: message.toName ? { name: message.toName, address: message.to } : message.to,
+          // Display names come from data: one line each, like the subject.
+          from: { name: oneLine(message.from.name), address: message.from.address },
+          to: message.toName ? { name: oneLine(message.toName), address: message.to } : message.to,
           subject: message.subject ?? '',
           text: message.text,
           ...(message.html ? { html: message.html } : {}),
@@ -88,6 +90,9 @@ interface SmtpFailure {
 export function classifySmtpError(err: unknown): ChannelError {
   const e = (err ?? {}) as SmtpFailure;
   const reason = e.response ?? e.message ?? String(err);
+  // Login and TLS failures are settings problems: say so, and do not retry them as if the message were at fault.
+  if (e.code === 'EAUTH') return new RejectedError(`SMTP login failed (check the user and password): ${reason}`, reason);
+  if (e.code === 'ETLS') return new RejectedError(`SMTP TLS upgrade failed: ${e.message ?? reason}`, e.message ?? reason);
   if (typeof e.responseCode === 'number') {
     if (e.responseCode >= 500) {
       if (e.code === 'EENVELOPE') return new InvalidRecipientError(`recipient refused: ${reason}`, reason);

@@ -57,10 +57,14 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     let email = opts.defaultEmail;
     const smtp = directory.find((p) => p.kind === 'smtp');
     if (smtp) {
-      const c = smtp.config as { host: string; port: number; secure?: boolean; user?: string; requireTLS?: boolean };
+      const c = smtp.config as { host: string; port: number; secure?: boolean; user?: string; requireTLS?: boolean; tlsRejectUnauthorized?: boolean };
       const password = secretsOf(smtp).password;
       const auth = c.user ? `${encodeURIComponent(c.user)}${password ? `:${encodeURIComponent(password)}` : ''}@` : '';
-      const url = `${c.secure ? 'smtps' : 'smtp'}://${auth}${c.host}:${c.port}${c.requireTLS ? '?requireTLS=true' : ''}`;
+      const query = new URLSearchParams({
+        ...(c.requireTLS ? { requireTLS: 'true' } : {}),
+        ...(c.tlsRejectUnauthorized === false ? { tlsRejectUnauthorized: 'false' } : {}),
+      }).toString();
+      const url = `${c.secure ? 'smtps' : 'smtp'}://${auth}${c.host}:${c.port}${query ? `?${query}` : ''}`;
       email = createEmailChannel({ transport: createSmtpTransport(url), provider: smtp.id });
       owned.push(email);
     }

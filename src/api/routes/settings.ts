@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 
 /** Which configuration fields and which secrets each kind of provider takes (R2). */
 export const PROVIDER_FIELDS: Record<ProviderKind, { required: string[]; optional: string[]; secrets: string[] }> = {
-  smtp: { required: ['host', 'port'], optional: ['secure', 'user', 'requireTLS'], secrets: ['password'] },
+  smtp: { required: ['host', 'port'], optional: ['secure', 'user', 'requireTLS', 'tlsRejectUnauthorized'], secrets: ['password'] },
   smpp: { required: ['host', 'port', 'systemId', 'sourceAddr'], optional: ['balanceUrl'], secrets: ['password'] },
   sms_ru: { required: [], optional: ['baseUrl', 'from'], secrets: ['apiId'] },
   telegram: { required: [], optional: ['apiRoot'], secrets: ['botToken'] },
