@@ -228,6 +228,19 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
     });
   });
 
+  it("uses one client's own template for that client only; another client keeps the event type's", async () => {
+    await putNoticeType(h, 'test.override');
+    await putClient(h, 'own-template', [{ name: 'Свой', telegramChatId: '7101' }], {
+      overrides: { 'test.override': { templates: { telegram: { text: 'Лично для вас: заказ {{ n }}' } } } },
+    });
+    await putClient(h, 'default-template', [{ name: 'Обычный', telegramChatId: '7102' }]);
+    const first = await postEvent(h, { id: 'override-1', type: 'test.override', counterpartyId: 'own-template', data: { n: 'ЗК-60' } });
+    const second = await postEvent(h, { id: 'override-2', type: 'test.override', counterpartyId: 'default-template', data: { n: 'ЗК-61' } });
+    await Promise.all([result(first.workflowId), result(second.workflowId)]);
+    expect(sentTo('7101').map((m) => m.text)).toEqual(['Лично для вас: заказ ЗК-60']);
+    expect(sentTo('7102').map((m) => m.text)).toEqual(['Telegram: заказ ЗК-61 готов, Обычный']);
+  });
+
   it('delivers to the other recipients and ends partial when one of three has a broken address', async () => {
     await putNoticeType(h, 'test.mail', { channels: ['email'] });
     await putClient(h, 'partial-client', [
