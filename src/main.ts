@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { createActivities } from '../activities';
+import { createScheduleActivities } from '../activities/schedules';
 import { buildApp } from './app';
 import { createEmailChannel, createSmtpTransport } from './channels/email';
 import { createDefaultSmsProvider } from './channels/default-sms';
@@ -19,6 +22,7 @@ import { startDevTemporal } from './dev/temporal';
 import { installTemporalLogging } from './temporal/logger';
 import { ensureTelegramPolling } from './temporal/telegram-polling';
 import { companies } from './db/schema';
+import { ensureSchedules } from './temporal/schedules';
 import { createNotificationWorker } from './temporal/worker';
 import { createSecretBox, loadOrCreateLocalSecretsKey } from './secrets';
 
@@ -101,6 +105,27 @@ async function main(): Promise<void> {
       smtpUrl = sink.url;
     }
 
+    // Fully embedded (no external database): local SMS and Telegram peers stand in for providers.
+    let smsUrl = config.smsUrl;
+    let telegramApiRoot = config.telegramApiRoot;
+    const devLines: string[] = [];
+    if (!config.databaseUrl && role !== 'api' && (!smsUrl || !telegramApiRoot)) {
+      const peers = await import('../dev/peers');
+      if (!smsUrl) {
+        const smsc = await peers.startSmsc({ balance: 1000 });
+        cleanups.push(() => smsc.stop());
+        smsUrl = `${smsc.url}?source=NOTIFY&balanceUrl=${encodeURIComponent(smsc.balanceUrl)}`;
+        devLines.push(`  SMS (dev SMSC) ${smsc.url.replace(/\/\/[^@]*@/, '//')}  built-in default SMS provider`);
+      }
+      if (!telegramApiRoot) {
+        const token = devTelegramToken(config.dataDir);
+        const bot = await peers.startTelegramBotApi({ token, botUsername: 'dev_notify_bot' });
+        cleanups.push(() => bot.stop());
+        telegramApiRoot = bot.apiRoot;
+        devLines.push(`  Telegram (dev) ${bot.apiRoot}  bot token for settings: ${token}`);
+      }
+    }
+
     const database: Database = createDatabase(databaseUrl);
     cleanups.push(() => database.close());
     await migrateDatabase(database.db);
@@ -119,8 +144,8 @@ async function main(): Promise<void> {
         db: database.db,
         secrets,
         defaultEmail: createEmailChannel({ transport }),
-        defaultSms: config.smsUrl ? createDefaultSmsProvider(config.smsUrl, { onDeliveryReport, log: (m) => log.info(m) }) : null,
-        ...(config.telegramApiRoot ? { telegramApiRoot: config.telegramApiRoot } : {}),
+        defaultSms: smsUrl ? createDefaultSmsProvider(smsUrl, { onDeliveryReport, log: (m) => log.info(m) }) : null,
+        ...(telegramApiRoot ? { telegramApiRoot } : {}),
         onDeliveryReport,
         log: (m) => log.info(m),
       });
@@ -129,7 +154,7 @@ async function main(): Promise<void> {
         connection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: createActivities({ db: database.db, channels: registry }),
+        activities: { ...createActivities({ db: database.db, channels: registry }), ...createScheduleActivities({ db: database.db, channels: registry }) },
         ...(config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {}),
       });
       const running = worker.run();
@@ -144,6 +169,16 @@ async function main(): Promise<void> {
         log.error({ err }, 'worker stopped');
         void shutdown(1);
       });
+
+      // The periodic jobs (R16, R17) exist whenever a worker runs: one deleted by hand comes back at the next start.
+      await ensureSchedules({
+        client: new Client({ connection, namespace: config.temporal.namespace }),
+        taskQueue: config.temporal.taskQueue,
+        companies: (await database.db.select({ id: companies.id }).from(companies)).map((c) => c.id),
+      }).then(
+        (result) => log.info(result, 'schedules ensured'),
+        (err: unknown) => log.error({ err }, 'could not create the schedules'),
+      );
 
       // Bots without a public webhook are long-polled by one workflow per company.
       const startupClient = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporal.namespace });
@@ -165,7 +200,7 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         temporalUiUrl,
         secrets,
-        telegramApiRoot: config.telegramApiRoot,
+        telegramApiRoot,
         logger: log,
       });
       cleanups.push(async () => {
@@ -179,6 +214,7 @@ async function main(): Promise<void> {
         `  OpenAPI UI    ${address}/docs`,
         ...(temporalUiUrl ? [`  Temporal UI   ${temporalUiUrl}`] : []),
         ...(mailDir ? [`  Sent e-mail   ${mailDir} (local SMTP sink at ${smtpUrl})`] : []),
+        ...devLines,
         ...(seeded.apiKey ? [`  Demo API key  ${seeded.apiKey}   (shown once; it has every role)`] : []),
         '',
       ];
@@ -190,6 +226,16 @@ async function main(): Promise<void> {
     log.fatal({ err }, 'start failed');
     await shutdown(1);
   }
+}
+
+/** The dev Bot API's token, kept under DATA_DIR so the one saved in the demo settings stays valid. */
+function devTelegramToken(dataDir: string): string {
+  const file = path.join(dataDir, 'dev-telegram-token');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const token = `${100_000_000 + Math.floor(Math.random() * 899_999_999)}:DEV${randomBytes(16).toString('hex')}`;
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, `${token}\n`);
+  return token;
 }
 
 /** The dev server's usual ports when they are free, so bookmarks keep working; any free port otherwise. */

@@ -106,7 +106,17 @@ describe('npm start with embedded defaults', () => {
     }
     expect(files.filter((f) => f.endsWith('.eml'))).toHaveLength(2);
     const raw = await fs.readFile(path.join(mailDir, files[0]!), 'utf8');
-    expect(raw).toMatch(/^To: .*romashka\.example/m);
+    expect(raw).toMatch(/^To: /m);
+    expect(raw).toMatch(/<(ivan\.petrov|anna\.smirnova)@romashka\.example>/);
+
+    // Embedded SMS and Telegram peers stand in for providers: test messages go through both.
+    const devToken = /bot token for settings: (\S+)/.exec(first.output())?.[1];
+    expect(devToken).toBeDefined();
+    expect((await call('PUT', '/v1/settings', ADMIN_API_KEY, { telegram: { botToken: devToken } })).status).toBe(200);
+    const sms = (await (await call('POST', '/v1/messaging/test', ADMIN_API_KEY, { channel: 'sms', to: '+79161234567' })).json()) as { ok: boolean };
+    expect(sms.ok).toBe(true);
+    const tg = (await (await call('POST', '/v1/messaging/test', ADMIN_API_KEY, { channel: 'telegram', to: '123456' })).json()) as { ok: boolean };
+    expect(tg.ok).toBe(true);
 
     expect(await stop(first)).toBe(0);
 
