@@ -16,7 +16,8 @@ import {
   type Counterparty,
   type CounterpartyOverride,
 } from '../../db/schema';
-import { checkTemplate, TemplateError, type TemplateKind } from '../../domain/templates';
+import type { TemplateKind } from '../../domain/templates';
+import { templateProblem } from '../template-problems';
 import { NotFoundError, UnprocessableError, BadRequestError, type ErrorDetail } from '../errors';
 import { EmailSchema, errorResponses, IdSchema } from '../schemas';
 import { actorOf } from './actor';
@@ -289,18 +290,8 @@ async function validateReferences(db: Db, companyId: string, body: CounterpartyI
       const override = body.overrides![type]!;
       const sample = sampleFor(eventType.variables);
       const check = async (path: string, source: string | undefined, kind: TemplateKind) => {
-        if (source === undefined) return;
-        try {
-          await checkTemplate(source, kind, sample);
-        } catch (err) {
-          if (!(err instanceof TemplateError)) throw err;
-          problems.push({
-            path,
-            message: `${err.message}${err.line !== undefined ? ` (line ${err.line}, column ${err.column ?? 0})` : ''}`,
-            ...(err.line !== undefined ? { line: err.line } : {}),
-            ...(err.column !== undefined ? { column: err.column } : {}),
-          });
-        }
+        const problem = await templateProblem(path, source, kind, sample);
+        if (problem) problems.push(problem);
       };
       for (const [channel, t] of Object.entries(override.templates ?? {})) {
         const base = `/body/overrides/${type}/templates/${channel}`;

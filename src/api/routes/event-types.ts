@@ -14,6 +14,7 @@ import {
   type Template,
 } from '../../db/schema';
 import { builtinSampleData, checkTemplate, TemplateError, type TemplateKind } from '../../domain/templates';
+import { templateProblem } from '../template-problems';
 import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../errors';
 import {
   ChannelSchema,
@@ -297,19 +298,8 @@ export function sampleFor(variables: readonly { name: string; example: unknown }
 async function checkTemplates(input: EventTypeUpdate['templates'], sample: Record<string, unknown>): Promise<void> {
   const problems: ErrorDetail[] = [];
   const check = async (path: string, source: string | null | undefined, kind: TemplateKind) => {
-    if (source === undefined || source === null) return;
-    try {
-      await checkTemplate(source, kind, sample);
-    } catch (err) {
-      if (!(err instanceof TemplateError)) throw err;
-      const where = err.line !== undefined ? ` (line ${err.line}, column ${err.column ?? 0})` : '';
-      problems.push({
-        path,
-        message: `${err.message}${where}`,
-        ...(err.line !== undefined ? { line: err.line } : {}),
-        ...(err.column !== undefined ? { column: err.column } : {}),
-      });
-    }
+    const problem = await templateProblem(path, source, kind, sample);
+    if (problem) problems.push(problem);
   };
   for (const audience of ['client', 'manager'] as const) {
     for (const channel of ['email', 'sms', 'telegram'] as const) {

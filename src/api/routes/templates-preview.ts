@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/client';
 import { analyzeSms } from '../../domain/sms';
-import { builtinSampleData, checkTemplate, renderEmailTemplate, renderTemplate, TemplateError, type TemplateKind } from '../../domain/templates';
+import { builtinSampleData, renderEmailTemplate, renderTemplate, type TemplateKind } from '../../domain/templates';
+import { templateProblem } from '../template-problems';
 import { BadRequestError, NotFoundError, UnprocessableError } from '../errors';
 import { ChannelSchema, errorResponses, EventTypeNameSchema, StringEnum } from '../schemas';
 import { loadEventType, sampleFor } from './event-types';
@@ -92,18 +93,6 @@ export const templatePreviewRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = asyn
 };
 
 async function check(path: string, source: string, kind: TemplateKind, data: Record<string, unknown>): Promise<void> {
-  try {
-    await checkTemplate(source, kind, data);
-  } catch (err) {
-    if (!(err instanceof TemplateError)) throw err;
-    const where = err.line !== undefined ? ` (line ${err.line}, column ${err.column ?? 0})` : '';
-    throw new UnprocessableError('TEMPLATE_ERROR', `${err.message}${where}`, [
-      {
-        path,
-        message: `${err.message}${where}`,
-        ...(err.line !== undefined ? { line: err.line } : {}),
-        ...(err.column !== undefined ? { column: err.column } : {}),
-      },
-    ]);
-  }
+  const problem = await templateProblem(path, source, kind, data);
+  if (problem) throw new UnprocessableError('TEMPLATE_ERROR', problem.message, [problem]);
 }
