@@ -22,6 +22,7 @@ import { journalRoutes } from './api/routes/journal';
 import { messagingRoutes } from './api/routes/messaging';
 import { telegramWebhookRoutes } from './api/routes/telegram-webhook';
 import { managersRoutes } from './api/routes/managers';
+import { schedulesRoutes } from './api/routes/schedules';
 import { templatePreviewRoutes } from './api/routes/templates-preview';
 import type { SecretBox } from './secrets';
 import { ensureTelegramPolling } from './temporal/telegram-polling';
@@ -92,6 +93,8 @@ function findNul(value: unknown, path: string): string | undefined {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const options: FastifyServerOptions = {
     bodyLimit: BODY_LIMIT_BYTES,
+    // Request lines are logged below with the route pattern, never the raw URL: a webhook path carries a secret.
+    disableRequestLogging: true,
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
   };
   const app = Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
@@ -108,6 +111,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser(['text/plain']);
   registerErrorHandling(app);
   app.addSchema(ErrorSchema);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
   // Every /v1 route names the role it needs; the list lets tests check the whole matrix.
   const routeRoles: RouteRole[] = [];
   app.addHook('onRoute', (route) => {
@@ -156,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(configChangesRoutes, { db: deps.db });
       await v1.register(journalRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
       await v1.register(messagingRoutes, { temporal: deps.temporal, taskQueue: deps.taskQueue });
+      await v1.register(schedulesRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, namespace: deps.namespace, temporalUiUrl: deps.temporalUiUrl });
     },
     { prefix: '/v1' },
   );

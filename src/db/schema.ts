@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -295,13 +296,47 @@ export const journalEntries = pgTable(
     attempt: integer('attempt'),
     details: jsonb('details').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Outbox of queued e-mail (R16), on `queued` rows only. A dispatch run that
+     * claims the row sets `claimToken` and a lease in `claimedUntil`; when the
+     * lease passes, another run may claim it again. `claimedUntil` without a
+     * token is a back-off after a transient failure: not before then.
+     */
+    claimToken: text('claim_token'),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    /** Set once the scheduled dispatch is done with a queued row: its `sent` or `failed` entry follows it. */
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('journal_step_key_idx').on(t.stepKey),
     index('journal_event_idx').on(t.companyId, t.eventId, t.id),
     index('journal_company_created_idx').on(t.companyId, t.createdAt, t.id),
+    index('journal_email_outbox_idx')
+      .on(t.id)
+      .where(sql`${t.status} = 'queued' and ${t.channel} = 'email' and ${t.dispatchedAt} is null`),
   ],
 );
+
+/**
+ * SMS balance alert state per company (R4), kept here because every scheduled
+ * check is a new workflow. An episode starts each time the balance falls below
+ * the threshold; the administrator gets one e-mail per episode.
+ */
+export const smsBalanceAlerts = pgTable('sms_balance_alerts', {
+  companyId: text('company_id')
+    .primaryKey()
+    .references(() => companies.id),
+  /** The last check found the balance below the threshold. */
+  below: boolean('below').notNull().default(false),
+  /** Counts the falls below the threshold. */
+  episode: integer('episode').notNull().default(0),
+  /** The episode whose alert went out; equal to `episode` while below: already alerted. */
+  alertedEpisode: integer('alerted_episode'),
+  lastAmount: doublePrecision('last_amount'),
+  lastThreshold: integer('last_threshold'),
+  checkedAt: timestamp('checked_at', { withTimezone: true }),
+  alertedAt: timestamp('alerted_at', { withTimezone: true }),
+});
 
 export type Company = typeof companies.$inferSelect;
 export type Counterparty = typeof counterparties.$inferSelect;
@@ -315,3 +350,4 @@ export type Manager = typeof managers.$inferSelect;
 export type CounterpartyOverride = typeof counterpartyOverrides.$inferSelect;
 export type ConfigChange = typeof configChanges.$inferSelect;
 export type Provider = typeof providers.$inferSelect;
+export type SmsBalanceAlert = typeof smsBalanceAlerts.$inferSelect;

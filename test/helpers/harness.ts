@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import { Client as PgClient } from 'pg';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
+import { createScheduleActivities } from '../../activities/schedules';
 import { buildApp } from '../../src/app';
 import { createEmailChannel, createSmtpTransport } from '../../src/channels/email';
 import { createApiKeyRepository } from '../../src/db/api-keys';
@@ -151,7 +152,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
-        activities: createActivities({ db, channels: registry }),
+        activities: { ...createActivities({ db, channels: registry }), ...createScheduleActivities({ db, channels: registry }) },
         workflowBundle: { codePath: inject('workflowBundlePath') },
         shutdownGraceTime: '2 seconds',
       });

@@ -113,6 +113,19 @@ const ROUTES: Record<string, Sample> = {
     },
   },
 
+  'POST /v1/messaging/test': {
+    role: 'settings:admin',
+    status: 200,
+    request: statically('/v1/messaging/test', { channel: 'email', to: 'matrix@demo-parts.example' }),
+  },
+  'GET /v1/messaging/sms/balance': { role: 'settings:admin', status: 200, request: statically('/v1/messaging/sms/balance') },
+  'HEAD /v1/messaging/sms/balance': { role: 'settings:admin', status: 200, request: statically('/v1/messaging/sms/balance') },
+
+  'GET /v1/schedules': { role: 'settings:admin', status: 200, request: statically('/v1/schedules') },
+  'HEAD /v1/schedules': { role: 'settings:admin', status: 200, request: statically('/v1/schedules') },
+  'PUT /v1/schedules/:name': { role: 'settings:admin', status: 200, request: statically('/v1/schedules/sms-balance', { paused: true }) },
+  'POST /v1/schedules/:name/trigger': { role: 'settings:admin', status: 202, request: statically('/v1/schedules/sms-balance/trigger') },
+
   'GET /v1/config-changes': { role: 'settings:admin', status: 200, request: statically('/v1/config-changes?entity=settings') },
   'HEAD /v1/config-changes': { role: 'settings:admin', status: 200, request: statically('/v1/config-changes') },
 };

@@ -1,0 +1,184 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Client } from '@temporalio/client';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Db } from '../../db/client';
+import { recordChange } from '../../db/config-changes';
+import {
+  describeSchedule,
+  isScheduleName,
+  listSchedules,
+  MAX_PERIOD_SECONDS,
+  MIN_PERIOD_SECONDS,
+  SchedulePeriodError,
+  SCHEDULE_NAMES,
+  triggerSchedule,
+  updateSchedule,
+  type ScheduleContext,
+  type ScheduleName,
+  type ScheduleView,
+} from '../../temporal/schedules';
+import { AppError, BadRequestError, NotFoundError, ServiceUnavailableError } from '../errors';
+import { errorResponses } from '../schemas';
+import { actorOf } from './actor';
+
+export interface SchedulesRouteDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  namespace?: string;
+  temporalUiUrl?: string | undefined;
+}
+
+const nullableString = Type.Union([Type.String(), Type.Null()]);
+
+const ScheduleSchema = Type.Object({
+  name: Type.String({ description: '`email-dispatch` (shared by all companies) or `sms-balance` (this company\'s).' }),
+  scheduleId: Type.String({ description: 'The Temporal Schedule id.' }),
+  workflowType: Type.String(),
+  exists: Type.Boolean({ description: 'False until created: at the next start of a worker, or by a PUT or trigger.' }),
+  every: Type.Union([Type.String(), Type.Null()], { description: 'The period, e.g. "5m", "1h".' }),
+  everySeconds: Type.Union([Type.Integer(), Type.Null()]),
+  paused: Type.Boolean(),
+  note: nullableString,
+  overlap: nullableString,
+  nextRunAt: Type.Array(Type.String({ format: 'date-time' })),
+  recentRuns: Type.Array(
+    Type.Object({
+      workflowId: Type.String(),
+      runId: Type.String(),
+      scheduledAt: Type.String({ format: 'date-time' }),
+      startedAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+  runningWorkflowIds: Type.Array(Type.String()),
+  actionsTaken: Type.Integer(),
+  temporalUiUrl: nullableString,
+});
+
+const NameParamsSchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+
+const ScheduleUpdateSchema = Type.Object(
+  {
+    every: Type.Optional(
+      Type.Unsafe<string | number>({
+        type: ['string', 'integer'],
+        description: `The period: a duration like "30s", "5m", "1h", "1h30m", "1d", or whole seconds; from ${MIN_PERIOD_SECONDS} s to ${MAX_PERIOD_SECONDS} s.`,
+        examples: ['5m', '1h', 900],
+      }),
+    ),
+    paused: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The periodic jobs (R16, R17) as Temporal Schedules: the shared e-mail
+ * dispatch and the company's SMS balance check. Everything shown is read back
+ * from Temporal.
+ */
+export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = async (app, deps) => {
+  const ctx: ScheduleContext = { client: deps.temporal, taskQueue: deps.taskQueue };
+  const withLink = (view: ScheduleView) => ({
+    ...view,
+    temporalUiUrl:
+      deps.temporalUiUrl && view.exists
+        ? `${deps.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace ?? 'default')}/schedules/${encodeURIComponent(view.scheduleId)}`
+        : null,
+  });
+  const nameOf = (name: string): ScheduleName => {
+    if (!isScheduleName(name)) throw new NotFoundError(`schedule ${name} (known: ${SCHEDULE_NAMES.join(', ')})`);
+    return name;
+  };
+
+  app.get(
+    '/schedules',
+    {
+      config: { role: 'settings:admin' },
+      schema: {
+        tags: ['schedules'],
+        summary: 'The periodic jobs: e-mail dispatch and SMS balance check',
+        response: { 200: Type.Object({ items: Type.Array(ScheduleSchema) }), ...errorResponses(401, 403, 503) },
+      },
+    },
+    async (request) => ({ items: (await temporalCall(request.log, () => listSchedules(ctx, request.auth.companyId))).map(withLink) }),
+  );
+
+  app.put(
+    '/schedules/:name',
+    {
+      config: { role: 'settings:admin' },
+      schema: {
+        tags: ['schedules'],
+        summary: 'Change the period, pause or resume; creates the schedule when missing',
+        params: NameParamsSchema,
+        body: ScheduleUpdateSchema,
+        response: { 200: ScheduleSchema, ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const companyId = request.auth.companyId;
+      const ref = { name: nameOf(request.params.name), companyId };
+      const { every, paused } = request.body;
+      const change = {
+        ...(every !== undefined ? { every } : {}),
+        ...(paused !== undefined ? { paused, note: `${paused ? 'paused' : 'resumed'} by ${actorOf(request)}` } : {}),
+      };
+      let result;
+      try {
+        result = await temporalCall(request.log, () => updateSchedule(ctx, ref, change));
+      } catch (err) {
+        if (err instanceof SchedulePeriodError) {
+          throw new BadRequestError(`invalid body: /body/every ${err.message}`, [{ path: '/body/every', message: err.message }]);
+        }
+        throw err;
+      }
+      const summary = (v: ScheduleView) => (v.exists ? { every: v.every, paused: v.paused } : null);
+      const [before, after] = [summary(result.before), summary(result.after)];
+      if (JSON.stringify(before) !== JSON.stringify(after)) {
+        await recordChange(deps.db, {
+          companyId,
+          actor: actorOf(request),
+          entity: 'schedule',
+          entityId: ref.name,
+          action: result.created ? 'create' : 'update',
+          before,
+          after,
+        });
+      }
+      return withLink(result.after);
+    },
+  );
+
+  app.post(
+    '/schedules/:name/trigger',
+    {
+      config: { role: 'settings:admin' },
+      schema: {
+        tags: ['schedules'],
+        summary: 'Run the job now (after the current run, if one is under way)',
+        params: NameParamsSchema,
+        response: { 202: ScheduleSchema, ...errorResponses(401, 403, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      const ref = { name: nameOf(request.params.name), companyId: request.auth.companyId };
+      const view = await temporalCall(request.log, async () => {
+        await triggerSchedule(ctx, ref);
+        return describeSchedule(ctx, ref);
+      });
+      return reply.status(202).send(withLink(view));
+    },
+  );
+};
+
+/** Temporal trouble is a 503 for the caller; our own refusals pass through. */
+async function temporalCall<T>(log: FastifyBaseLogger, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof SchedulePeriodError || err instanceof AppError) throw err;
+    log.error({ err }, 'schedule call failed');
+    throw new ServiceUnavailableError('the workflow engine is unavailable');
+  }
+}

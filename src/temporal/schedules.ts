@@ -1,0 +1,300 @@
+/**
+ * The periodic jobs as Temporal Schedules (R16, R17): created at start when
+ * missing, managed by the API, visible on the Temporal UI's Schedules page.
+ *
+ * Names and ids:
+ * - `email-dispatch`: one schedule for all companies, id `email-dispatch`,
+ *   starts `dispatchEmailOutbox({})`, every 5 minutes by default.
+ * - `sms-balance`: one per company (each has its own provider and threshold),
+ *   id `sms-balance:<companyId>`, starts `checkSmsBalance({ companyId })`, hourly by default.
+ * On a task queue other than the default `notifications` the id gets
+ * `@<taskQueue>` appended, so deployments (and test runs) sharing a namespace
+ * keep their own schedules.
+ *
+ * A run never overlaps the previous one (overlap SKIP); missed runs are not
+ * caught up after downtime beyond a minute, as the next run drains everything anyway.
+ */
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleHandle,
+  type ScheduleOptions,
+} from '@temporalio/client';
+import type { checkSmsBalance } from '../../workflows/check-sms-balance';
+import { DEFAULT_TASK_QUEUE } from '../../workflows/contract';
+import type { dispatchEmailOutbox } from '../../workflows/dispatch-email-outbox';
+
+export const SCHEDULE_NAMES = ['email-dispatch', 'sms-balance'] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+export function isScheduleName(value: string): value is ScheduleName {
+  return (SCHEDULE_NAMES as readonly string[]).includes(value);
+}
+
+/** Default period of each schedule, in seconds. */
+export const DEFAULT_PERIOD_SECONDS: Readonly<Record<ScheduleName, number>> = { 'email-dispatch': 300, 'sms-balance': 3600 };
+export const WORKFLOW_TYPES: Readonly<Record<ScheduleName, string>> = { 'email-dispatch': 'dispatchEmailOutbox', 'sms-balance': 'checkSmsBalance' };
+
+/** Bounds of a period set through the API: a minute to a week. */
+export const MIN_PERIOD_SECONDS = 60;
+export const MAX_PERIOD_SECONDS = 7 * 86_400;
+
+/** A period the API refuses; its message is meant for the caller. */
+export class SchedulePeriodError extends Error {
+  override readonly name = 'SchedulePeriodError';
+}
+
+const UNIT_SECONDS = { d: 86_400, h: 3600, m: 60, s: 1 } as const;
+
+/**
+ * A period as `"30s"`, `"5m"`, `"1h"`, `"1d"` or combined (`"1h30m"`), or a
+ * whole number of seconds. Throws {@link SchedulePeriodError} when it is
+ * malformed or outside {@link MIN_PERIOD_SECONDS}..{@link MAX_PERIOD_SECONDS}.
+ */
+export function parsePeriod(every: string | number): number {
+  let seconds: number;
+  if (typeof every === 'number') {
+    if (!Number.isInteger(every) || every <= 0) throw new SchedulePeriodError('must be a whole number of seconds or a duration like "5m", "1h", "30s"');
+    seconds = every;
+  } else {
+    const match = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(every.trim());
+    if (!match || every.trim() === '') throw new SchedulePeriodError('must be a duration like "5m", "1h", "30s", "1h30m" or a number of seconds');
+    const [, d, h, m, s] = match;
+    seconds = Number(d ?? 0) * UNIT_SECONDS.d + Number(h ?? 0) * UNIT_SECONDS.h + Number(m ?? 0) * UNIT_SECONDS.m + Number(s ?? 0);
+  }
+  if (seconds < MIN_PERIOD_SECONDS) throw new SchedulePeriodError(`must be at least ${formatPeriod(MIN_PERIOD_SECONDS)} (${MIN_PERIOD_SECONDS} seconds)`);
+  if (seconds > MAX_PERIOD_SECONDS) throw new SchedulePeriodError(`must be at most ${formatPeriod(MAX_PERIOD_SECONDS)} (${MAX_PERIOD_SECONDS} seconds)`);
+  return seconds;
+}
+
+/** Seconds as the shortest duration string `parsePeriod` reads back: 300 → `"5m"`, 5400 → `"1h30m"`. */
+export function formatPeriod(seconds: number): string {
+  let rest = Math.round(seconds);
+  let out = '';
+  for (const [unit, size] of Object.entries(UNIT_SECONDS)) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out || '0s';
+}
+
+/** Which schedule: `email-dispatch`, or the `sms-balance` of a company. */
+export interface ScheduleRef {
+  name: ScheduleName;
+  companyId: string;
+}
+
+/** Where the schedules live and what their workflows run on. */
+export interface ScheduleContext {
+  client: Client;
+  taskQueue: string;
+}
+
+export function scheduleIdOf(ref: ScheduleRef, taskQueue: string): string {
+  const base = ref.name === 'email-dispatch' ? 'email-dispatch' : `sms-balance:${ref.companyId}`;
+  return taskQueue === DEFAULT_TASK_QUEUE ? base : `${base}@${taskQueue}`;
+}
+
+/** A schedule as the API shows it, read back from Temporal. */
+export interface ScheduleView {
+  name: ScheduleName;
+  scheduleId: string;
+  workflowType: string;
+  /** False when nobody created it yet (or it was deleted); a restart or a PUT creates it. */
+  exists: boolean;
+  every: string | null;
+  everySeconds: number | null;
+  paused: boolean;
+  note: string | null;
+  overlap: string | null;
+  nextRunAt: string[];
+  recentRuns: { workflowId: string; runId: string; scheduledAt: string; startedAt: string }[];
+  runningWorkflowIds: string[];
+  actionsTaken: number;
+}
+
+async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: number, paused: boolean): Promise<boolean> {
+  const scheduleId = scheduleIdOf(ref, ctx.taskQueue);
+  const common: Omit<ScheduleOptions, 'action'> = {
+    scheduleId,
+    spec: { intervals: [{ every: everySeconds * 1000 }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    memo: { name: ref.name, ...(ref.name === 'sms-balance' ? { companyId: ref.companyId } : {}) },
+    state: { paused, note: paused ? 'created paused' : 'created by the notification service' },
+  };
+  try {
+    if (ref.name === 'email-dispatch') {
+      await ctx.client.schedule.create<typeof dispatchEmailOutbox>({
+        ...common,
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'dispatchEmailOutbox',
+          workflowId: scheduleId,
+          taskQueue: ctx.taskQueue,
+          args: [{}],
+          workflowExecutionTimeout: '1 hour',
+        },
+      });
+    } else {
+      await ctx.client.schedule.create<typeof checkSmsBalance>({
+        ...common,
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'checkSmsBalance',
+          workflowId: scheduleId,
+          taskQueue: ctx.taskQueue,
+          args: [{ companyId: ref.companyId }],
+          workflowExecutionTimeout: '10 minutes',
+        },
+      });
+    }
+    return true;
+  } catch (err) {
+    // Another worker starting at the same moment made it first.
+    if (err instanceof ScheduleAlreadyRunning) return false;
+    throw err;
+  }
+}
+
+export interface EnsureSchedulesOptions extends ScheduleContext {
+  /** Companies that get an `sms-balance` schedule. */
+  companies: readonly string[];
+  /** Periods in seconds for schedules created now (existing ones keep theirs); defaults {@link DEFAULT_PERIOD_SECONDS}. */
+  periods?: Partial<Record<ScheduleName, number>>;
+}
+
+/**
+ * Creates the schedules that are missing and leaves existing ones as operators
+ * set them. Run at every worker start, so a schedule deleted by hand comes back.
+ */
+export async function ensureSchedules(opts: EnsureSchedulesOptions): Promise<{ created: string[]; existing: string[] }> {
+  const refs: ScheduleRef[] = [
+    { name: 'email-dispatch', companyId: '' },
+    ...opts.companies.map((companyId) => ({ name: 'sms-balance' as const, companyId })),
+  ];
+  const created: string[] = [];
+  const existing: string[] = [];
+  for (const ref of refs) {
+    const every = opts.periods?.[ref.name] ?? DEFAULT_PERIOD_SECONDS[ref.name];
+    (await create(opts, ref, every, false) ? created : existing).push(scheduleIdOf(ref, opts.taskQueue));
+  }
+  return { created, existing };
+}
+
+/** The schedules a company sees: the shared `email-dispatch` and its own `sms-balance`. */
+export async function listSchedules(ctx: ScheduleContext, companyId: string): Promise<ScheduleView[]> {
+  return Promise.all(SCHEDULE_NAMES.map((name) => describeSchedule(ctx, { name, companyId })));
+}
+
+export async function describeSchedule(ctx: ScheduleContext, ref: ScheduleRef): Promise<ScheduleView> {
+  const scheduleId = scheduleIdOf(ref, ctx.taskQueue);
+  try {
+    return toView(ref, await handleOf(ctx, ref).describe());
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    return {
+      name: ref.name,
+      scheduleId,
+      workflowType: WORKFLOW_TYPES[ref.name],
+      exists: false,
+      every: null,
+      everySeconds: null,
+      paused: false,
+      note: null,
+      overlap: null,
+      nextRunAt: [],
+      recentRuns: [],
+      runningWorkflowIds: [],
+      actionsTaken: 0,
+    };
+  }
+}
+
+export interface ScheduleChange {
+  /** See {@link parsePeriod}. */
+  every?: string | number;
+  paused?: boolean;
+  /** Shown in the Temporal UI next to the paused state. */
+  note?: string;
+}
+
+/**
+ * Changes the period and/or pauses or resumes; creates the schedule first when
+ * it is missing. Throws {@link SchedulePeriodError} on a bad period, before touching anything.
+ */
+export async function updateSchedule(
+  ctx: ScheduleContext,
+  ref: ScheduleRef,
+  change: ScheduleChange,
+): Promise<{ before: ScheduleView; after: ScheduleView; created: boolean }> {
+  const everySeconds = change.every !== undefined ? parsePeriod(change.every) : undefined;
+  const before = await describeSchedule(ctx, ref);
+  if (!before.exists) {
+    const made = await create(ctx, ref, everySeconds ?? DEFAULT_PERIOD_SECONDS[ref.name], change.paused ?? false);
+    if (made) return { before, after: await describeSchedule(ctx, ref), created: true };
+  }
+  const handle = handleOf(ctx, ref);
+  if (everySeconds !== undefined && everySeconds !== before.everySeconds) {
+    // Only the spec changes; the action, policies and state are written back as they are.
+    await handle.update((previous) => ({
+      spec: { intervals: [{ every: everySeconds * 1000 }] },
+      action: previous.action,
+      policies: previous.policies,
+      state: previous.state,
+    }));
+  }
+  if (change.paused !== undefined && change.paused !== before.paused) {
+    if (change.paused) await handle.pause(change.note ?? 'paused through the API');
+    else await handle.unpause(change.note ?? 'resumed through the API');
+  }
+  return { before, after: await describeSchedule(ctx, ref), created: false };
+}
+
+/**
+ * Runs the job now, creating the schedule first when it is missing. While a
+ * run is under way the trigger waits for it (overlap BUFFER_ONE) instead of overlapping it.
+ */
+export async function triggerSchedule(ctx: ScheduleContext, ref: ScheduleRef): Promise<{ scheduleId: string }> {
+  const scheduleId = scheduleIdOf(ref, ctx.taskQueue);
+  try {
+    await handleOf(ctx, ref).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await create(ctx, ref, DEFAULT_PERIOD_SECONDS[ref.name], false);
+    await handleOf(ctx, ref).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+  }
+  return { scheduleId };
+}
+
+function handleOf(ctx: ScheduleContext, ref: ScheduleRef): ScheduleHandle {
+  return ctx.client.schedule.getHandle(scheduleIdOf(ref, ctx.taskQueue));
+}
+
+function toView(ref: ScheduleRef, d: ScheduleDescription): ScheduleView {
+  const everyMs = d.spec.intervals?.[0]?.every;
+  const everySeconds = everyMs !== undefined ? Math.round(everyMs / 1000) : null;
+  return {
+    name: ref.name,
+    scheduleId: d.scheduleId,
+    workflowType: d.action.workflowType,
+    exists: true,
+    every: everySeconds !== null ? formatPeriod(everySeconds) : null,
+    everySeconds,
+    paused: d.state.paused,
+    note: d.state.note ?? null,
+    overlap: d.policies.overlap ?? null,
+    nextRunAt: d.info.nextActionTimes.map((t) => t.toISOString()),
+    recentRuns: d.info.recentActions.map((a) => ({
+      workflowId: a.action.workflow.workflowId,
+      runId: a.action.workflow.firstExecutionRunId,
+      scheduledAt: a.scheduledAt.toISOString(),
+      startedAt: a.takenAt.toISOString(),
+    })),
+    runningWorkflowIds: d.info.runningActions.map((a) => a.workflow.workflowId),
+    actionsTaken: d.info.numActionsTaken,
+  };
+}

@@ -1,0 +1,302 @@
+import { and, asc, eq, like } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configChanges, journalEntries, type NewJournalEntry } from '../../src/db/schema';
+import { ensureSchedules, scheduleIdOf, type ScheduleName } from '../../src/temporal/schedules';
+import type { checkSmsBalance } from '../../workflows/check-sms-balance';
+import type { dispatchEmailOutbox } from '../../workflows/dispatch-email-outbox';
+import { createHarness, type Harness } from '../helpers/harness';
+import { parseMail } from '../helpers/mail';
+import { until } from '../helpers/scenario';
+import { startSmsc, type Smsc } from '../peers/smsc';
+
+const ADMIN_EMAIL = 'admin@demo-parts.example';
+
+describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP and an SMSC', () => {
+  let h: Harness;
+  let smsc: Smsc;
+  /** Recipients the SMTP sink refuses for good (550) or refuses once for now (451). */
+  const refusedForGood = new Set<string>();
+  const refusedOnce = new Set<string>();
+
+  const idOf = (name: ScheduleName) => scheduleIdOf({ name, companyId: h.companyId }, h.taskQueue);
+  const handleOf = (name: ScheduleName) => h.temporal.schedule.getHandle(idOf(name));
+  const ensure = () => ensureSchedules({ client: h.temporal, taskQueue: h.taskQueue, companies: [h.companyId] });
+  const mailTo = (address: string) => h.smtp.messages.filter((m) => m.to.includes(address));
+  let runs = 0;
+  const dispatch = (input: Parameters<typeof dispatchEmailOutbox>[0] = {}) =>
+    h.temporal.workflow.start<typeof dispatchEmailOutbox>('dispatchEmailOutbox', {
+      args: [input],
+      taskQueue: h.taskQueue,
+      workflowId: `test-dispatch-${h.taskQueue}-${++runs}`,
+    });
+
+  /** Queued e-mail as `notifyEvent` journals it for the scheduled dispatch (see its `queuedEntry`). */
+  const queuedEmail = (eventId: string, i: number, recipient: string, overrides: Partial<NewJournalEntry> = {}): NewJournalEntry => {
+    const workflowId = `event:${h.companyId}:${eventId}`;
+    const deliveryKey = `client:contact-${i}`;
+    return {
+      companyId: h.companyId,
+      stepKey: `${workflowId}/${deliveryKey}/email/queued`,
+      eventId,
+      eventType: 'order.ready_for_pickup',
+      counterpartyId: 'demo-client',
+      workflowId,
+      runId: '00000000-0000-4000-8000-000000000000',
+      status: 'queued',
+      audience: 'client',
+      channel: 'email',
+      recipient,
+      recipientName: `Получатель ${i}`,
+      subject: `Заказ ${eventId} готов`,
+      body: `Здравствуйте! Заказ ${eventId} готов к выдаче.`,
+      reason: 'batched: sent by the scheduled e-mail dispatch',
+      details: { deliveryKey, from: { name: 'Автозапчасти Демо', address: 'notify@demo-parts.example' } },
+      ...overrides,
+    };
+  };
+  const rowsOf = (eventId: string) =>
+    h.db.select().from(journalEntries).where(eq(journalEntries.eventId, eventId)).orderBy(asc(journalEntries.id));
+
+  beforeAll(async () => {
+    smsc = await startSmsc({ balance: 150 });
+    h = await createHarness({
+      mode: 'live',
+      smsUrl: `${smsc.url}?source=NOTIFY&balanceUrl=${encodeURIComponent(smsc.balanceUrl)}`,
+      smtp: {
+        beforeAccept: (mail) => {
+          for (const to of mail.to) {
+            if (refusedForGood.has(to)) throw Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 });
+            if (refusedOnce.delete(to)) throw Object.assign(new Error('4.3.2 try again later'), { responseCode: 451 });
+          }
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    if (h) {
+      for (const name of ['email-dispatch', 'sms-balance'] as const) await handleOf(name).delete().catch(() => undefined);
+    }
+    await h?.close();
+    await smsc?.stop();
+  });
+
+  it('creates email-dispatch and the company\'s sms-balance at start, each never overlapping its previous run', async () => {
+    expect(await ensure()).toEqual({ created: [idOf('email-dispatch'), idOf('sms-balance')], existing: [] });
+    expect(await ensure()).toEqual({ created: [], existing: [idOf('email-dispatch'), idOf('sms-balance')] });
+
+    const dispatchSchedule = await handleOf('email-dispatch').describe();
+    expect(dispatchSchedule.spec.intervals?.map((i) => i.every)).toEqual([5 * 60_000]);
+    expect(dispatchSchedule.policies.overlap).toBe('SKIP');
+    expect(dispatchSchedule.action).toMatchObject({ workflowType: 'dispatchEmailOutbox', taskQueue: h.taskQueue, args: [{}] });
+    const balanceSchedule = await handleOf('sms-balance').describe();
+    expect(balanceSchedule.spec.intervals?.map((i) => i.every)).toEqual([3_600_000]);
+    expect(balanceSchedule.policies.overlap).toBe('SKIP');
+    expect(balanceSchedule.action).toMatchObject({ workflowType: 'checkSmsBalance', args: [{ companyId: h.companyId }] });
+
+    // Quiet from here on: the tests below run the jobs when they want to.
+    for (const name of ['email-dispatch', 'sms-balance']) {
+      const res = await h.request({ method: 'PUT', url: `/v1/schedules/${name}`, payload: { paused: true } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ name, paused: true, exists: true });
+    }
+    expect((await handleOf('email-dispatch').describe()).state.paused).toBe(true);
+  });
+
+  it('lists the shared e-mail dispatch and the caller company\'s own balance check, read back from Temporal', async () => {
+    const res = await h.request({ method: 'GET', url: '/v1/schedules' });
+    expect(res.statusCode, res.body).toBe(200);
+    const items = res.json().items as Record<string, unknown>[];
+    expect(items.map((s) => [s.name, s.scheduleId, s.every, s.paused, s.overlap])).toEqual([
+      ['email-dispatch', idOf('email-dispatch'), '5m', true, 'SKIP'],
+      ['sms-balance', idOf('sms-balance'), '1h', true, 'SKIP'],
+    ]);
+    expect(items[0]!.temporalUiUrl).toBe(`${h.temporalUiUrl}/namespaces/default/schedules/${encodeURIComponent(idOf('email-dispatch'))}`);
+    expect((await h.request({ method: 'PUT', url: '/v1/schedules/nightly-report', payload: { paused: true } })).statusCode).toBe(404);
+  });
+
+  it('changes the period in Temporal through the API and refuses a bad or too short period with 400 naming /body/every', async () => {
+    const changed = await h.request({ method: 'PUT', url: '/v1/schedules/email-dispatch', payload: { every: '15m' } });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ every: '15m', everySeconds: 900, paused: true });
+    expect((await handleOf('email-dispatch').describe()).spec.intervals?.map((i) => i.every)).toEqual([900_000]);
+
+    const inSeconds = await h.request({ method: 'PUT', url: '/v1/schedules/sms-balance', payload: { every: 5400 } });
+    expect(inSeconds.statusCode, inSeconds.body).toBe(200);
+    expect(inSeconds.json()).toMatchObject({ every: '1h30m', everySeconds: 5400 });
+    const balance = await handleOf('sms-balance').describe();
+    expect(balance.spec.intervals?.map((i) => i.every)).toEqual([5_400_000]);
+    // The rest of the schedule is kept as it was.
+    expect(balance.state.paused).toBe(true);
+    expect(balance.action).toMatchObject({ workflowType: 'checkSmsBalance', taskQueue: h.taskQueue, args: [{ companyId: h.companyId }] });
+    expect(balance.policies.overlap).toBe('SKIP');
+
+    for (const every of ['30s', 'soon', '5 minutes', 0, 59, true, '']) {
+      const bad = await h.request({ method: 'PUT', url: '/v1/schedules/email-dispatch', payload: { every } });
+      expect(bad.statusCode, `${String(every)}: ${bad.body}`).toBe(400);
+      expect(bad.json().error.code).toBe('VALIDATION_ERROR');
+      expect(bad.json().error.details.map((d: { path: string }) => d.path)).toEqual(['/body/every']);
+    }
+    expect((await handleOf('email-dispatch').describe()).spec.intervals?.map((i) => i.every)).toEqual([900_000]);
+
+    const history = await h.db
+      .select()
+      .from(configChanges)
+      .where(and(eq(configChanges.entity, 'schedule'), eq(configChanges.entityId, 'email-dispatch')))
+      .orderBy(asc(configChanges.id));
+    expect(history.map((c) => [c.action, c.before, c.after])).toContainEqual(['update', { every: '5m', paused: true }, { every: '15m', paused: true }]);
+  });
+
+  it('runs nothing while paused and runs again once resumed', async () => {
+    // The API's floor is a minute; the test shortens the period in Temporal itself to see runs happen.
+    await handleOf('email-dispatch').update((previous) => ({
+      spec: { intervals: [{ every: '1s' }] },
+      action: previous.action,
+      policies: previous.policies,
+      state: previous.state,
+    }));
+    const actionsTaken = async () => (await handleOf('email-dispatch').describe()).info.numActionsTaken;
+    const pausedAt = await actionsTaken();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await actionsTaken()).toBe(pausedAt);
+
+    const resume = await h.request({ method: 'PUT', url: '/v1/schedules/email-dispatch', payload: { paused: false } });
+    expect(resume.statusCode, resume.body).toBe(200);
+    expect(resume.json().paused).toBe(false);
+    await until(async () => ((await actionsTaken()) >= pausedAt + 2 ? true : undefined), 'runs after resuming', 15_000);
+
+    const pause = await h.request({ method: 'PUT', url: '/v1/schedules/email-dispatch', payload: { paused: true } });
+    expect(pause.statusCode, pause.body).toBe(200);
+    const described = await handleOf('email-dispatch').describe();
+    expect(described.state.paused).toBe(true);
+    expect(described.state.note).toMatch(/^paused by key:/);
+    // Wait for the last run to end, then nothing more starts.
+    await until(async () => ((await handleOf('email-dispatch').describe()).info.runningActions.length === 0 ? true : undefined), 'the last run to end');
+    const stoppedAt = await actionsTaken();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await actionsTaken()).toBe(stoppedAt);
+    const back = await h.request({ method: 'PUT', url: '/v1/schedules/email-dispatch', payload: { every: '5m' } });
+    expect(back.json()).toMatchObject({ every: '5m', paused: true });
+  });
+
+  it('delivers 500 queued e-mails exactly once each when two dispatch runs start at the same moment', async () => {
+    const rows = Array.from({ length: 500 }, (_, i) => queuedEmail(`bulk-${Math.floor(i / 50)}`, i, `r${i}@bulk.example`));
+    await h.db.insert(journalEntries).values(rows);
+
+    // One run triggered through the API (the schedule is paused: a trigger still runs), one started directly.
+    const triggeredAfter = Date.now() - 1_000;
+    const [triggered, direct] = await Promise.all([
+      h.request({ method: 'POST', url: '/v1/schedules/email-dispatch/trigger' }),
+      dispatch({ batchSize: 20 }),
+    ]);
+    expect(triggered.statusCode, triggered.body).toBe(202);
+    const triggeredRun = await until(async () => {
+      const { recentActions } = (await handleOf('email-dispatch').describe()).info;
+      return recentActions.find((a) => a.takenAt.getTime() >= triggeredAfter)?.action.workflow.workflowId;
+    }, 'the triggered run');
+    const results = await Promise.all([h.temporal.workflow.getHandle<typeof dispatchEmailOutbox>(triggeredRun).result(), direct.result()]);
+
+    expect(results[0].sent + results[1].sent).toBe(500);
+    expect(results.map((r) => r.errors + r.failed + r.retryLater)).toEqual([0, 0]);
+    const perRecipient = new Map<string, number>();
+    for (const mail of h.smtp.messages) for (const to of mail.to) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
+    for (let i = 0; i < 500; i++) expect(perRecipient.get(`r${i}@bulk.example`), `r${i}`).toBe(1);
+
+    const sent = await h.db
+      .select()
+      .from(journalEntries)
+      .where(and(like(journalEntries.eventId, 'bulk-%'), eq(journalEntries.status, 'sent')));
+    expect(sent).toHaveLength(500);
+    expect(new Set(sent.map((e) => e.stepKey)).size).toBe(500);
+    const first = sent.find((e) => e.recipient === 'r7@bulk.example')!;
+    expect(first).toMatchObject({ eventId: 'bulk-0', workflowId: 'event:demo:bulk-0', stepKey: 'event:demo:bulk-0/client:contact-7/email/sent', channel: 'email' });
+    const queued = await h.db
+      .select()
+      .from(journalEntries)
+      .where(and(like(journalEntries.eventId, 'bulk-%'), eq(journalEntries.status, 'queued')));
+    expect(queued.every((e) => e.dispatchedAt !== null && e.claimToken === null)).toBe(true);
+  }, 120_000);
+
+  it('takes over the claims of a crashed run once their lease has passed, and leaves claims still held alone', async () => {
+    await h.db.insert(journalEntries).values([
+      queuedEmail('lease', 1, 'crashed@lease.example', { claimToken: 'crashed-run:0', claimedUntil: new Date(Date.now() - 60_000) }),
+      queuedEmail('lease', 2, 'held@lease.example', { claimToken: 'live-run:0', claimedUntil: new Date(Date.now() + 600_000) }),
+      queuedEmail('lease', 3, 'fresh@lease.example'),
+      // A manager's manual send (R14) journals a `queued` request too: not the outbox's to send.
+      queuedEmail('lease', 4, 'manual@lease.example', { stepKey: 'manual:demo:1/requested' }),
+    ]);
+    const result = await (await dispatch()).result();
+    expect(result).toMatchObject({ claimed: 2, sent: 2 });
+    expect(mailTo('crashed@lease.example')).toHaveLength(1);
+    expect(mailTo('fresh@lease.example')).toHaveLength(1);
+    expect(mailTo('held@lease.example')).toHaveLength(0);
+    expect(mailTo('manual@lease.example')).toHaveLength(0);
+    const held = (await rowsOf('lease')).find((e) => e.recipient === 'held@lease.example')!;
+    expect(held).toMatchObject({ status: 'queued', claimToken: 'live-run:0', dispatchedAt: null });
+  });
+
+  it('journals a permanent refusal as failed with the server\'s reason; a transient one is retried by a later run', async () => {
+    refusedForGood.add('broken@fail.example');
+    refusedOnce.add('busy@fail.example');
+    await h.db.insert(journalEntries).values([queuedEmail('fail', 1, 'broken@fail.example'), queuedEmail('fail', 2, 'busy@fail.example')]);
+
+    expect(await (await dispatch({ retryDelaySeconds: 1 })).result()).toMatchObject({ claimed: 2, sent: 0, failed: 1, retryLater: 1 });
+    let rows = await rowsOf('fail');
+    const find = (status: string, recipient: string) => rows.find((e) => e.status === status && e.recipient === recipient);
+    expect(rows.map((e) => `${e.status} ${e.recipient}`).sort()).toEqual([
+      'attempt_failed busy@fail.example',
+      'failed broken@fail.example',
+      'queued broken@fail.example',
+      'queued busy@fail.example',
+    ]);
+    expect(find('failed', 'broken@fail.example')!.reason).toMatch(/5\.1\.1 mailbox unavailable/);
+    expect(find('attempt_failed', 'busy@fail.example')!.reason).toMatch(/4\.3\.2 try again later/);
+    expect(find('queued', 'broken@fail.example')!.dispatchedAt).not.toBeNull();
+    // Released, with a back-off before the next claim.
+    expect(find('queued', 'busy@fail.example')).toMatchObject({ dispatchedAt: null, claimToken: null, claimedUntil: expect.any(Date) });
+
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(await (await dispatch()).result()).toMatchObject({ claimed: 1, sent: 1 });
+    rows = await rowsOf('fail');
+    expect(rows.filter((e) => e.status === 'sent').map((e) => e.recipient)).toEqual(['busy@fail.example']);
+    expect(rows.filter((e) => e.status === 'failed')).toHaveLength(1);
+    expect(mailTo('busy@fail.example')).toHaveLength(1);
+    expect(mailTo('broken@fail.example')).toHaveLength(0);
+  });
+
+  it('e-mails the administrator once per fall below the threshold: 150 → 90 → 80 → 120 → 95 gives two alerts', async () => {
+    const settings = await h.request({ method: 'PUT', url: '/v1/settings', payload: { adminEmail: ADMIN_EMAIL, sms: { balanceThreshold: 100 } } });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const outcomes: string[] = [];
+    for (const [i, balance] of [150, 90, 80, 120, 95].entries()) {
+      smsc.setBalance(balance);
+      const result = await h.temporal.workflow.execute<typeof checkSmsBalance>('checkSmsBalance', {
+        args: [{ companyId: h.companyId }],
+        taskQueue: h.taskQueue,
+        workflowId: `test-balance-${h.taskQueue}-${i}`,
+      });
+      outcomes.push(`${result.amount} ${result.status}${result.alert ? ` ${result.alert}` : ''}`);
+    }
+    expect(outcomes).toEqual(['150 ok', '90 below sent', '80 below already_sent', '120 ok', '95 below sent']);
+    const alerts = mailTo(ADMIN_EMAIL);
+    expect(alerts).toHaveLength(2);
+    const subjects = await Promise.all(alerts.map(async (m) => (await parseMail(m)).subject));
+    expect(subjects).toEqual(['Заканчивается пакет SMS: баланс 90, порог 100', 'Заканчивается пакет SMS: баланс 95, порог 100']);
+  });
+
+  it('recreates a schedule deleted by hand when the service starts again, and keeps one an operator changed', async () => {
+    const changed = await h.request({ method: 'PUT', url: '/v1/schedules/sms-balance', payload: { every: '2h' } });
+    expect(changed.statusCode, changed.body).toBe(200);
+    await handleOf('email-dispatch').delete();
+    const gone = await h.request({ method: 'GET', url: '/v1/schedules' });
+    expect(gone.json().items.map((s: { name: string; exists: boolean }) => [s.name, s.exists])).toEqual([
+      ['email-dispatch', false],
+      ['sms-balance', true],
+    ]);
+
+    expect(await ensure()).toEqual({ created: [idOf('email-dispatch')], existing: [idOf('sms-balance')] });
+    const recreated = await handleOf('email-dispatch').describe();
+    expect(recreated.spec.intervals?.map((i) => i.every)).toEqual([300_000]);
+    expect(recreated.action).toMatchObject({ workflowType: 'dispatchEmailOutbox', taskQueue: h.taskQueue });
+    expect((await handleOf('sms-balance').describe()).spec.intervals?.map((i) => i.every)).toEqual([7_200_000]);
+  });
+});
