@@ -19,12 +19,12 @@ export interface SeedResult {
  * client with two contacts and the event "order ready for pickup" with a
  * Russian e-mail template. Does nothing when the company exists.
  */
-export async function seedDemo(db: Db): Promise<SeedResult> {
+export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Promise<SeedResult> {
   return db.transaction(async (tx) => {
     const inserted = await tx
       .insert(companies)
       .values({
-        id: DEMO_COMPANY_ID,
+        id: companyId,
         name: 'ООО «Автозапчасти Демо»',
         emailFrom: 'notify@demo-parts.example',
         emailFromName: 'Автозапчасти Демо',
@@ -34,21 +34,21 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
       .returning({ id: companies.id });
     if (inserted.length === 0) return { created: false };
 
-    await seedCatalog(tx as unknown as Db, DEMO_COMPANY_ID);
+    await seedCatalog(tx as unknown as Db, companyId);
     // The demo shows the whole path by e-mail, which the local SMTP sink makes visible.
     await tx
       .update(eventTypes)
       .set({ channels: ['email'] })
-      .where(sql`${eventTypes.companyId} = ${DEMO_COMPANY_ID} and ${eventTypes.type} = 'order.ready_for_pickup'`);
+      .where(sql`${eventTypes.companyId} = ${companyId} and ${eventTypes.type} = 'order.ready_for_pickup'`);
     await tx
       .insert(templates)
-      .values({ companyId: DEMO_COMPANY_ID, eventType: 'order.ready_for_pickup', audience: 'client', channel: 'email', ...DEMO_EMAIL })
+      .values({ companyId, eventType: 'order.ready_for_pickup', audience: 'client', channel: 'email', ...DEMO_EMAIL })
       .onConflictDoUpdate({
         target: [templates.companyId, templates.eventType, templates.audience, templates.channel],
         set: DEMO_EMAIL,
       });
     await tx.insert(managers).values({
-      companyId: DEMO_COMPANY_ID,
+      companyId,
       id: 'manager-1',
       name: 'Ольга Соколова',
       email: 'o.sokolova@demo-parts.example',
@@ -56,14 +56,14 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
     });
     await tx
       .insert(counterparties)
-      .values({ companyId: DEMO_COMPANY_ID, id: 'demo-client', name: 'ООО «Ромашка»', managerId: 'manager-1' });
+      .values({ companyId, id: 'demo-client', name: 'ООО «Ромашка»', managerId: 'manager-1' });
     await tx.execute(sql`
       insert into ${counterpartyOverrides} (company_id, counterparty_id, event_type, send)
       select company_id, 'demo-client', type, default_send_for_new_clients from ${eventTypes}
-      where company_id = ${DEMO_COMPANY_ID} on conflict do nothing`);
+      where company_id = ${companyId} on conflict do nothing`);
     await tx.insert(contacts).values([
       {
-        companyId: DEMO_COMPANY_ID,
+        companyId,
         counterpartyId: 'demo-client',
         name: 'Иван Петров',
         email: 'ivan.petrov@romashka.example',
@@ -71,7 +71,7 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
         position: 0,
       },
       {
-        companyId: DEMO_COMPANY_ID,
+        companyId,
         counterpartyId: 'demo-client',
         name: 'Анна Смирнова',
         email: 'anna.smirnova@romashka.example',
@@ -79,7 +79,7 @@ export async function seedDemo(db: Db): Promise<SeedResult> {
         position: 1,
       },
     ]);
-    const { key } = await createApiKeyRepository(tx as unknown as Db).create(DEMO_COMPANY_ID, 'demo admin', ROLES);
+    const { key } = await createApiKeyRepository(tx as unknown as Db).create(companyId, 'demo admin', ROLES);
     return { created: true, apiKey: key };
   });
 }

@@ -12,7 +12,7 @@ import { createEmailChannel, createSmtpTransport } from '../../src/channels/emai
 import { createApiKeyRepository } from '../../src/db/api-keys';
 import { createDatabase, migrateDatabase, type Database, type Db } from '../../src/db/client';
 import { companies, type CompanyMode } from '../../src/db/schema';
-import { DEMO_COMPANY_ID, seedDemo } from '../../src/db/seed';
+import { seedDemo } from '../../src/db/seed';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../src/dev/smtp-sink';
 import type { Role } from '../../src/domain/roles';
 import { createNotificationWorker } from '../../src/temporal/worker';
@@ -89,10 +89,12 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const databaseUrl = await createTestDatabase();
   const database: Database = createDatabase(databaseUrl);
   await migrateDatabase(database.db);
-  const seeded = await seedDemo(database.db);
+  // A company of its own per test file: workflow ids carry the company, and test files share one Temporal.
+  const companyId = `demo-${randomBytes(4).toString('hex')}`;
+  const seeded = await seedDemo(database.db, companyId);
   if (!seeded.apiKey) throw new Error('seed did not create a key');
   const db = database.db;
-  if (opts.mode) await db.update(companies).set({ mode: opts.mode }).where(eq(companies.id, DEMO_COMPANY_ID));
+  if (opts.mode) await db.update(companies).set({ mode: opts.mode }).where(eq(companies.id, companyId));
 
   const smtp = await startSmtpSink(opts.smtp);
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
@@ -121,7 +123,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     temporalAddress,
     temporalUiUrl: inject('temporalUiUrl'),
     taskQueue,
-    companyId: DEMO_COMPANY_ID,
+    companyId: companyId,
     apiKey: seeded.apiKey,
     request({ key, ...options }) {
       const headers = { ...(options.headers ?? {}) };
@@ -130,10 +132,10 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
       return app.inject({ ...options, headers });
     },
     async keyWithRoles(roles) {
-      return (await createApiKeyRepository(db).create(DEMO_COMPANY_ID, `test ${roles.join(',')}`, roles)).key;
+      return (await createApiKeyRepository(db).create(companyId, `test ${roles.join(',')}`, roles)).key;
     },
     async setMode(mode) {
-      await db.update(companies).set({ mode }).where(eq(companies.id, DEMO_COMPANY_ID));
+      await db.update(companies).set({ mode }).where(eq(companies.id, companyId));
     },
     async startWorker() {
       if (worker) return;

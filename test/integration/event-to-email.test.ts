@@ -19,7 +19,7 @@ describe('an event becomes an e-mail', () => {
     const posted = await h.request({ method: 'POST', url: '/v1/events', payload: event });
     expect(posted.statusCode).toBe(202);
     const accepted = posted.json();
-    expect(accepted).toMatchObject({ eventId: event.id, workflowId: `event:demo:${event.id}`, duplicate: false });
+    expect(accepted).toMatchObject({ eventId: event.id, workflowId: `event:${h.companyId}:${event.id}`, duplicate: false });
 
     const result = await h.temporal.workflow.getHandle(accepted.workflowId).result();
     expect(result.outcome).toBe('completed');

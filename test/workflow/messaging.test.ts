@@ -23,7 +23,7 @@ describe('test message (R3) and SMS balance (R4) against each provider peer', ()
     expect(res.statusCode, res.body).toBe(200);
   });
   afterAll(async () => {
-    await h?.temporal.workflow.getHandle('telegram-poll:demo').terminate('test finished').catch(() => undefined);
+    await h?.temporal.workflow.getHandle(`telegram-poll:${h.companyId}`).terminate('test finished').catch(() => undefined);
     await h?.close();
     await smsc?.stop();
     await smsRu?.stop();

@@ -208,7 +208,7 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     expect(sent).toHaveLength(500);
     expect(new Set(sent.map((e) => e.stepKey)).size).toBe(500);
     const first = sent.find((e) => e.recipient === 'r7@bulk.example')!;
-    expect(first).toMatchObject({ eventId: 'bulk-0', workflowId: 'event:demo:bulk-0', stepKey: 'event:demo:bulk-0/client:contact-7/email/sent', channel: 'email' });
+    expect(first).toMatchObject({ eventId: 'bulk-0', workflowId: `event:${h.companyId}:bulk-0`, stepKey: `event:${h.companyId}:bulk-0/client:contact-7/email/sent`, channel: 'email' });
     const queued = await h.db
       .select()
       .from(journalEntries)
@@ -222,7 +222,7 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
       queuedEmail('lease', 2, 'held@lease.example', { claimToken: 'live-run:0', claimedUntil: new Date(Date.now() + 600_000) }),
       queuedEmail('lease', 3, 'fresh@lease.example'),
       // A manager's manual send (R14) journals a `queued` request too: not the outbox's to send.
-      queuedEmail('lease', 4, 'manual@lease.example', { stepKey: 'manual:demo:1/requested' }),
+      queuedEmail('lease', 4, 'manual@lease.example', { stepKey: `manual:${h.companyId}:1/requested` }),
     ]);
     const result = await (await dispatch()).result();
     expect(result).toMatchObject({ claimed: 2, sent: 2 });

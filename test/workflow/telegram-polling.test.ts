@@ -14,7 +14,7 @@ describe('Telegram updates by long polling when no webhook URL exists (R5)', () 
   });
   afterAll(async () => {
     await h?.temporal.workflow
-      .getHandle('telegram-poll:demo')
+      .getHandle(`telegram-poll:${h.companyId}`)
       .terminate('test finished')
       .catch(() => undefined);
     await h?.close();
@@ -29,7 +29,7 @@ describe('Telegram updates by long polling when no webhook URL exists (R5)', () 
     });
     expect(settings.statusCode, settings.body).toBe(200);
     expect(settings.json().telegram.updates).toBe('polling');
-    expect((await h.temporal.workflow.getHandle('telegram-poll:demo').describe()).status.name).toBe('RUNNING');
+    expect((await h.temporal.workflow.getHandle(`telegram-poll:${h.companyId}`).describe()).status.name).toBe('RUNNING');
 
     const link = (await h.request({ method: 'GET', url: '/v1/counterparties/poll-client' })).json().contacts[0].telegram.link as string;
     telegram.queueUpdate({ chatId: 8100, text: `/start ${new URL(link).searchParams.get('start')}` });

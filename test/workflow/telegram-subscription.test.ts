@@ -58,7 +58,7 @@ describe('Telegram subscription by deep link, /stop and auto-reply (R5)', () => 
       headers: { 'x-telegram-bot-api-secret-token': opts.secretHeader ?? secret },
       payload: update,
     });
-    return { res, update, handled: () => h.temporal.workflow.getHandle(`telegram-update:demo:${update.update_id}`).result() };
+    return { res, update, handled: () => h.temporal.workflow.getHandle(`telegram-update:${h.companyId}:${update.update_id}`).result() };
   }
   const contact = async () => (await h.request({ method: 'GET', url: '/v1/counterparties/tg-client' })).json().contacts[0];
   const repliesTo = (chatId: string) => telegram.sent.filter((m) => m.chatId === chatId).map((m) => m.text);
