@@ -260,4 +260,62 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
     expect(entries.at(-1)).toMatchObject({ status: 'completed', reason: 'partial' });
     await saveHistory(h, workflowId, 'partial-broken-address');
   });
+
+  it('journals a recipient with no usable address as skipped "no address", and still delivers to the others', async () => {
+    await putClient(h, 'no-address', [{ name: 'Без адреса' }, { name: 'С телефоном', phone: '+79160000300' }]);
+    const { workflowId } = await postEvent(h, { id: 'no-address-1', type: 'test.notice', counterpartyId: 'no-address', data: { n: 'ЗК-70' } });
+    expect((await result(workflowId)).outcome).toBe('completed');
+    const entries = await journalOf(h, 'no-address-1');
+    expect(storyOf(entries, 'Без адреса')).toEqual(['skipped']);
+    expect(entries.find((e) => e.recipientName === 'Без адреса')!.reason).toBe('no address');
+    expect(smsTo('+79160000300')).toHaveLength(1);
+  });
+
+  describe('the journal API (R15)', () => {
+    type Entry = { id: number; eventId: string; counterpartyId: string; eventType: string; channel: string | null; status: string; createdAt: string };
+    const list = async (query: string) => {
+      const res = await h.request({ method: 'GET', url: `/v1/journal?${query}` });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { items: Entry[]; next: number | null };
+    };
+
+    it('filters by client, event type, channel, status and period, newest first', async () => {
+      const byClient = await list('counterpartyId=fb-blocked&limit=100');
+      expect(byClient.items.length).toBeGreaterThan(0);
+      expect(byClient.items.every((e) => e.counterpartyId === 'fb-blocked')).toBe(true);
+      const ids = byClient.items.map((e) => e.id);
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
+
+      const smsSent = await list('channel=sms&status=sent&limit=100');
+      expect(smsSent.items.length).toBeGreaterThan(0);
+      expect(smsSent.items.every((e) => e.channel === 'sms' && e.status === 'sent')).toBe(true);
+
+      const byType = await list('eventType=test.confirm&status=approved');
+      expect(byType.items.map((e) => e.eventId)).toEqual(['confirm-approve']);
+
+      const future = await list(`from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`);
+      expect(future.items).toEqual([]);
+      const past = await list(`to=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`);
+      expect(past.items).toEqual([]);
+    });
+
+    it('pages with a cursor without losing or repeating entries', async () => {
+      const all = await list('limit=500');
+      const seen: number[] = [];
+      let cursor: number | null = null;
+      do {
+        const page = await list(`limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.items.length).toBeLessThanOrEqual(7);
+        seen.push(...page.items.map((e) => e.id));
+        cursor = page.next;
+      } while (cursor !== null);
+      expect(seen).toEqual(all.items.map((e) => e.id));
+    });
+
+    it('answers 400 naming the field for a bad filter', async () => {
+      const res = await h.request({ method: 'GET', url: '/v1/journal?channel=fax&from=yesterday' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['/querystring/channel', '/querystring/from']);
+    });
+  });
 });
