@@ -1,9 +1,21 @@
 import { Liquid } from 'liquidjs';
 
-const htmlEngine = new Liquid({ outputEscape: 'escape', strictFilters: true, lenientIf: true, cache: 256 });
-const textEngine = new Liquid({ strictFilters: true, lenientIf: true, cache: 256 });
-const strictHtmlEngine = new Liquid({ outputEscape: 'escape', strictFilters: true, strictVariables: true, lenientIf: true });
-const strictTextEngine = new Liquid({ strictFilters: true, strictVariables: true, lenientIf: true });
+/**
+ * Templates are data written by tenants: they must not reach the server's
+ * files (`include`, `render` and `layout` see an empty in-memory store) nor
+ * hold a process for long (size, time and memory limits).
+ */
+const SANDBOX = {
+  templates: {},
+  parseLimit: 200_000,
+  renderLimit: 1_000,
+  memoryLimit: 10_000_000,
+} as const;
+
+const htmlEngine = new Liquid({ ...SANDBOX, outputEscape: 'escape', strictFilters: true, lenientIf: true, cache: 256 });
+const textEngine = new Liquid({ ...SANDBOX, strictFilters: true, lenientIf: true, cache: 256 });
+const strictHtmlEngine = new Liquid({ ...SANDBOX, outputEscape: 'escape', strictFilters: true, strictVariables: true, lenientIf: true });
+const strictTextEngine = new Liquid({ ...SANDBOX, strictFilters: true, strictVariables: true, lenientIf: true });
 
 /** How a template's output is treated: HTML escapes every variable, text escapes nothing. */
 export type TemplateKind = 'html' | 'text';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { htmlToText, renderEmailTemplate, type EmailTemplate } from '../../src/domain/templates';
+import { checkTemplate, htmlToText, renderEmailTemplate, renderTemplate, TemplateError, type EmailTemplate } from '../../src/domain/templates';
 
 const template = (overrides: Partial<EmailTemplate> = {}): EmailTemplate => ({
   subject: 'Заказ № {{ orderNumber }} готов к выдаче',
@@ -96,5 +96,20 @@ describe('htmlToText', () => {
 
   it('keeps at most one empty line and trims', () => {
     expect(htmlToText('\n<p>a</p><br><br><br><br><p>b</p>  \n')).toBe('a\n\nb');
+  });
+});
+
+describe('templates are sandboxed', () => {
+  it.each([
+    ["{% include 'package.json' %}"],
+    ["{% render 'data/secrets.key' %}"],
+    ["{% layout 'drizzle.config.ts' %}x"],
+  ])('refuses to read a file of the server: %s', async (source) => {
+    await expect(checkTemplate(source, 'text', {})).rejects.toBeInstanceOf(TemplateError);
+    await expect(renderTemplate(source, 'text', {})).rejects.toBeInstanceOf(TemplateError);
+  });
+
+  it('stops a template that would render for ever', async () => {
+    await expect(renderTemplate('{% for i in (1..100000000) %}{{ i }}{% endfor %}', 'text', {})).rejects.toBeInstanceOf(TemplateError);
   });
 });
