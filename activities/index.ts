@@ -124,6 +124,8 @@ export function createActivities({ db, channels }: ActivityDeps) {
       };
       let adapter: ChannelAdapter;
       let result;
+      const context = Context.current();
+      const heartbeat = setInterval(() => context.heartbeat(), 2_000);
       try {
         adapter = await adapterFor(channels, input.scope.companyId, input.channel);
         result = await adapter.send({
@@ -146,6 +148,8 @@ export function createActivities({ db, channels }: ActivityDeps) {
           details: { error: typed.name, permanent: typed.permanent, ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}) },
         });
         throw toActivityFailure(typed);
+      } finally {
+        clearInterval(heartbeat);
       }
       const { entry } = await journal.record({
         ...base,

@@ -30,16 +30,21 @@ const { recordStep, loadPlan, renderMessage } = proxyActivities<Activities>({
  * A rate limit's retry_after overrides the backoff for that attempt.
  */
 const senders = {
+  // Each budget is above the adapter's own worst case, so Temporal never starts a new attempt while one still runs;
+  // the heartbeat shows a dead worker within seconds instead of at the end of the budget.
   email: proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
+    startToCloseTimeout: '90 seconds',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: PERMANENT_ERRORS },
   }).sendMessage,
   sms: proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
+    startToCloseTimeout: '90 seconds',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT_ERRORS },
   }).sendMessage,
   telegram: proxyActivities<Activities>({
-    startToCloseTimeout: '20 seconds',
+    startToCloseTimeout: '30 seconds',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: PERMANENT_ERRORS },
   }).sendMessage,
 };

@@ -99,7 +99,8 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     if (token) {
       const fromDirectory = directory.find((p) => p.kind === 'telegram');
       const apiRoot = (fromDirectory?.config.apiRoot as string | undefined) ?? opts.telegramApiRoot;
-      telegram = createTelegramChannel({ token, provider: 'telegram', ...(apiRoot ? { apiRoot } : {}) });
+      // Below the send activity's 30 s budget, so an attempt never outlives its activity.
+      telegram = createTelegramChannel({ token, provider: 'telegram', requestTimeoutMs: 15_000, ...(apiRoot ? { apiRoot } : {}) });
       owned.push(telegram);
     }
     return { version, channels: { email, sms, telegram }, owned };

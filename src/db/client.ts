@@ -15,7 +15,8 @@ export interface Database {
 
 /** Opens a pool to `url`; the caller owns it and closes it once. */
 export function createDatabase(url: string, opts: { max?: number } = {}): Database {
-  const pool = new Pool({ connectionString: url, max: opts.max ?? 10 });
+  // A bounded wait for a connection: an activity must fail and retry rather than hang past its timeout.
+  const pool = new Pool({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = drizzle(pool, { schema });

@@ -2,11 +2,14 @@
  * The periodic jobs as Temporal Schedules (R16, R17): created at start when
  * missing, managed by the API, visible on the Temporal UI's Schedules page.
  *
- * Names and ids:
- * - `email-dispatch`: one schedule for all companies, id `email-dispatch`,
- *   starts `dispatchEmailOutbox({})`, every 5 minutes by default.
- * - `sms-balance`: one per company (each has its own provider and threshold),
- *   id `sms-balance:<companyId>`, starts `checkSmsBalance({ companyId })`, hourly by default.
+ * Names and ids: every company has its own two schedules, so that one company
+ * pausing, slowing down or triggering its jobs never touches another's. The API
+ * shows a company only its own, under the public names:
+ * - `email-dispatch`: id `email-dispatch:<companyId>`, starts
+ *   `dispatchEmailOutbox({ companyId })`, which sends only that company's queued
+ *   e-mail, every 5 minutes by default.
+ * - `sms-balance`: id `sms-balance:<companyId>`, starts `checkSmsBalance({ companyId })`,
+ *   hourly by default.
  * On a task queue other than the default `notifications` the id gets
  * `@<taskQueue>` appended, so deployments (and test runs) sharing a namespace
  * keep their own schedules.
@@ -82,7 +85,7 @@ export function formatPeriod(seconds: number): string {
   return out || '0s';
 }
 
-/** Which schedule: `email-dispatch`, or the `sms-balance` of a company. */
+/** Which schedule: the `email-dispatch` or the `sms-balance` of a company. */
 export interface ScheduleRef {
   name: ScheduleName;
   companyId: string;
@@ -94,8 +97,11 @@ export interface ScheduleContext {
   taskQueue: string;
 }
 
+/** `<name>:<companyId>`, with `@<taskQueue>` appended off the default queue. */
 export function scheduleIdOf(ref: ScheduleRef, taskQueue: string): string {
-  const base = ref.name === 'email-dispatch' ? 'email-dispatch' : `sms-balance:${ref.companyId}`;
+  // Every schedule belongs to one company; an id without one would be shared by all.
+  if (!ref.companyId) throw new Error(`schedule ${ref.name} needs a company`);
+  const base = `${ref.name}:${ref.companyId}`;
   return taskQueue === DEFAULT_TASK_QUEUE ? base : `${base}@${taskQueue}`;
 }
 
@@ -123,7 +129,7 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
     scheduleId,
     spec: { intervals: [{ every: everySeconds * 1000 }] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-    memo: { name: ref.name, ...(ref.name === 'sms-balance' ? { companyId: ref.companyId } : {}) },
+    memo: { name: ref.name, companyId: ref.companyId },
     state: { paused, note: paused ? 'created paused' : 'created by the notification service' },
   };
   try {
@@ -135,7 +141,7 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
           workflowType: 'dispatchEmailOutbox',
           workflowId: scheduleId,
           taskQueue: ctx.taskQueue,
-          args: [{}],
+          args: [{ companyId: ref.companyId }],
           workflowExecutionTimeout: '1 hour',
         },
       });
@@ -161,21 +167,22 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
 }
 
 export interface EnsureSchedulesOptions extends ScheduleContext {
-  /** Companies that get an `sms-balance` schedule. */
+  /** Companies that get their schedules. */
   companies: readonly string[];
+  /** Which of each company's schedules; defaults to all of {@link SCHEDULE_NAMES}. */
+  names?: readonly ScheduleName[];
   /** Periods in seconds for schedules created now (existing ones keep theirs); defaults {@link DEFAULT_PERIOD_SECONDS}. */
   periods?: Partial<Record<ScheduleName, number>>;
 }
 
 /**
- * Creates the schedules that are missing and leaves existing ones as operators
- * set them. Run at every worker start, so a schedule deleted by hand comes back.
+ * Creates the companies' schedules that are missing and leaves existing ones as
+ * operators set them. Run at every worker start for every company, so a schedule
+ * deleted by hand comes back; the API runs it for a company on its first call.
  */
 export async function ensureSchedules(opts: EnsureSchedulesOptions): Promise<{ created: string[]; existing: string[] }> {
-  const refs: ScheduleRef[] = [
-    { name: 'email-dispatch', companyId: '' },
-    ...opts.companies.map((companyId) => ({ name: 'sms-balance' as const, companyId })),
-  ];
+  const names = opts.names ?? SCHEDULE_NAMES;
+  const refs: ScheduleRef[] = opts.companies.flatMap((companyId) => names.map((name) => ({ name, companyId })));
   const created: string[] = [];
   const existing: string[] = [];
   for (const ref of refs) {
@@ -185,7 +192,7 @@ export async function ensureSchedules(opts: EnsureSchedulesOptions): Promise<{ c
   return { created, existing };
 }
 
-/** The schedules a company sees: the shared `email-dispatch` and its own `sms-balance`. */
+/** The schedules a company sees: its own `email-dispatch` and `sms-balance`, never another company's. */
 export async function listSchedules(ctx: ScheduleContext, companyId: string): Promise<ScheduleView[]> {
   return Promise.all(SCHEDULE_NAMES.map((name) => describeSchedule(ctx, { name, companyId })));
 }
