@@ -11,8 +11,7 @@ import { buildApp } from './app';
 import { createEmailChannel, createSmtpTransport } from './channels/email';
 import { createDefaultSmsProvider } from './channels/default-sms';
 import { createChannelRegistry } from './channels/registry';
-import type { DeliveryReport } from './channels/types';
-import { createJournalRepository } from './db/journal-repository';
+import { createDeliveryReportHandler, createJournalRepository } from './db/journal-repository';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDatabase, migrateDatabase, type Database } from './db/client';
 import { ensureAdminKey, seedDemo } from './db/seed';
@@ -136,10 +135,9 @@ async function main(): Promise<void> {
     let worker: Worker | undefined;
     if (role !== 'api') {
       const transport = createSmtpTransport(smtpUrl!);
-      const journal = createJournalRepository(database.db);
-      const onDeliveryReport = (report: DeliveryReport) => {
-        journal.recordDeliveryReport(report).catch((err: unknown) => log.error({ err }, 'could not journal a delivery report'));
-      };
+      const onDeliveryReport = createDeliveryReportHandler(createJournalRepository(database.db), (err) =>
+        log.error({ err }, 'could not journal a delivery report'),
+      );
       const registry = createChannelRegistry({
         db: database.db,
         secrets,

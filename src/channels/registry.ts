@@ -3,7 +3,7 @@ import type { Db } from '../db/client';
 import { companies, providers, type Provider } from '../db/schema';
 import type { SecretBox } from '../secrets';
 import { createEmailChannel, createSmtpTransport } from './email';
-import { createSmppChannel } from './smpp';
+import { createSmppChannel, type SmppChannel } from './smpp';
 import { createSmsRuChannel } from './sms-ru';
 import { createTelegramChannel, type TelegramChannel } from './telegram';
 import type { ChannelAdapter, DeliveryReport, SmsProvider } from './types';
@@ -35,21 +35,36 @@ export interface ChannelRegistryOptions {
   log?: (msg: string) => void;
 }
 
+/** Old adapters stay open this long after a settings change, so sends already using them can finish. */
+const RETIRE_AFTER_MS = 120_000;
+
 interface Cached {
   version: string;
+  /** The newest change the version reflects; an older build never replaces a newer one. */
+  stamp: number;
   channels: CompanyChannels;
   owned: { close?: () => Promise<void> }[];
 }
 
 /**
  * Builds and caches adapters per company. A change of settings or providers
- * changes the version, so the next send uses new adapters and the old ones are closed.
+ * changes the version, so the next send uses new adapters; the old ones are
+ * closed a while later, once sends that already hold them are done.
  */
 export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegistry {
   const cache = new Map<string, Cached>();
   const building = new Map<string, Promise<Cached>>();
 
-  async function build(version: string, primaryId: string | null, sealed: string | null, directory: Provider[]): Promise<Cached> {
+  const retiring = new Set<Cached>();
+  const retire = (cached: Cached) => {
+    retiring.add(cached);
+    setTimeout(() => {
+      if (!retiring.delete(cached)) return;
+      for (const adapter of cached.owned) void adapter.close?.().catch(() => undefined);
+    }, RETIRE_AFTER_MS).unref();
+  };
+
+  async function build(companyId: string, stamp: number, version: string, primaryId: string | null, sealed: string | null, directory: Provider[]): Promise<Cached> {
     const owned: { close?: () => Promise<void> }[] = [];
     const companySecrets = sealed ? opts.secrets.open(sealed) : {};
     const secretsOf = (p: Provider) => (p.secrets ? opts.secrets.open(p.secrets) : {});
@@ -74,16 +89,18 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     if (primary?.kind === 'smpp') {
       const c = primary.config as { host: string; port: number; systemId: string; sourceAddr: string; balanceUrl?: string };
       const password = secretsOf(primary).password ?? '';
-      const adapter = createSmppChannel({
+      // The SMPP session opens on the first SMS, not on every lookup (e-mail sends, Telegram polls).
+      let session: SmppChannel | undefined;
+      const open = (): SmppChannel => (session ??= createSmppChannel({
         url: `smpp://${encodeURIComponent(c.systemId)}:${encodeURIComponent(password)}@${c.host}:${c.port}`,
         sourceAddr: c.sourceAddr,
         provider: primary.id,
         ...(c.balanceUrl ? { balanceUrl: c.balanceUrl } : {}),
-        ...(opts.onDeliveryReport ? { onDeliveryReport: opts.onDeliveryReport } : {}),
+        ...(opts.onDeliveryReport ? { onDeliveryReport: (report: DeliveryReport) => opts.onDeliveryReport?.({ ...report, companyId }) } : {}),
         ...(opts.log ? { log: opts.log } : {}),
-      });
-      owned.push(adapter);
-      sms = adapter;
+      }));
+      owned.push({ close: async () => session?.close() });
+      sms = { channel: 'sms', provider: primary.id, send: (message) => open().send(message), balance: () => open().balance() };
     } else if (primary?.kind === 'sms_ru') {
       const c = primary.config as { baseUrl?: string; from?: string };
       sms = createSmsRuChannel({
@@ -103,7 +120,7 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
       telegram = createTelegramChannel({ token, provider: 'telegram', requestTimeoutMs: 15_000, ...(apiRoot ? { apiRoot } : {}) });
       owned.push(telegram);
     }
-    return { version, channels: { email, sms, telegram }, owned };
+    return { version, stamp, channels: { email, sms, telegram }, owned };
   }
 
   return {
@@ -115,32 +132,38 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
       if (!company) throw new Error(`company ${companyId} not found`);
       const directory = await opts.db.select().from(providers).where(eq(providers.companyId, companyId)).orderBy(asc(providers.id));
       const version = [company.updatedAt.toISOString(), ...directory.map((p) => `${p.id}@${p.updatedAt.toISOString()}`)].join('|');
+      const stamp = Math.max(company.updatedAt.getTime(), ...directory.map((p) => p.updatedAt.getTime()));
       const current = cache.get(companyId);
       if (current?.version === version) return current.channels;
 
       const key = `${companyId}|${version}`;
       let pending = building.get(key);
       if (!pending) {
-        pending = build(version, company.primary, company.secrets, directory);
+        pending = build(companyId, stamp, version, company.primary, company.secrets, directory);
         building.set(key, pending);
       }
       try {
         const fresh = await pending;
         const old = cache.get(companyId);
-        if (old !== fresh) {
-          cache.set(companyId, fresh);
-          if (old) for (const adapter of old.owned) void adapter.close?.().catch(() => undefined);
+        if (old === fresh) return fresh.channels;
+        if (old && old.stamp > fresh.stamp) {
+          // A slower lookup read older settings than one that finished first: keep the newer adapters.
+          retire(fresh);
+          return old.channels;
         }
+        cache.set(companyId, fresh);
+        if (old) retire(old);
         return fresh.channels;
       } finally {
         building.delete(key);
       }
     },
     async close() {
-      for (const cached of cache.values()) {
+      for (const cached of [...cache.values(), ...retiring]) {
         for (const adapter of cached.owned) await adapter.close?.().catch(() => undefined);
       }
       cache.clear();
+      retiring.clear();
     },
   };
 }

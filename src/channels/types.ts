@@ -37,6 +37,8 @@ export interface ChannelAdapter {
 
 /** What a provider later says about a message it accepted (SMPP receipts, HTTP status callbacks). */
 export interface DeliveryReport {
+  /** Set by the channel registry for a company's own provider; absent for the shared default one. */
+  companyId?: string;
   provider: string;
   providerMessageId: string;
   status: 'delivered' | 'undelivered';

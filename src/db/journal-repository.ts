@@ -31,6 +31,8 @@ export function createJournalRepository(db: Db) {
         .from(journalEntries)
         .where(
           and(
+            // A company's own provider names are chosen per company: never match another company's message.
+            report.companyId ? eq(journalEntries.companyId, report.companyId) : undefined,
             eq(journalEntries.provider, report.provider),
             eq(journalEntries.providerMessageId, report.providerMessageId),
             eq(journalEntries.status, 'sent'),
@@ -58,3 +60,24 @@ export function createJournalRepository(db: Db) {
 }
 
 export type JournalRepository = ReturnType<typeof createJournalRepository>;
+
+/**
+ * The callback channel adapters report deliveries to. A receipt can overtake
+ * the `sent` entry it belongs to (a fast SMSC answers before the activity has
+ * journaled), so an unmatched report is tried again a few times.
+ */
+export function createDeliveryReportHandler(
+  journal: JournalRepository,
+  onError: (err: unknown, report: DeliveryReport) => void = () => undefined,
+  delaysMs: readonly number[] = [500, 2_000, 10_000],
+): (report: DeliveryReport) => void {
+  const attempt = async (report: DeliveryReport, left: readonly number[]): Promise<void> => {
+    const entry = await journal.recordDeliveryReport(report);
+    if (entry || left.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, left[0]));
+    await attempt(report, left.slice(1));
+  };
+  return (report) => {
+    attempt(report, delaysMs).catch((err: unknown) => onError(err, report));
+  };
+}

@@ -18,8 +18,7 @@ import type { Role } from '../../src/domain/roles';
 import { createNotificationWorker } from '../../src/temporal/worker';
 import { createDefaultSmsProvider } from '../../src/channels/default-sms';
 import { createChannelRegistry, type ChannelRegistry } from '../../src/channels/registry';
-import type { DeliveryReport } from '../../src/channels/types';
-import { createJournalRepository } from '../../src/db/journal-repository';
+import { createDeliveryReportHandler, createJournalRepository } from '../../src/db/journal-repository';
 import { createSecretBox } from '../../src/secrets';
 
 // The SDK's INFO lines about worker state drown test output; warnings still show.
@@ -140,8 +139,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     async startWorker() {
       if (worker) return;
       const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-      const journal = createJournalRepository(db);
-      const onDeliveryReport = (report: DeliveryReport) => void journal.recordDeliveryReport(report);
+      const onDeliveryReport = createDeliveryReportHandler(createJournalRepository(db));
       registry = createChannelRegistry({
         db,
         secrets: createSecretBox(TEST_SECRETS_KEY),
