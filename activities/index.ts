@@ -45,6 +45,8 @@ export interface ActivityDeps {
 
 /** What a manual send (R14) needs from the journal entry it answers. */
 export interface ManualSendPlan {
+  /** The company's mode now: a manual send obeys it like any other (R1). */
+  mode: 'off' | 'test' | 'live';
   scope: JournalScope;
   send: Omit<SendMessageInput, 'scope' | 'manualOf'>;
 }
@@ -237,6 +239,7 @@ export function createActivities({ db, channels }: ActivityDeps) {
       const [company] = await db.select().from(companies).where(eq(companies.id, input.companyId));
       const details = (entry.details ?? {}) as { html?: string | null; deliveryKey?: string };
       return {
+        mode: company?.mode ?? 'off',
         scope: { companyId: entry.companyId, eventId: entry.eventId, eventType: entry.eventType, counterpartyId: entry.counterpartyId },
         send: {
           deliveryKey: details.deliveryKey ?? `entry-${entry.id}`,

@@ -63,7 +63,7 @@ export interface ManualSendInput {
 }
 
 export interface ManualSendResult {
-  status: 'sent' | 'failed';
+  status: 'sent' | 'test' | 'failed';
   entryId?: number;
   providerMessageId?: string;
   reason?: string;

@@ -1,9 +1,9 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ScheduleActivities, SendQueuedEmailResult } from '../activities/schedules';
 
-/** Input of `dispatchEmailOutbox`; the schedule `email-dispatch` starts it with `{}`. */
+/** Input of `dispatchEmailOutbox`; a company's schedule `email-dispatch:<companyId>` starts it with `{ companyId }`. */
 export interface DispatchEmailOutboxInput {
-  /** Only this company's queued e-mail; every company's when absent. */
+  /** Only this company's queued e-mail, as the schedules run it; every company's when absent (a run started by hand). */
   companyId?: string;
   /** Entries claimed and sent together, 1–500. Default 50. */
   batchSize?: number;

@@ -37,6 +37,22 @@ export async function manualSend(input: ManualSendInput): Promise<ManualSendResu
     reason: `sent by hand by ${input.by}`,
     details: { manualOf: input.entryId, by: input.by, comment: input.comment ?? null },
   });
+  if (plan.mode === 'off') {
+    await recordStep({ ...base, step: 'skipped', status: 'skipped', reason: 'sending is off for the company', details: { manualOf: input.entryId } });
+    return { status: 'failed', reason: 'sending is off for the company' };
+  }
+  if (plan.mode === 'test') {
+    const entry = await recordStep({
+      ...base,
+      step: 'test',
+      status: 'test',
+      subject: plan.send.message.subject,
+      body: plan.send.message.text,
+      reason: 'test mode: rendered, not sent',
+      details: { manualOf: input.entryId },
+    });
+    return { status: 'test', entryId: entry.entryId };
+  }
   try {
     const sent = await sendMessage({ ...plan.send, scope: plan.scope, manualOf: input.entryId });
     return { status: 'sent', entryId: sent.entryId, providerMessageId: sent.providerMessageId };

@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -127,9 +128,27 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
       return { outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] };
     }
     await recordStep({ scope, step: 'approved', status: 'approved', details: { by: decision.by, comment } });
+    // The wait may have lasted hours: honour the company's mode as it is now (R1), not as it was.
+    if (patched('mode-after-approval')) {
+      const now = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
+      if (now.mode === 'off') {
+        await recordStep({ scope, step: 'skipped', status: 'skipped', reason: 'sending was turned off while awaiting confirmation' });
+        return { outcome: 'skipped', reason: 'mode off', deliveries: [] };
+      }
+      plan.mode = now.mode;
+    }
   }
 
-  const deliveries = await Promise.all(plan.deliveries.map((d) => deliver(scope, input, plan, d)));
+  const deliveries = await Promise.all(
+    plan.deliveries.map((d) =>
+      // Whatever goes wrong with one recipient stays with that recipient.
+      deliver(scope, input, plan, d).catch(async (err: unknown): Promise<DeliveryOutcome> => {
+        const failure = failureReason(err);
+        await recordStep({ scope, audience: d.audience, recipientName: d.recipientName, step: `${d.key}/error`, status: 'failed', reason: failure.message, details: failure.details });
+        return { key: d.key, audience: d.audience, recipient: d.recipientName, status: 'failed', reason: failure.message };
+      }),
+    ),
+  );
   const attempted = deliveries.filter((d) => d.status !== 'skipped' && d.status !== 'not_sent_tracked');
   const ok = attempted.filter((d) => d.status === 'sent' || d.status === 'test' || d.status === 'queued').length;
   const outcome = ok === attempted.length ? 'completed' : ok === 0 ? 'failed' : 'partial';

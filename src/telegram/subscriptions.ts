@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { recordChange } from '../db/config-changes';
@@ -38,7 +39,11 @@ export async function applyTelegramUpdate(db: Db, companyId: string, update: Tel
       return { chatId, kind: 'unknown_link', text: 'Ссылка недействительна. Попросите менеджера прислать новую.' };
     }
     if (contact.telegramChatId !== chatId) {
-      await db.update(contacts).set({ telegramChatId: chatId }).where(eq(contacts.id, contact.id));
+      // The link is single-use: a forwarded copy must not take the subscription over later.
+      await db
+        .update(contacts)
+        .set({ telegramChatId: chatId, telegramLinkToken: randomBytes(12).toString('base64url') })
+        .where(eq(contacts.id, contact.id));
       await recordChange(db, {
         companyId,
         actor: `telegram chat ${chatId}`,

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { ScheduleNotFoundError, type ScheduleHandle } from '@temporalio/client';
 import { and, asc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configChanges, journalEntries, type NewJournalEntry } from '../../src/db/schema';
+import { createApiKeyRepository } from '../../src/db/api-keys';
+import { companies, configChanges, journalEntries, type NewJournalEntry } from '../../src/db/schema';
+import { seedDemo } from '../../src/db/seed';
 import { ensureSchedules, scheduleIdOf, type ScheduleName } from '../../src/temporal/schedules';
 import type { checkSmsBalance } from '../../workflows/check-sms-balance';
 import type { dispatchEmailOutbox } from '../../workflows/dispatch-email-outbox';
@@ -18,8 +22,17 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
   const refusedForGood = new Set<string>();
   const refusedOnce = new Set<string>();
 
-  const idOf = (name: ScheduleName) => scheduleIdOf({ name, companyId: h.companyId }, h.taskQueue);
-  const handleOf = (name: ScheduleName) => h.temporal.schedule.getHandle(idOf(name));
+  /** A second company in the same database and Temporal, with a `settings:admin` key of its own. */
+  const otherCompanyId = `other-${randomBytes(4).toString('hex')}`;
+  let otherKey: string;
+
+  const idOf = (name: ScheduleName, companyId = h.companyId) => scheduleIdOf({ name, companyId }, h.taskQueue);
+  const handleOf = (name: ScheduleName, companyId = h.companyId) => h.temporal.schedule.getHandle(idOf(name, companyId));
+  /** The workflow ids of the schedule's recent runs. */
+  const runsOf = async (handle: ScheduleHandle) => (await handle.describe()).info.recentActions.map((a) => a.action.workflow.workflowId);
+  /** The workflow id of the schedule's first run that is not among `seen`. */
+  const newRunOf = (handle: ScheduleHandle, seen: readonly string[]) =>
+    until(async () => (await runsOf(handle)).find((id) => !seen.includes(id)), 'the triggered run');
   const ensure = () => ensureSchedules({ client: h.temporal, taskQueue: h.taskQueue, companies: [h.companyId] });
   const mailTo = (address: string) => h.smtp.messages.filter((m) => m.to.includes(address));
   let runs = 0;
@@ -31,11 +44,17 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     });
 
   /** Queued e-mail as `notifyEvent` journals it for the scheduled dispatch (see its `queuedEntry`). */
-  const queuedEmail = (eventId: string, i: number, recipient: string, overrides: Partial<NewJournalEntry> = {}): NewJournalEntry => {
-    const workflowId = `event:${h.companyId}:${eventId}`;
+  const queuedEmail = (
+    eventId: string,
+    i: number,
+    recipient: string,
+    overrides: Partial<NewJournalEntry> = {},
+    companyId = h.companyId,
+  ): NewJournalEntry => {
+    const workflowId = `event:${companyId}:${eventId}`;
     const deliveryKey = `client:contact-${i}`;
     return {
-      companyId: h.companyId,
+      companyId,
       stepKey: `${workflowId}/${deliveryKey}/email/queued`,
       eventId,
       eventType: 'order.ready_for_pickup',
@@ -71,38 +90,134 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
         },
       },
     });
+    await seedDemo(h.db, otherCompanyId);
+    await h.db.update(companies).set({ mode: 'live' }).where(eq(companies.id, otherCompanyId));
+    otherKey = (await createApiKeyRepository(h.db).create(otherCompanyId, 'other admin', ['settings:admin'])).key;
   });
   afterAll(async () => {
     if (h) {
-      for (const name of ['email-dispatch', 'sms-balance'] as const) await handleOf(name).delete().catch(() => undefined);
+      for (const companyId of [h.companyId, otherCompanyId]) {
+        for (const name of ['email-dispatch', 'sms-balance'] as const) await handleOf(name, companyId).delete().catch(() => undefined);
+      }
     }
     await h?.close();
     await smsc?.stop();
   });
 
-  it('creates email-dispatch and the company\'s sms-balance at start, each never overlapping its previous run', async () => {
+  it('creates the company\'s own email-dispatch and sms-balance at start, each never overlapping its previous run', async () => {
+    expect(idOf('email-dispatch')).toBe(`email-dispatch:${h.companyId}@${h.taskQueue}`);
+    expect(idOf('sms-balance')).toBe(`sms-balance:${h.companyId}@${h.taskQueue}`);
     expect(await ensure()).toEqual({ created: [idOf('email-dispatch'), idOf('sms-balance')], existing: [] });
     expect(await ensure()).toEqual({ created: [], existing: [idOf('email-dispatch'), idOf('sms-balance')] });
 
     const dispatchSchedule = await handleOf('email-dispatch').describe();
     expect(dispatchSchedule.spec.intervals?.map((i) => i.every)).toEqual([5 * 60_000]);
     expect(dispatchSchedule.policies.overlap).toBe('SKIP');
-    expect(dispatchSchedule.action).toMatchObject({ workflowType: 'dispatchEmailOutbox', taskQueue: h.taskQueue, args: [{}] });
+    expect(dispatchSchedule.action).toMatchObject({ workflowType: 'dispatchEmailOutbox', taskQueue: h.taskQueue, args: [{ companyId: h.companyId }] });
     const balanceSchedule = await handleOf('sms-balance').describe();
     expect(balanceSchedule.spec.intervals?.map((i) => i.every)).toEqual([3_600_000]);
     expect(balanceSchedule.policies.overlap).toBe('SKIP');
     expect(balanceSchedule.action).toMatchObject({ workflowType: 'checkSmsBalance', args: [{ companyId: h.companyId }] });
-
-    // Quiet from here on: the tests below run the jobs when they want to.
-    for (const name of ['email-dispatch', 'sms-balance']) {
-      const res = await h.request({ method: 'PUT', url: `/v1/schedules/${name}`, payload: { paused: true } });
-      expect(res.statusCode, res.body).toBe(200);
-      expect(res.json()).toMatchObject({ name, paused: true, exists: true });
-    }
-    expect((await handleOf('email-dispatch').describe()).state.paused).toBe(true);
+    // Only the companies asked for: the other company's come with its first call (next test).
+    await expect(handleOf('email-dispatch', otherCompanyId).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 
-  it('lists the shared e-mail dispatch and the caller company\'s own balance check, read back from Temporal', async () => {
+  it('gives each company its own two schedules: A\'s PUT pauses only A\'s dispatch, and B neither sees nor reaches A\'s', async () => {
+    // B's first call creates B's schedules, running, with the default periods.
+    const firstLook = await h.request({ method: 'GET', url: '/v1/schedules', key: otherKey });
+    expect(firstLook.statusCode, firstLook.body).toBe(200);
+    expect((firstLook.json().items as Record<string, unknown>[]).map((s) => [s.name, s.scheduleId, s.exists, s.every, s.paused])).toEqual([
+      ['email-dispatch', idOf('email-dispatch', otherCompanyId), true, '5m', false],
+      ['sms-balance', idOf('sms-balance', otherCompanyId), true, '1h', false],
+    ]);
+    expect(firstLook.body).not.toContain(h.companyId);
+    expect((await handleOf('email-dispatch', otherCompanyId).describe()).action).toMatchObject({
+      workflowType: 'dispatchEmailOutbox',
+      taskQueue: h.taskQueue,
+      args: [{ companyId: otherCompanyId }],
+    });
+
+    // Quiet from here on: the tests below run A's jobs when they want to.
+    for (const name of ['email-dispatch', 'sms-balance'] as const) {
+      const res = await h.request({ method: 'PUT', url: `/v1/schedules/${name}`, payload: { paused: true } });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({ name, scheduleId: idOf(name), paused: true, exists: true });
+    }
+    expect((await handleOf('email-dispatch').describe()).state.paused).toBe(true);
+    // B's are untouched, in Temporal and as B sees them.
+    for (const name of ['email-dispatch', 'sms-balance'] as const) {
+      const other = await handleOf(name, otherCompanyId).describe();
+      expect(other.state, name).toMatchObject({ paused: false, note: 'created by the notification service' });
+    }
+    const otherView = await h.request({ method: 'GET', url: '/v1/schedules', key: otherKey });
+    expect(otherView.json().items.map((s: { scheduleId: string; paused: boolean }) => [s.scheduleId, s.paused])).toEqual([
+      [idOf('email-dispatch', otherCompanyId), false],
+      [idOf('sms-balance', otherCompanyId), false],
+    ]);
+    const ownView = await h.request({ method: 'GET', url: '/v1/schedules' });
+    expect(ownView.body).not.toContain(otherCompanyId);
+
+    // B can name no schedule but its own: A's ids are unknown names.
+    for (const id of [idOf('email-dispatch'), `email-dispatch:${h.companyId}`, 'email-dispatch@x']) {
+      const put = await h.request({ method: 'PUT', url: `/v1/schedules/${encodeURIComponent(id)}`, payload: { paused: false }, key: otherKey });
+      expect(put.statusCode, put.body).toBe(404);
+      const trigger = await h.request({ method: 'POST', url: `/v1/schedules/${encodeURIComponent(id)}/trigger`, key: otherKey });
+      expect(trigger.statusCode, trigger.body).toBe(404);
+    }
+
+    // B's own change reaches only B's schedule, and each change is in its own company's history.
+    const otherPut = await h.request({ method: 'PUT', url: '/v1/schedules/email-dispatch', payload: { every: '10m', paused: true }, key: otherKey });
+    expect(otherPut.statusCode, otherPut.body).toBe(200);
+    expect(otherPut.json()).toMatchObject({ scheduleId: idOf('email-dispatch', otherCompanyId), every: '10m', paused: true });
+    expect((await handleOf('email-dispatch').describe()).spec.intervals?.map((i) => i.every)).toEqual([5 * 60_000]);
+    const historyOf = async (companyId: string) =>
+      (
+        await h.db
+          .select()
+          .from(configChanges)
+          .where(and(eq(configChanges.companyId, companyId), eq(configChanges.entity, 'schedule')))
+          .orderBy(asc(configChanges.id))
+      ).map((c) => [c.entityId, c.before, c.after]);
+    expect(await historyOf(h.companyId)).toEqual([
+      ['email-dispatch', { every: '5m', paused: false }, { every: '5m', paused: true }],
+      ['sms-balance', { every: '1h', paused: false }, { every: '1h', paused: true }],
+    ]);
+    expect(await historyOf(otherCompanyId)).toEqual([['email-dispatch', { every: '5m', paused: false }, { every: '10m', paused: true }]]);
+    const paused = await h.request({ method: 'PUT', url: '/v1/schedules/sms-balance', payload: { paused: true }, key: otherKey });
+    expect(paused.statusCode, paused.body).toBe(200);
+  });
+
+  it('runs a company\'s dispatch on that company\'s queued e-mail only', async () => {
+    await h.db.insert(journalEntries).values([
+      queuedEmail('own', 1, 'own@a.example'),
+      queuedEmail('own', 1, 'own@b.example', {}, otherCompanyId),
+    ]);
+    const ownSeen = await runsOf(handleOf('email-dispatch'));
+    const otherSeen = await runsOf(handleOf('email-dispatch', otherCompanyId));
+    const otherTrigger = await h.request({ method: 'POST', url: '/v1/schedules/email-dispatch/trigger', key: otherKey });
+    expect(otherTrigger.statusCode, otherTrigger.body).toBe(202);
+    expect(otherTrigger.json().scheduleId).toBe(idOf('email-dispatch', otherCompanyId));
+    const otherRun = await newRunOf(handleOf('email-dispatch', otherCompanyId), otherSeen);
+    expect(await h.temporal.workflow.getHandle<typeof dispatchEmailOutbox>(otherRun).result()).toMatchObject({ claimed: 1, sent: 1 });
+    expect(mailTo('own@b.example')).toHaveLength(1);
+    expect(mailTo('own@a.example')).toHaveLength(0);
+    const [aQueued] = await h.db
+      .select()
+      .from(journalEntries)
+      .where(and(eq(journalEntries.companyId, h.companyId), eq(journalEntries.eventId, 'own')));
+    expect(aQueued).toMatchObject({ status: 'queued', dispatchedAt: null, claimToken: null });
+    // B's trigger started no run of A's.
+    expect(await runsOf(handleOf('email-dispatch'))).toEqual(ownSeen);
+
+    const ownTrigger = await h.request({ method: 'POST', url: '/v1/schedules/email-dispatch/trigger' });
+    expect(ownTrigger.statusCode, ownTrigger.body).toBe(202);
+    const ownRun = await newRunOf(handleOf('email-dispatch'), ownSeen);
+    expect(await h.temporal.workflow.getHandle<typeof dispatchEmailOutbox>(ownRun).result()).toMatchObject({ claimed: 1, sent: 1 });
+    expect(mailTo('own@a.example')).toHaveLength(1);
+    expect(mailTo('own@b.example')).toHaveLength(1);
+  });
+
+  it('lists the caller company\'s own e-mail dispatch and balance check, read back from Temporal', async () => {
     const res = await h.request({ method: 'GET', url: '/v1/schedules' });
     expect(res.statusCode, res.body).toBe(200);
     const items = res.json().items as Record<string, unknown>[];
@@ -183,16 +298,13 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     await h.db.insert(journalEntries).values(rows);
 
     // One run triggered through the API (the schedule is paused: a trigger still runs), one started directly.
-    const triggeredAfter = Date.now() - 1_000;
+    const seen = await runsOf(handleOf('email-dispatch'));
     const [triggered, direct] = await Promise.all([
       h.request({ method: 'POST', url: '/v1/schedules/email-dispatch/trigger' }),
       dispatch({ batchSize: 20 }),
     ]);
     expect(triggered.statusCode, triggered.body).toBe(202);
-    const triggeredRun = await until(async () => {
-      const { recentActions } = (await handleOf('email-dispatch').describe()).info;
-      return recentActions.find((a) => a.takenAt.getTime() >= triggeredAfter)?.action.workflow.workflowId;
-    }, 'the triggered run');
+    const triggeredRun = await newRunOf(handleOf('email-dispatch'), seen);
     const results = await Promise.all([h.temporal.workflow.getHandle<typeof dispatchEmailOutbox>(triggeredRun).result(), direct.result()]);
 
     expect(results[0].sent + results[1].sent).toBe(500);
@@ -296,7 +408,7 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     expect(await ensure()).toEqual({ created: [idOf('email-dispatch')], existing: [idOf('sms-balance')] });
     const recreated = await handleOf('email-dispatch').describe();
     expect(recreated.spec.intervals?.map((i) => i.every)).toEqual([300_000]);
-    expect(recreated.action).toMatchObject({ workflowType: 'dispatchEmailOutbox', taskQueue: h.taskQueue });
+    expect(recreated.action).toMatchObject({ workflowType: 'dispatchEmailOutbox', taskQueue: h.taskQueue, args: [{ companyId: h.companyId }] });
     expect((await handleOf('sms-balance').describe()).spec.intervals?.map((i) => i.every)).toEqual([7_200_000]);
   });
 });

@@ -210,7 +210,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
     },
     async (request) => {
       const event = await findEvent(db, request.auth.companyId, request.params.id);
-      if (!event?.runId) throw new NotFoundError(`event ${request.params.id}`);
+      if (!event) throw new NotFoundError(`event ${request.params.id}`);
+      if (!event.runId) throw new ConflictError(`event ${event.id} is not awaiting confirmation`);
       const { approve, by, comment } = request.body;
       try {
         await temporal.workflow
@@ -292,8 +293,11 @@ async function eventState(temporal: Client, event: EventRow): Promise<EventState
         return await withTimeout(handle.query(stateQuery), 3000).catch(() => 'running' as const);
       case 'CONTINUED_AS_NEW':
         return 'running';
-      case 'COMPLETED':
-        return 'completed';
+      case 'COMPLETED': {
+        // The workflow completes even when no message could be delivered: the outcome says so.
+        const result = (await handle.result().catch(() => undefined)) as { outcome?: string } | undefined;
+        return result?.outcome === 'failed' ? 'failed' : 'completed';
+      }
       default:
         return 'failed';
     }

@@ -101,6 +101,18 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
         throw new ConflictError(`entry ${entry.id} is "${entry.status}": only "not_sent_tracked" entries can be sent by hand`);
       }
       const workflowId = `manual-send:${companyId}:${entry.id}`;
+      const [alreadySent] = await db
+        .select({ id: journalEntries.id })
+        .from(journalEntries)
+        .where(
+          and(
+            eq(journalEntries.companyId, companyId),
+            eq(journalEntries.workflowId, workflowId),
+            sql`${journalEntries.status} in ('sent', 'test')`,
+          ),
+        )
+        .limit(1);
+      if (alreadySent) throw new ConflictError(`entry ${entry.id} was already sent by hand`);
       const input: ManualSendInput = {
         companyId,
         entryId: entry.id,
@@ -113,17 +125,25 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
           workflowId,
           taskQueue,
           args: [input],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          // A failed manual send (provider down) may be tried again; the journal check above stops a second delivery.
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
         });
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictError(`entry ${entry.id} was already sent by hand`);
+        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictError(`entry ${entry.id} is being sent by hand right now`);
         throw new ServiceUnavailableError('the workflow engine is unavailable');
       }
+      let timer: NodeJS.Timeout | undefined;
       const result = await Promise.race([
         handle.result() as Promise<ManualSendResult>,
-        new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000)),
-      ]);
+        new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), 20_000);
+        }),
+      ])
+        .catch(() => {
+          throw new ServiceUnavailableError('the manual send failed in the workflow engine; try again');
+        })
+        .finally(() => clearTimeout(timer));
       if (!result) return reply.status(202).send({ workflowId, status: 'running' });
       return reply.status(200).send({ workflowId, ...result });
     },
@@ -157,11 +177,20 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
         ...(((entry.details ?? {}) as { statusHistory?: unknown[] }).statusHistory ?? []),
         { from: entry.status, to: request.body.status, by, comment, at: new Date().toISOString() },
       ];
+      // Only if nobody changed it since it was read: two managers at once must not lose a change.
       const [updated] = await db
         .update(journalEntries)
         .set({ status: request.body.status, details: sql`coalesce(${journalEntries.details}, '{}'::jsonb) || ${JSON.stringify({ statusHistory: history })}::jsonb` })
-        .where(and(eq(journalEntries.companyId, companyId), eq(journalEntries.id, entry.id)))
+        .where(
+          and(
+            eq(journalEntries.companyId, companyId),
+            eq(journalEntries.id, entry.id),
+            eq(journalEntries.status, entry.status),
+            sql`jsonb_array_length(coalesce(${journalEntries.details}->'statusHistory', '[]'::jsonb)) = ${history.length - 1}`,
+          ),
+        )
         .returning();
+      if (!updated) throw new ConflictError(`entry ${entry.id} was changed meanwhile; read it again`);
       // The change itself is a journal entry too, so the timeline shows who did what.
       await journal.record({
         companyId,
@@ -179,7 +208,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
         reason: `${entry.status} → ${request.body.status}${comment ? `: ${comment}` : ''}`,
         details: { entryId: entry.id, from: entry.status, to: request.body.status, by, comment },
       });
-      return toJournalEntryDto(updated!);
+      return toJournalEntryDto(updated);
     },
   );
 };

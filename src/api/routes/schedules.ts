@@ -6,10 +6,12 @@ import type { Db } from '../../db/client';
 import { recordChange } from '../../db/config-changes';
 import {
   describeSchedule,
+  ensureSchedules,
   isScheduleName,
   listSchedules,
   MAX_PERIOD_SECONDS,
   MIN_PERIOD_SECONDS,
+  parsePeriod,
   SchedulePeriodError,
   SCHEDULE_NAMES,
   triggerSchedule,
@@ -33,10 +35,10 @@ export interface SchedulesRouteDeps {
 const nullableString = Type.Union([Type.String(), Type.Null()]);
 
 const ScheduleSchema = Type.Object({
-  name: Type.String({ description: '`email-dispatch` (shared by all companies) or `sms-balance` (this company\'s).' }),
-  scheduleId: Type.String({ description: 'The Temporal Schedule id.' }),
+  name: Type.String({ description: '`email-dispatch` or `sms-balance`, both this company\'s own.' }),
+  scheduleId: Type.String({ description: 'The Temporal Schedule id: `<name>:<companyId>`, plus `@<taskQueue>` off the default queue.' }),
   workflowType: Type.String(),
-  exists: Type.Boolean({ description: 'False until created: at the next start of a worker, or by a PUT or trigger.' }),
+  exists: Type.Boolean({ description: 'False when deleted by hand since: the next start of a worker, a PUT or a trigger creates it again.' }),
   every: Type.Union([Type.String(), Type.Null()], { description: 'The period, e.g. "5m", "1h".' }),
   everySeconds: Type.Union([Type.Integer(), Type.Null()]),
   paused: Type.Boolean(),
@@ -73,12 +75,24 @@ const ScheduleUpdateSchema = Type.Object(
 );
 
 /**
- * The periodic jobs (R16, R17) as Temporal Schedules: the shared e-mail
- * dispatch and the company's SMS balance check. Everything shown is read back
- * from Temporal.
+ * The periodic jobs (R16, R17) as Temporal Schedules: the company's own e-mail
+ * dispatch and SMS balance check. A company sees and manages only its own;
+ * everything shown is read back from Temporal.
  */
 export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = async (app, deps) => {
   const ctx: ScheduleContext = { client: deps.temporal, taskQueue: deps.taskQueue };
+  /**
+   * Companies whose schedules this process made sure of. A company added after
+   * the workers started gets its schedules on its first call here; after that
+   * one deleted by hand shows as missing until a restart, a PUT or a trigger.
+   */
+  const ensured = new Set<string>();
+  /** `except`: the schedule the call itself creates when missing, with the state it asks for. */
+  const ensureCompany = async (companyId: string, except?: ScheduleName) => {
+    if (ensured.has(companyId)) return;
+    await ensureSchedules({ ...ctx, companies: [companyId], names: SCHEDULE_NAMES.filter((name) => name !== except) });
+    ensured.add(companyId);
+  };
   const withLink = (view: ScheduleView) => ({
     ...view,
     temporalUiUrl:
@@ -101,7 +115,14 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = as
         response: { 200: Type.Object({ items: Type.Array(ScheduleSchema) }), ...errorResponses(401, 403, 503) },
       },
     },
-    async (request) => ({ items: (await temporalCall(request.log, () => listSchedules(ctx, request.auth.companyId))).map(withLink) }),
+    async (request) => {
+      const companyId = request.auth.companyId;
+      const items = await temporalCall(request.log, async () => {
+        await ensureCompany(companyId);
+        return listSchedules(ctx, companyId);
+      });
+      return { items: items.map(withLink) };
+    },
   );
 
   app.put(
@@ -126,7 +147,12 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = as
       };
       let result;
       try {
-        result = await temporalCall(request.log, () => updateSchedule(ctx, ref, change));
+        result = await temporalCall(request.log, async () => {
+          // A bad period is refused before anything is created, the company's other schedule included.
+          if (every !== undefined) parsePeriod(every);
+          await ensureCompany(companyId, ref.name);
+          return updateSchedule(ctx, ref, change);
+        });
       } catch (err) {
         if (err instanceof SchedulePeriodError) {
           throw new BadRequestError(`invalid body: /body/every ${err.message}`, [{ path: '/body/every', message: err.message }]);
@@ -164,6 +190,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = as
     async (request, reply) => {
       const ref = { name: nameOf(request.params.name), companyId: request.auth.companyId };
       const view = await temporalCall(request.log, async () => {
+        await ensureCompany(ref.companyId, ref.name);
         await triggerSchedule(ctx, ref);
         return describeSchedule(ctx, ref);
       });
