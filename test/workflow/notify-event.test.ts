@@ -91,6 +91,22 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect((await journalOf(h, eventId)).some((e) => e.status === 'sent')).toBe(false);
     });
 
+    it('sends nothing when sending was turned off while the event awaited confirmation', async () => {
+      const eventId = 'confirm-then-off';
+      const { workflowId } = await postEvent(h, { id: eventId, type: 'test.confirm', counterpartyId: 'confirm-client', data: { n: 'ЗК-13' } });
+      await until(async () => ((await h.request({ method: 'GET', url: `/v1/events/${eventId}` })).json().state === 'awaiting_confirmation' ? true : undefined), 'awaiting');
+      const before = telegram.sent.length;
+      await h.setMode('off');
+      try {
+        expect((await h.request({ method: 'POST', url: `/v1/events/${eventId}/decision`, payload: { approve: true, by: 'Ольга' } })).statusCode).toBe(200);
+        expect((await result(workflowId)).outcome).toBe('skipped');
+      } finally {
+        await h.setMode('live');
+      }
+      expect(telegram.sent.length).toBe(before);
+      expect((await journalOf(h, eventId)).map((e) => e.status).slice(-2)).toEqual(['approved', 'skipped']);
+    });
+
     it('expires when nobody decides in time, journals expired and sends nothing', async () => {
       await putNoticeType(h, 'test.confirm-short', { confirmBeforeSend: true });
       // The API's floor is a minute; the test shortens the wait in the stored settings.
@@ -142,6 +158,24 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect(change.reason).toBe('not_sent_tracked → resolved: отправлено вручную');
       expect(change.details).toMatchObject({ entryId: tracked.id, from: 'not_sent_tracked', to: 'resolved', comment: 'отправлено вручную' });
       expect(String((change.details as { by: string }).by)).toMatch(/^key:\d+ /);
+    });
+
+    it('in test mode, a manual send journals the message as test and sends nothing', async () => {
+      const { workflowId } = await postEvent(h, { id: 'tracked-test-mode', type: 'test.tracked', counterpartyId: 'optout-client', data: { n: 'ЗК-22' } });
+      await result(workflowId);
+      const tracked = (await journalOf(h, 'tracked-test-mode')).find((e) => e.status === 'not_sent_tracked')!;
+      const before = telegram.sent.length;
+      await h.setMode('test');
+      try {
+        const manual = await h.request({ method: 'POST', url: `/v1/journal/${tracked.id}/send` });
+        expect(manual.statusCode, manual.body).toBe(200);
+        expect(manual.json().status).toBe('test');
+      } finally {
+        await h.setMode('live');
+      }
+      expect(telegram.sent.length).toBe(before);
+      const test = (await journalOf(h, 'tracked-test-mode')).find((e) => e.status === 'test')!;
+      expect(test).toMatchObject({ channel: 'telegram', recipient: '6001', body: 'Telegram: заказ ЗК-22 готов, Анна' });
     });
 
     it('journals skipped "client opted out" when the event type is not tracked', async () => {
@@ -228,6 +262,15 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
     });
   });
 
+  it('shows the event as failed when no recipient could be reached', async () => {
+    await putNoticeType(h, 'test.mail-only', { channels: ['email'] });
+    await putClient(h, 'all-broken', [{ name: 'Единственный', email: 'broken@all.example' }]);
+    const { workflowId } = await postEvent(h, { id: 'all-broken-1', type: 'test.mail-only', counterpartyId: 'all-broken', data: { n: 'ЗК-80' } });
+    expect((await result(workflowId)).outcome).toBe('failed');
+    const res = await h.request({ method: 'GET', url: '/v1/events/all-broken-1' });
+    expect(res.json().state).toBe('failed');
+  });
+
   it("uses one client's own template for that client only; another client keeps the event type's", async () => {
     await putNoticeType(h, 'test.override');
     await putClient(h, 'own-template', [{ name: 'Свой', telegramChatId: '7101' }], {
@@ -291,7 +334,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect(smsSent.items.every((e) => e.channel === 'sms' && e.status === 'sent')).toBe(true);
 
       const byType = await list('eventType=test.confirm&status=approved');
-      expect(byType.items.map((e) => e.eventId)).toEqual(['confirm-approve']);
+      expect(byType.items.map((e) => e.eventId)).toEqual(['confirm-then-off', 'confirm-approve']);
 
       const future = await list(`from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`);
       expect(future.items).toEqual([]);

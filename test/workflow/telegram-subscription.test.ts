@@ -74,6 +74,11 @@ describe('Telegram subscription by deep link, /stop and auto-reply (R5)', () => 
     expect((await start.handled()).reply).toBe('subscribed');
     expect(repliesTo('8001')).toEqual(['Ирина, вы подписаны на уведомления ООО «Автозапчасти Демо». Чтобы отписаться, отправьте /stop.']);
     expect((await contact()).telegram).toMatchObject({ subscribed: true, chatId: '8001' });
+    // The link is single-use: once bound, a forwarded copy binds nothing.
+    expect((await contact()).telegram.link).not.toBe(before.telegram.link);
+    const forwarded = await write(9001, `/start ${token}`);
+    expect((await forwarded.handled()).reply).toBe('unknown_link');
+    expect((await contact()).telegram.chatId).toBe('8001');
 
     const { workflowId } = await postEvent(h, { id: 'tg-after-start', type: 'test.subscription', counterpartyId: 'tg-client', data: { n: 'ЗК-50' } });
     await h.temporal.workflow.getHandle(workflowId).result();
