@@ -13,6 +13,8 @@ import { BadRequestError } from './api/errors';
 import { ErrorSchema } from './api/schemas';
 import { eventsRoutes } from './api/routes/events';
 import { healthRoutes } from './api/routes/health';
+import { metricsRoutes } from './api/routes/metrics';
+import fastifyPlugin from 'fastify-plugin';
 import { settingsRoutes } from './api/routes/settings';
 import { apiKeysRoutes } from './api/routes/api-keys';
 import { configChangesRoutes } from './api/routes/config-changes';
@@ -147,6 +149,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes, { db: deps.db, temporal: deps.temporal });
+  // Not encapsulated, so its hook counts the requests of every route.
+  await app.register(fastifyPlugin(metricsRoutes));
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.db);

@@ -81,6 +81,11 @@ describe('npm start with embedded defaults', () => {
 
     expect((await fetch(`${first.apiUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${first.apiUrl}/readyz`)).status).toBe(200);
+    const metrics = await fetch(`${first.apiUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    const exposition = await metrics.text();
+    expect(exposition).toMatch(/^http_requests_total\{method="GET",route="\/readyz",status="200"\} 1$/m);
+    expect(exposition).toMatch(/^process_cpu_user_seconds_total /m);
     const docsPage = await fetch(`${first.apiUrl}/docs`);
     expect(docsPage.status).toBe(200);
     expect(await docsPage.text()).toMatch(/swagger/i);
