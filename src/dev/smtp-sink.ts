@@ -35,6 +35,7 @@ export interface SmtpSinkOptions {
 /** A real SMTP server on loopback that keeps what it receives: the dev and test inbox. */
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
+  let written = 0;
   const waiters = new Set<() => void>();
   if (opts.dir) await fs.mkdir(opts.dir, { recursive: true });
 
@@ -66,7 +67,8 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
           await opts.beforeAccept?.(mail);
           const received = { ...mail, receivedAt: new Date() };
           if (opts.dir) {
-            const name = `${received.receivedAt.toISOString().replace(/[:.]/g, '-')}-${messages.length + 1}.eml`;
+            // A counter taken synchronously: two messages in the same millisecond must not share a file.
+            const name = `${received.receivedAt.toISOString().replace(/[:.]/g, '-')}-${++written}.eml`;
             await fs.writeFile(path.join(opts.dir, name), received.raw);
           }
           messages.push(received);
