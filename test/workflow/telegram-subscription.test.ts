@@ -143,3 +143,67 @@ describe('Telegram subscription by deep link, /stop and auto-reply (R5)', () => 
     expect(storyOf(await journalOf(h, 'tg-after-stop'), 'Ирина')).toEqual(['fallback telegram', 'rendered sms', 'sent sms']);
   });
 });
+
+describe('Telegram webhook settings', () => {
+  let h: Harness;
+  let telegram: TelegramBotApiPeer;
+  let other: TelegramBotApiPeer;
+
+  beforeAll(async () => {
+    telegram = await startTelegramBotApi({ botUsername: 'first_notify_bot' });
+    h = await createHarness({ worker: false, telegramApiRoot: telegram.apiRoot });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await telegram?.stop();
+    await other?.stop();
+  });
+
+  it('refuses a webhook without a bot token and changes nothing', async () => {
+    const res = await h.request({ method: 'PUT', url: '/v1/settings', payload: { telegram: { webhookUrl: 'https://notify.example.ru' } } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.details[0].path).toBe('/body/telegram/webhookUrl');
+    expect((await h.request({ method: 'GET', url: '/v1/settings' })).json().telegram).toMatchObject({ updates: 'polling', webhookUrl: null });
+  });
+
+  it('keeps nothing of a change Telegram refuses; registering again gives a fresh secret and the old one stops working', async () => {
+    const first = await h.request({
+      method: 'PUT',
+      url: '/v1/settings',
+      payload: { telegram: { botToken: telegram.token, webhookUrl: 'https://notify.example.ru' } },
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    const firstSecret = telegram.webhook!.secretToken;
+
+    // A token the Bot API does not know: the new token is what the webhook call used, and it is refused.
+    other = await startTelegramBotApi({ botUsername: 'second_notify_bot' });
+    const changed = await h.request({ method: 'PUT', url: '/v1/settings', payload: { telegram: { botToken: other.token } } });
+    expect(changed.statusCode).toBe(422);
+    expect(changed.json().error.code).toBe('TELEGRAM_REFUSED');
+    expect(changed.body).not.toContain(other.token);
+    const settings = (await h.request({ method: 'GET', url: '/v1/settings' })).json();
+    expect(settings.telegram).toMatchObject({ updates: 'webhook', webhookUrl: 'https://notify.example.ru' });
+
+    // The refused change kept nothing: the first bot still holds its webhook and token.
+    expect(telegram.webhook!.secretToken).toBe(firstSecret);
+    const again = await h.request({ method: 'PUT', url: '/v1/settings', payload: { telegram: { botToken: telegram.token, webhookUrl: 'https://notify.example.ru' } } });
+    expect(again.statusCode, again.body).toBe(200);
+    expect(telegram.webhook!.secretToken).not.toBe(firstSecret);
+    const res = await h.request({
+      method: 'POST',
+      url: new URL(telegram.webhook!.url).pathname,
+      key: null,
+      headers: { 'x-telegram-bot-api-secret-token': firstSecret! },
+      payload: { update_id: 1 },
+    });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('removes the webhook with null and goes back to polling', async () => {
+    const res = await h.request({ method: 'PUT', url: '/v1/settings', payload: { telegram: { webhookUrl: null } } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().telegram).toMatchObject({ updates: 'polling', webhookUrl: null });
+    expect(telegram.webhook).toBeNull();
+    await h.temporal.workflow.getHandle(`telegram-poll:${h.companyId}`).terminate('test finished').catch(() => undefined);
+  });
+});

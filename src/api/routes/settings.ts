@@ -129,28 +129,15 @@ export interface SettingsRouteDeps {
 
 export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteDeps> = async (app, { db, secrets, telegramApiRoot, onTelegramChanged }) => {
   /**
-   * Points the bot's webhook at this API with a fresh secret (or removes it),
-   * and returns what to store. The secret is kept only as a hash.
+   * Tells Telegram where to post updates (or removes the webhook). Called
+   * inside the settings transaction, so a refusal keeps nothing of the change.
+   * Errors carry Telegram's words, never the token.
    */
-  const configureWebhook = async (url: string | null, token: string | undefined) => {
-    if (!token) {
-      throw new UnprocessableError('NO_BOT_TOKEN', 'a webhook needs the bot token first', [
-        { path: '/body/telegram/webhookUrl', message: 'set telegram.botToken before the webhook' },
-      ]);
-    }
+  const callTelegram = async (token: string, url: string | null, secret: string | null) => {
     const bot = createTelegramChannel({ token, ...(telegramApiRoot ? { apiRoot: telegramApiRoot } : {}) });
     try {
-      if (url === null) {
-        await bot.deleteWebhook();
-        return { webhookUrl: undefined, webhookSecretHash: undefined };
-      }
-      const secret = randomBytes(24).toString('base64url');
-      await bot.setWebhook(`${url.replace(/\/+$/, '')}/v1/telegram/webhook/${secret}`, secret);
-      return { webhookUrl: url, webhookSecretHash: hashWebhookSecret(secret) };
-    } catch (err) {
-      throw new UnprocessableError('TELEGRAM_REFUSED', `Telegram refused the webhook: ${err instanceof Error ? err.message : String(err)}`, [
-        { path: '/body/telegram/webhookUrl', message: err instanceof Error ? err.message : String(err) },
-      ]);
+      if (url === null || secret === null) await bot.deleteWebhook();
+      else await bot.setWebhook(`${url.replace(/\/+$/, '')}/v1/telegram/webhook/${secret}`, secret);
     } finally {
       await bot.close?.();
     }
@@ -236,14 +223,40 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteDeps> = asyn
       }
 
       await db.transaction(async (tx) => {
-        const companySecrets = before.company.secrets ? secrets.open(before.company.secrets) : {};
+        // What Telegram must be told, once the rows are written.
+        let telegramCall: { token: string; url: string | null; secret: string | null } | undefined;
+        // Locked, so two changes at once cannot drop each other's secrets.
+        const [current] = await tx.select().from(companies).where(eq(companies.id, companyId)).for('update');
+        if (!current) throw new NotFoundError(`company ${companyId}`);
+        const companySecrets = current.secrets ? secrets.open(current.secrets) : {};
+        const oldToken = companySecrets.telegramBotToken;
         const token = body.telegram?.botToken;
         if (token !== undefined) {
           if (token === null) delete companySecrets.telegramBotToken;
           else companySecrets.telegramBotToken = token;
         }
+        const newToken = companySecrets.telegramBotToken;
         const { botToken: _secret, webhookUrl, ...telegramPublic } = body.telegram ?? {};
-        const webhook = webhookUrl === undefined ? {} : await configureWebhook(webhookUrl, companySecrets.telegramBotToken);
+        // A new token keeps the webhook it had, registered again for the new bot.
+        const tokenChanged = token !== undefined && newToken !== oldToken;
+        const wantedUrl = webhookUrl !== undefined ? webhookUrl : tokenChanged ? (current.telegram.webhookUrl ?? null) : undefined;
+        let webhook: { webhookUrl?: string; webhookSecretHash?: string } = {};
+        if (wantedUrl !== undefined) {
+          if (wantedUrl !== null && !newToken) {
+            throw new UnprocessableError('NO_BOT_TOKEN', 'a webhook needs the bot token first', [
+              { path: '/body/telegram/webhookUrl', message: 'set telegram.botToken before the webhook' },
+            ]);
+          }
+          if (wantedUrl === null || !newToken) {
+            webhook = { webhookUrl: undefined, webhookSecretHash: undefined };
+            const holder = newToken ?? oldToken;
+            if (holder && current.telegram.webhookSecretHash) telegramCall = { token: holder, url: null, secret: null };
+          } else {
+            const secret = randomBytes(24).toString('base64url');
+            webhook = { webhookUrl: wantedUrl, webhookSecretHash: hashWebhookSecret(secret) };
+            telegramCall = { token: newToken, url: wantedUrl, secret };
+          }
+        }
         await tx
           .update(companies)
           .set({
@@ -260,7 +273,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteDeps> = asyn
             ...(body.telegram
               ? {
                   telegram: {
-                    ...before.company.telegram,
+                    ...current.telegram,
                     ...Object.fromEntries(Object.entries(telegramPublic).map(([k, v]) => [k, v ?? undefined])),
                     ...webhook,
                   },
@@ -289,6 +302,22 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteDeps> = asyn
               config: input.config ?? {},
               secrets: Object.keys(stored).length > 0 ? secrets.seal(stored) : null,
             });
+          }
+        }
+
+        // Last, still inside the transaction: if Telegram refuses, nothing of this change is kept.
+        if (telegramCall) {
+          try {
+            await callTelegram(telegramCall.token, telegramCall.url, telegramCall.secret);
+          } catch (err) {
+            if (telegramCall.url === null) {
+              request.log.warn({ err }, 'could not remove the Telegram webhook');
+            } else {
+              const reason = err instanceof Error ? err.message : String(err);
+              throw new UnprocessableError('TELEGRAM_REFUSED', `Telegram refused the webhook: ${reason}`, [
+                { path: '/body/telegram/webhookUrl', message: reason },
+              ]);
+            }
           }
         }
       });
