@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { stableMessageId } from '../src/channels/email';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq } from 'drizzle-orm';
@@ -138,7 +138,7 @@ export function createActivities({ db, channels }: ActivityDeps) {
           ...(input.message.subject !== undefined ? { subject: input.message.subject } : {}),
           ...(input.message.html !== undefined ? { html: input.message.html } : {}),
           ...(input.message.attachments ? { attachments: input.message.attachments } : {}),
-          messageId: `<${createHash('sha256').update(`${workflowId}/${step}`).digest('hex').slice(0, 32)}@${domainOf(input.from.address)}>`,
+          messageId: stableMessageId(`${workflowId}/${step}`, input.from.address),
         });
       } catch (err) {
         const typed = err instanceof ChannelError ? err : new UnavailableError(err instanceof Error ? err.message : String(err));
@@ -443,10 +443,6 @@ function currentExecution(): { workflowId: string; runId: string } {
   return execution;
 }
 
-function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at >= 0 ? address.slice(at + 1) : 'localhost';
-}
 
 /** Permanent channel errors must not be retried; rate limits say when to come back. */
 function toActivityFailure(err: ChannelError): ApplicationFailure {

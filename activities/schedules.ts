@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { stableMessageId } from '../src/channels/email';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
@@ -223,7 +223,7 @@ export function createScheduleActivities({ db, channels }: ScheduleActivityDeps)
           text: entry.body ?? '',
           ...(details.html ? { html: details.html } : {}),
           ...(details.attachments?.length ? { attachments: details.attachments } : {}),
-          messageId: `<${createHash('sha256').update(base).digest('hex').slice(0, 32)}@${domainOf(from.address)}>`,
+          messageId: stableMessageId(base, from.address),
         });
       } catch (err) {
         const typed = err instanceof ChannelError ? err : new UnavailableError(err instanceof Error ? err.message : String(err));
@@ -348,7 +348,7 @@ export function createScheduleActivities({ db, channels }: ScheduleActivityDeps)
               '',
               'Это письмо приходит один раз. Следующее придёт, только если баланс поднимется до порога и снова опустится ниже.',
             ].join('\n'),
-            messageId: `<${createHash('sha256').update(`sms-balance/${input.companyId}/${input.episode}`).digest('hex').slice(0, 32)}@${domainOf(company.emailFrom)}>`,
+            messageId: stableMessageId(`sms-balance/${input.companyId}/${input.episode}`, company.emailFrom),
           });
         } catch (err) {
           const typed = err instanceof ChannelError ? err : new UnavailableError(err instanceof Error ? err.message : String(err));
@@ -392,7 +392,3 @@ async function companyFrom(db: Db, companyId: string): Promise<EmailAddress> {
   return company;
 }
 
-function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at >= 0 ? address.slice(at + 1) : 'localhost';
-}

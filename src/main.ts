@@ -168,24 +168,19 @@ async function main(): Promise<void> {
         void shutdown(1);
       });
 
-      // The periodic jobs (R16, R17) exist whenever a worker runs: one deleted by hand comes back at the next start.
-      await ensureSchedules({
-        client: new Client({ connection, namespace: config.temporal.namespace }),
-        taskQueue: config.temporal.taskQueue,
-        companies: (await database.db.select({ id: companies.id }).from(companies)).map((c) => c.id),
-      }).then(
+      // Per company, whenever a worker runs: the periodic jobs (R16, R17; one deleted by hand comes back at
+      // the next start) and the long polling of bots that have no public webhook.
+      const startupClient = new Client({ connection, namespace: config.temporal.namespace });
+      const companyIds = (await database.db.select({ id: companies.id }).from(companies)).map((c) => c.id);
+      await ensureSchedules({ client: startupClient, taskQueue: config.temporal.taskQueue, companies: companyIds }).then(
         (result) => log.info(result, 'schedules ensured'),
         (err: unknown) => log.error({ err }, 'could not create the schedules'),
       );
-
-      // Bots without a public webhook are long-polled by one workflow per company.
-      const startupClient = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporal.namespace });
-      for (const { id } of await database.db.select({ id: companies.id }).from(companies)) {
+      for (const id of companyIds) {
         await ensureTelegramPolling(startupClient, config.temporal.taskQueue, id).catch((err: unknown) =>
           log.warn({ err, companyId: id }, 'could not start Telegram polling'),
         );
       }
-      await startupClient.connection.close();
     }
 
     if (role !== 'worker') {

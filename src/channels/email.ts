@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { InvalidRecipientError, RejectedError, UnavailableError, type ChannelError } from './errors';
@@ -45,6 +46,16 @@ export function smtpOptionsFromUrl(smtpUrl: string) {
     ...(flag('ignoreTLS') !== undefined ? { ignoreTLS: flag('ignoreTLS') } : {}),
     tls: { rejectUnauthorized: flag('tlsRejectUnauthorized') ?? true },
   };
+}
+
+/**
+ * A Message-ID derived from a stable key (workflow and step): every retry of
+ * the same send carries the same id, so receivers can drop a duplicate.
+ */
+export function stableMessageId(key: string, fromAddress: string): string {
+  const at = fromAddress.lastIndexOf('@');
+  const domain = at >= 0 ? fromAddress.slice(at + 1) : 'localhost';
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 32)}@${domain}>`;
 }
 
 export function createEmailChannel({ transport, provider = 'smtp' }: EmailChannelOptions): ChannelAdapter {

@@ -44,15 +44,7 @@ export async function applyTelegramUpdate(db: Db, companyId: string, update: Tel
         .update(contacts)
         .set({ telegramChatId: chatId, telegramLinkToken: randomBytes(12).toString('base64url') })
         .where(eq(contacts.id, contact.id));
-      await recordChange(db, {
-        companyId,
-        actor: `telegram chat ${chatId}`,
-        entity: 'counterparty',
-        entityId: contact.counterpartyId,
-        action: 'update',
-        before: { contactId: contact.id, telegramChatId: contact.telegramChatId },
-        after: { contactId: contact.id, telegramChatId: chatId },
-      });
+      await recordBinding(db, companyId, chatId, contact, contact.telegramChatId, chatId);
     }
     return {
       chatId,
@@ -68,15 +60,7 @@ export async function applyTelegramUpdate(db: Db, companyId: string, update: Tel
       .where(and(eq(contacts.companyId, companyId), eq(contacts.telegramChatId, chatId)))
       .returning({ id: contacts.id, counterpartyId: contacts.counterpartyId });
     for (const contact of bound) {
-      await recordChange(db, {
-        companyId,
-        actor: `telegram chat ${chatId}`,
-        entity: 'counterparty',
-        entityId: contact.counterpartyId,
-        action: 'update',
-        before: { contactId: contact.id, telegramChatId: chatId },
-        after: { contactId: contact.id, telegramChatId: null },
-      });
+      await recordBinding(db, companyId, chatId, contact, chatId, null);
     }
     return { chatId, kind: 'unsubscribed', text: 'Вы отписались от уведомлений. Чтобы подписаться снова, откройте ссылку-приглашение.' };
   }
@@ -85,4 +69,24 @@ export async function applyTelegramUpdate(db: Db, companyId: string, update: Tel
     return { chatId, kind: 'auto_reply', text: company.telegram.autoReply };
   }
   return null;
+}
+
+/** A client's chat bound or unbound by the client itself, in the configuration history. */
+async function recordBinding(
+  db: Db,
+  companyId: string,
+  chatId: string,
+  contact: { id: number; counterpartyId: string },
+  from: string | null,
+  to: string | null,
+): Promise<void> {
+  await recordChange(db, {
+    companyId,
+    actor: `telegram chat ${chatId}`,
+    entity: 'counterparty',
+    entityId: contact.counterpartyId,
+    action: 'update',
+    before: { contactId: contact.id, telegramChatId: from },
+    after: { contactId: contact.id, telegramChatId: to },
+  });
 }
