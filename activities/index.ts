@@ -4,20 +4,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../src/db/client';
 import { createJournalRepository } from '../src/db/journal-repository';
-import {
-  companies,
-  contacts,
-  counterparties,
-  counterpartyOverrides,
-  eventTypes,
-  journalEntries,
-  managers,
-  templates,
-  type Channel,
-  type Contact,
-  type Manager,
-  type Template,
-} from '../src/db/schema';
+import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, journalEntries, managers, templates, type Contact, type Manager, type Template } from '../src/db/schema';
+import { type Channel } from '../src/domain/vocabulary';
 import { ChannelError, RateLimitedError, UnavailableError } from '../src/channels/errors';
 import type { ChannelRegistry } from '../src/channels/registry';
 import type { ChannelAdapter } from '../src/channels/types';

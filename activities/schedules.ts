@@ -132,7 +132,7 @@ export function createScheduleActivities({ db, channels }: ScheduleActivityDeps)
   /** Done with the queued row, in the same transaction as its `sent` or `failed` entry. */
   async function finish(entry: JournalEntry, outcome: Parameters<typeof journal.record>[0]): Promise<number> {
     return db.transaction(async (tx) => {
-      const { entry: written } = await createJournalRepository(tx as unknown as Db).record(outcome);
+      const { entry: written } = await createJournalRepository(tx).record(outcome);
       await tx
         .update(journalEntries)
         .set({ dispatchedAt: new Date(), claimToken: null, claimedUntil: null })
@@ -239,7 +239,7 @@ export function createScheduleActivities({ db, channels }: ScheduleActivityDeps)
         }
         const backOffSeconds = Math.max(input.retryDelaySeconds, typed instanceof RateLimitedError ? Math.ceil(typed.retryAfterMs / 1000) : 0);
         await db.transaction(async (tx) => {
-          await createJournalRepository(tx as unknown as Db).record({
+          await createJournalRepository(tx).record({
             ...outcomeOf(entry, 'attempt_failed', `${base}/dispatch-${claimToken}`),
             attempt: info.attempt,
             reason,

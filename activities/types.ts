@@ -1,5 +1,5 @@
-import type { AttachmentTemplate, Audience, Channel, CompanyMode, EmailDelivery } from '../src/db/schema';
-import type { JournalStatus } from '../src/domain/journal';
+import type { AttachmentTemplate, Audience, Channel, CompanyMode, EmailDelivery } from '../src/domain/vocabulary';
+import type { JournalStatus } from '../src/domain/vocabulary';
 import type { EmailAddress } from '../src/channels/types';
 
 /** Identifies the event a journal entry belongs to. */

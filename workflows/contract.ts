@@ -3,6 +3,7 @@
  * definitions and payload types, importable from both sides.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Audience, Channel, DeliveryStatus, EventOutcome } from '../src/domain/vocabulary';
 
 export const DEFAULT_TASK_QUEUE = 'notifications';
 
@@ -16,15 +17,13 @@ export interface NotifyEventInput {
   occurredAt?: string;
 }
 
-export type EventOutcome = 'completed' | 'partial' | 'failed' | 'skipped' | 'rejected' | 'expired';
-
 export interface DeliveryOutcome {
   key: string;
-  audience: 'client' | 'manager';
+  audience: Audience;
   recipient: string;
   /** The channel that delivered, or the last one tried. */
-  channel?: string;
-  status: 'sent' | 'test' | 'queued' | 'failed' | 'skipped' | 'not_sent_tracked';
+  channel?: Channel;
+  status: DeliveryStatus;
   providerMessageId?: string;
   reason?: string;
 }
@@ -83,7 +82,7 @@ export interface TelegramUpdateResult {
 /** Input of `testMessage` (R3). */
 export interface TestMessageInput {
   companyId: string;
-  channel: 'email' | 'sms' | 'telegram';
+  channel: Channel;
   to: string;
   text: string;
 }

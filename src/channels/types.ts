@@ -1,4 +1,4 @@
-import type { Channel } from '../db/schema';
+import type { Channel } from '../domain/vocabulary';
 
 export interface EmailAddress {
   name: string;

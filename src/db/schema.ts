@@ -12,38 +12,17 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-
-/** Sending mode of a company (R1). */
-export type CompanyMode = 'off' | 'test' | 'live';
-export type Audience = 'client' | 'manager';
-export type Channel = 'email' | 'sms' | 'telegram';
-
-export interface TelegramSettings {
-  botUsername?: string;
-  /** When off, anything a client writes gets `autoReply` (R5). */
-  chatWithClient: boolean;
-  autoReply: string;
-  /** Public base URL Telegram posts updates to; unset: the worker long-polls. */
-  webhookUrl?: string;
-  /** SHA-256 of the secret in the webhook path; the secret itself is not kept. */
-  webhookSecretHash?: string;
-}
-
-export type EmailDelivery = 'immediate' | 'batched';
-
-export interface EventVariableDef {
-  name: string;
-  description: string;
-  example: unknown;
-}
-
-export interface AttachmentTemplate {
-  /** Liquid template of the file name. */
-  filename: string;
-  /** Liquid template of the file's text content. */
-  content: string;
-  contentType: string;
-}
+import type {
+  AttachmentTemplate,
+  Audience,
+  Channel,
+  CompanyMode,
+  EmailDelivery,
+  EventVariableDef,
+  ProviderKind,
+  TelegramSettings,
+  TemplateOverrides,
+} from '../domain/vocabulary';
 
 /** A tenant: everything else belongs to exactly one company. */
 export const companies = pgTable('companies', {
@@ -199,14 +178,12 @@ export const counterpartyOverrides = pgTable(
     eventType: text('event_type').notNull(),
     send: boolean('send').notNull(),
     /** Per channel: replaces the body (and subject for e-mail) of the event type's client template. */
-    templates: jsonb('templates').$type<Partial<Record<Channel, { subject?: string; html?: string; text?: string }>>>().notNull().default({}),
+    templates: jsonb('templates').$type<TemplateOverrides>().notNull().default({}),
     attachments: jsonb('attachments').$type<AttachmentTemplate[] | null>(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.companyId, t.counterpartyId, t.eventType] })],
 );
-
-export type ProviderKind = 'smtp' | 'smpp' | 'sms_ru' | 'telegram';
 
 /**
  * The directory of message services of a company (R2). `config` holds what may

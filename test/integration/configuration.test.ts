@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, companies, providers } from '../../src/db/schema';
-import { EVENT_CATALOG } from '../../src/domain/event-catalog';
+import { EVENT_CATALOG } from '../../src/db/seed/event-catalog';
 import { createSecretBox } from '../../src/secrets';
 import { buildEvent } from '../helpers/factories';
 import { createHarness, TEST_SECRETS_KEY, type Harness } from '../helpers/harness';

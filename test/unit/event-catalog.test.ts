@@ -1,7 +1,7 @@
 import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
-import { EVENT_CATALOG } from '../../src/domain/event-catalog';
-import type { CatalogEventType, CatalogTemplate } from '../../src/domain/event-catalog-types';
+import { EVENT_CATALOG } from '../../src/db/seed/event-catalog';
+import type { CatalogEventType, CatalogTemplate } from '../../src/db/seed/event-catalog-types';
 
 const EXPECTED_TYPES = [
   'vin_request.posted',

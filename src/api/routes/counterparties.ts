@@ -5,17 +5,7 @@ import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
 import type { Db } from '../../db/client';
 import { recordChange } from '../../db/config-changes';
-import {
-  companies,
-  contacts,
-  counterparties,
-  counterpartyOverrides,
-  eventTypes,
-  managers,
-  type Contact,
-  type Counterparty,
-  type CounterpartyOverride,
-} from '../../db/schema';
+import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, managers, type Contact, type Counterparty, type CounterpartyOverride } from '../../db/schema';
 import type { TemplateKind } from '../../domain/templates';
 import { templateProblem } from '../template-problems';
 import { NotFoundError, UnprocessableError, BadRequestError, type ErrorDetail } from '../errors';
@@ -185,7 +175,7 @@ export const counterpartiesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
       await validateReferences(db, companyId, body);
 
       await db.transaction(async (tx) => {
-        const t = tx as unknown as Db;
+        const t = tx;
         if (existing) {
           const changes = {
             ...(body.name !== undefined ? { name: body.name } : {}),

@@ -3,16 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { recordChange } from '../../db/config-changes';
-import {
-  counterparties,
-  counterpartyOverrides,
-  eventTypes,
-  templates,
-  type Audience,
-  type Channel,
-  type EventType,
-  type Template,
-} from '../../db/schema';
+import { counterparties, counterpartyOverrides, eventTypes, templates, type EventType, type Template } from '../../db/schema';
+import { type Audience, type Channel } from '../../domain/vocabulary';
 import { builtinSampleData, checkTemplate, TemplateError, type TemplateKind } from '../../domain/templates';
 import { templateProblem } from '../template-problems';
 import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../errors';

@@ -10,7 +10,7 @@ import {
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { counterparties, events, eventTypes, journalEntries, type EventRow } from '../../db/schema';
-import { eventWorkflowId } from '../../domain/journal';
+import { eventWorkflowId } from '../../domain/keys';
 import { decideUpdate, stateQuery, type NotifyEventInput } from '../../../workflows/contract';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../errors';
 import { errorResponses } from '../schemas';

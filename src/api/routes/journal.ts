@@ -5,7 +5,7 @@ import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { createJournalRepository } from '../../db/journal-repository';
 import { journalEntries } from '../../db/schema';
-import { MANUAL_STATUSES } from '../../domain/journal';
+import { MANUAL_STATUSES } from '../../domain/vocabulary';
 import type { ManualSendInput, ManualSendResult } from '../../../workflows/contract';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
 import { ChannelSchema, errorResponses, StringEnum } from '../schemas';

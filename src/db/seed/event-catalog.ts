@@ -1,4 +1,4 @@
-import type { Audience } from '../db/schema';
+import type { Audience } from '../../domain/vocabulary';
 import type { CatalogEventType, CatalogTemplate, EventVariable } from './event-catalog-types';
 
 /*

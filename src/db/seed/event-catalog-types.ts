@@ -1,4 +1,4 @@
-import type { Audience, Channel } from '../db/schema';
+import type { Audience, Channel } from '../../domain/vocabulary';
 
 /** A variable an event type carries in its `data`, with an example used for previews and template checks. */
 export interface EventVariable {

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { Db } from './client';
-import { createApiKeyRepository } from './api-keys';
+import type { Db } from '../client';
+import { createApiKeyRepository } from '../api-keys';
 import { sql } from 'drizzle-orm';
-import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, managers, templates } from './schema';
-import { EVENT_CATALOG } from '../domain/event-catalog';
-import { ROLES } from '../domain/roles';
+import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, managers, templates } from '../schema';
+import { EVENT_CATALOG } from './event-catalog';
+import { ROLES } from '../../domain/roles';
 
 export const DEMO_COMPANY_ID = 'demo';
 
@@ -34,7 +34,7 @@ export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Pro
       .returning({ id: companies.id });
     if (inserted.length === 0) return { created: false };
 
-    await seedCatalog(tx as unknown as Db, companyId);
+    await seedCatalog(tx, companyId);
     // The demo shows the whole path by e-mail, which the local SMTP sink makes visible.
     await tx
       .update(eventTypes)
@@ -79,7 +79,7 @@ export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Pro
         position: 1,
       },
     ]);
-    const { key } = await createApiKeyRepository(tx as unknown as Db).create(companyId, 'demo admin', ROLES);
+    const { key } = await createApiKeyRepository(tx).create(companyId, 'demo admin', ROLES);
     return { created: true, apiKey: key };
   });
 }

@@ -1,0 +1,107 @@
+/**
+ * The words every layer shares: channels, audiences, modes, statuses and the
+ * shapes stored in JSON columns. Plain values and types only, so the database
+ * schema, the workflows (in their sandbox), the API and the console all read
+ * the same definitions.
+ */
+
+export const CHANNELS = ['email', 'sms', 'telegram'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Who a message is for: the client's contacts or the client's responsible manager. */
+export const AUDIENCES = ['client', 'manager'] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+/** Sending mode of a company (R1): off sends nothing, test renders into the journal only, live sends. */
+export const COMPANY_MODES = ['off', 'test', 'live'] as const;
+export type CompanyMode = (typeof COMPANY_MODES)[number];
+
+/** Immediate e-mail goes out at once; batched e-mail waits for the scheduled dispatch (R16). */
+export const EMAIL_DELIVERIES = ['immediate', 'batched'] as const;
+export type EmailDelivery = (typeof EMAIL_DELIVERIES)[number];
+
+/** The kinds of message services a company's provider directory holds (R2). */
+export const PROVIDER_KINDS = ['smtp', 'smpp', 'sms_ru', 'telegram'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+/** The provider kinds that can be a company's primary SMS provider. */
+export const SMS_PROVIDER_KINDS = ['smpp', 'sms_ru'] as const satisfies readonly ProviderKind[];
+
+/**
+ * Statuses of journal entries (R15). A string union rather than an enum so that
+ * workflow code, SQL and API clients all see the same plain values.
+ */
+export const JOURNAL_STATUSES = [
+  'received',
+  'recipients_resolved',
+  'awaiting_confirmation',
+  'approved',
+  'rejected',
+  'expired',
+  'rendered',
+  'queued',
+  'sent',
+  'delivered',
+  'undelivered',
+  'attempt_failed',
+  'failed',
+  'fallback',
+  'skipped',
+  'not_sent_tracked',
+  'status_changed',
+  'test',
+  'completed',
+] as const;
+export type JournalStatus = (typeof JOURNAL_STATUSES)[number];
+
+/**
+ * Statuses a manager may give a "not sent, tracked by manager" entry after
+ * acting on it (R14): sent by other means, dealt with, or dropped.
+ */
+export const MANUAL_STATUSES = ['sent_manually', 'resolved', 'cancelled'] as const;
+export type ManualStatus = (typeof MANUAL_STATUSES)[number];
+
+/** What became of an event as a whole. */
+export type EventOutcome = 'completed' | 'partial' | 'failed' | 'skipped' | 'rejected' | 'expired';
+
+/** What became of one recipient of an event. */
+export type DeliveryStatus = 'sent' | 'test' | 'queued' | 'failed' | 'skipped' | 'not_sent_tracked';
+
+/** A provider's later word on a message it accepted (SMPP receipts, HTTP status callbacks). */
+export type DeliveryReportStatus = 'delivered' | 'undelivered';
+
+/** A company's Telegram bot settings (R5); the token itself is a secret kept elsewhere. */
+export interface TelegramSettings {
+  botUsername?: string;
+  /** When off, anything a client writes gets `autoReply` (R5). */
+  chatWithClient: boolean;
+  autoReply: string;
+  /** Public base URL Telegram posts updates to; unset: the worker long-polls. */
+  webhookUrl?: string;
+  /** SHA-256 of the secret in the webhook path; the secret itself is not kept. */
+  webhookSecretHash?: string;
+}
+
+/** A variable an event type carries in its `data`, with an example used for previews and template checks. */
+export interface EventVariableDef {
+  name: string;
+  /** Russian, for the people who write templates. */
+  description: string;
+  example: unknown;
+}
+
+export interface AttachmentTemplate {
+  /** Liquid template of the file name. */
+  filename: string;
+  /** Liquid template of the file's text content. */
+  content: string;
+  contentType: string;
+}
+
+/** A client's own body (and, for e-mail, subject) of one channel's template (R12). */
+export interface TemplateOverride {
+  subject?: string;
+  html?: string;
+  text?: string;
+}
+
+export type TemplateOverrides = Partial<Record<Channel, TemplateOverride>>;
