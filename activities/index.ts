@@ -3,7 +3,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../src/db/client';
-import { createJournalRepository } from '../src/db/journal-repository';
+import { createJournalRepository } from '../src/db/repositories/journal';
 import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, journalEntries, managers, templates, type Contact, type Manager, type Template } from '../src/db/schema';
 import { type Channel } from '../src/domain/vocabulary';
 import { ChannelError, RateLimitedError, UnavailableError } from '../src/channels/errors';

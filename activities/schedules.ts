@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client';
-import { createJournalRepository } from '../src/db/journal-repository';
+import { createJournalRepository } from '../src/db/repositories/journal';
 import { companies, journalEntries, smsBalanceAlerts, type JournalEntry } from '../src/db/schema';
 import { ChannelError, RateLimitedError, UnavailableError } from '../src/channels/errors';
 import type { ChannelRegistry } from '../src/channels/registry';

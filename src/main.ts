@@ -11,7 +11,7 @@ import { buildApp } from './app';
 import { createEmailChannel, createSmtpTransport } from './channels/email';
 import { createDefaultSmsProvider } from './channels/default-sms';
 import { createChannelRegistry } from './channels/registry';
-import { createDeliveryReportHandler, createJournalRepository } from './db/journal-repository';
+import { createDeliveryReportHandler, createJournalRepository } from './db/repositories/journal';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDatabase, migrateDatabase, type Database } from './db/client';
 import { ensureAdminKey, seedDemo } from './db/seed';
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     let telegramApiRoot = config.telegramApiRoot;
     const devLines: string[] = [];
     if (!config.databaseUrl && role !== 'api' && (!smsUrl || !telegramApiRoot)) {
-      const peers = await import('../dev/peers');
+      const peers = { ...(await import('./dev/peers/smsc')), ...(await import('./dev/peers/telegram-bot-api')) };
       if (!smsUrl) {
         const smsc = await peers.startSmsc({ balance: 1000 });
         cleanups.push(() => smsc.stop());

@@ -1,25 +1,6 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { ScheduleActivities, SendBalanceAlertResult } from '../activities/schedules';
-
-/** Input of `checkSmsBalance`; the schedule `sms-balance` of a company starts it. */
-export interface CheckSmsBalanceInput {
-  companyId: string;
-}
-
-export interface CheckSmsBalanceResult {
-  /**
-   * `ok` at or above the threshold, `below` under it; `no_threshold`,
-   * `no_provider`, `unsupported` when there is nothing to check; `unavailable`
-   * when the provider did not answer.
-   */
-  status: 'ok' | 'below' | 'no_threshold' | 'no_provider' | 'unsupported' | 'unavailable';
-  amount?: number;
-  currency?: string;
-  threshold?: number;
-  /** Below the threshold: what became of the administrator's alert (`failed`: the next check tries again). */
-  alert?: SendBalanceAlertResult['outcome'] | 'failed';
-  reason?: string;
-}
+import type { ScheduleActivities } from '../activities/schedules';
+import type { CheckSmsBalanceInput, CheckSmsBalanceResult } from './contract';
 
 const { checkBalance } = proxyActivities<ScheduleActivities>({
   startToCloseTimeout: '30 seconds',

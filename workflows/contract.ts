@@ -1,6 +1,9 @@
 /**
- * The contract between the API, the worker and the workflows: names, message
- * definitions and payload types, importable from both sides.
+ * The contract between the API, the worker and the workflows: every workflow's
+ * name, input and output, the update and query definitions, importable from
+ * both sides. `WorkflowContract` is what the client's typed start checks
+ * arguments against; `workflows/index.ts` checks that the implementations
+ * match it.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Audience, Channel, DeliveryStatus, EventOutcome } from '../src/domain/vocabulary';
@@ -104,3 +107,88 @@ export interface SmsBalanceResult {
   raw?: string;
   error?: string;
 }
+
+/** Input of `pollTelegram`: one long-polling loop per company's bot. */
+export interface PollTelegramInput {
+  companyId: string;
+  /** The next update id to ask for, carried over by continue-as-new. */
+  offset?: number;
+}
+
+/** Input of `dispatchEmailOutbox`; a company's schedule `email-dispatch:<companyId>` starts it with `{ companyId }`. */
+export interface DispatchEmailOutboxInput {
+  /** Only this company's queued e-mail, as the schedules run it; every company's when absent (a run started by hand). */
+  companyId?: string;
+  /** Entries claimed and sent together, 1–500. Default 50. */
+  batchSize?: number;
+  /** Entries one run takes at most (across continue-as-new); the rest wait for the next run. Default 5000. */
+  maxEmails?: number;
+  /** How long a claim keeps other runs away; at least 300 s so that it outlasts every retry of a send. Default 600. */
+  leaseSeconds?: number;
+  /** After a transient failure the entry is not claimed again for this long. Default 60. */
+  retryDelaySeconds?: number;
+  /** Counts so far, carried over by continue-as-new. */
+  progress?: DispatchEmailOutboxResult;
+}
+
+export interface DispatchEmailOutboxResult {
+  batches: number;
+  claimed: number;
+  sent: number;
+  failed: number;
+  retryLater: number;
+  /** Already done by an earlier attempt, or the claim was lost to another run. */
+  skipped: number;
+  /** Sends whose activity failed past its retries; their claims lapse and a later run takes them. */
+  errors: number;
+  /** Stopped at `maxEmails` with entries possibly left. */
+  more: boolean;
+}
+
+/** Input of `checkSmsBalance`; the schedule `sms-balance` of a company starts it. */
+export interface CheckSmsBalanceInput {
+  companyId: string;
+}
+
+/**
+ * What became of the low-balance alert:
+ * - `sent`: the administrator got the e-mail.
+ * - `already_sent`: this episode's alert went out before.
+ * - `stale`: the balance went back above the threshold (or fell again) since the check.
+ * - `no_admin_email`: nobody to tell; the next check tries again.
+ */
+export type BalanceAlertOutcome = 'sent' | 'already_sent' | 'stale' | 'no_admin_email';
+
+export interface CheckSmsBalanceResult {
+  /**
+   * `ok` at or above the threshold, `below` under it; `no_threshold`,
+   * `no_provider`, `unsupported` when there is nothing to check; `unavailable`
+   * when the provider did not answer.
+   */
+  status: 'ok' | 'below' | 'no_threshold' | 'no_provider' | 'unsupported' | 'unavailable';
+  amount?: number;
+  currency?: string;
+  threshold?: number;
+  /** Below the threshold: what became of the administrator's alert (`failed`: the next check tries again). */
+  alert?: BalanceAlertOutcome | 'failed';
+  reason?: string;
+}
+
+/** Input of `smsBalance` (R4): the balance, asked now. */
+export interface SmsBalanceInput {
+  companyId: string;
+}
+
+/** Every workflow type by name, with its one input and its output. */
+export interface WorkflowContract {
+  notifyEvent(input: NotifyEventInput): Promise<NotifyEventResult>;
+  manualSend(input: ManualSendInput): Promise<ManualSendResult>;
+  telegramUpdate(input: TelegramUpdateInput): Promise<TelegramUpdateResult>;
+  testMessage(input: TestMessageInput): Promise<TestMessageResult>;
+  smsBalance(input: SmsBalanceInput): Promise<SmsBalanceResult>;
+  pollTelegram(input: PollTelegramInput): Promise<void>;
+  dispatchEmailOutbox(input?: DispatchEmailOutboxInput): Promise<DispatchEmailOutboxResult>;
+  checkSmsBalance(input: CheckSmsBalanceInput): Promise<CheckSmsBalanceResult>;
+}
+
+export type WorkflowName = keyof WorkflowContract;

@@ -1,35 +1,6 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ScheduleActivities, SendQueuedEmailResult } from '../activities/schedules';
-
-/** Input of `dispatchEmailOutbox`; a company's schedule `email-dispatch:<companyId>` starts it with `{ companyId }`. */
-export interface DispatchEmailOutboxInput {
-  /** Only this company's queued e-mail, as the schedules run it; every company's when absent (a run started by hand). */
-  companyId?: string;
-  /** Entries claimed and sent together, 1–500. Default 50. */
-  batchSize?: number;
-  /** Entries one run takes at most (across continue-as-new); the rest wait for the next run. Default 5000. */
-  maxEmails?: number;
-  /** How long a claim keeps other runs away; at least 300 s so that it outlasts every retry of a send. Default 600. */
-  leaseSeconds?: number;
-  /** After a transient failure the entry is not claimed again for this long. Default 60. */
-  retryDelaySeconds?: number;
-  /** Counts so far, carried over by continue-as-new. */
-  progress?: DispatchEmailOutboxResult;
-}
-
-export interface DispatchEmailOutboxResult {
-  batches: number;
-  claimed: number;
-  sent: number;
-  failed: number;
-  retryLater: number;
-  /** Already done by an earlier attempt, or the claim was lost to another run. */
-  skipped: number;
-  /** Sends whose activity failed past its retries; their claims lapse and a later run takes them. */
-  errors: number;
-  /** Stopped at `maxEmails` with entries possibly left. */
-  more: boolean;
-}
+import type { DispatchEmailOutboxInput, DispatchEmailOutboxResult } from './contract';
 
 const MIN_LEASE_SECONDS = 300;
 /** Well under Temporal's limits; a batch of 50 adds about 160 events. */

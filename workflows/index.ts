@@ -1,6 +1,13 @@
-export { notifyEvent } from './notify-event';
-export { manualSend } from './manual-send';
-export { telegramUpdate, testMessage, smsBalance } from './messaging';
-export { pollTelegram } from './telegram-poll';
-export { dispatchEmailOutbox } from './dispatch-email-outbox';
-export { checkSmsBalance } from './check-sms-balance';
+import type { WorkflowContract } from './contract';
+import { checkSmsBalance } from './check-sms-balance';
+import { dispatchEmailOutbox } from './dispatch-email-outbox';
+import { manualSend } from './manual-send';
+import { smsBalance, telegramUpdate, testMessage } from './messaging';
+import { notifyEvent } from './notify-event';
+import { pollTelegram } from './telegram-poll';
+
+/** The workflow types the worker registers: their export names are the type names. */
+export { notifyEvent, manualSend, telegramUpdate, testMessage, smsBalance, pollTelegram, dispatchEmailOutbox, checkSmsBalance };
+
+// The client starts workflows by name against WorkflowContract: a signature that drifts from it fails to compile here.
+({ notifyEvent, manualSend, telegramUpdate, testMessage, smsBalance, pollTelegram, dispatchEmailOutbox, checkSmsBalance }) satisfies WorkflowContract;

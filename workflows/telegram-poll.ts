@@ -1,6 +1,7 @@
 import { ParentClosePolicy, continueAsNew, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { TelegramUpdateInput } from './contract';
+import { telegramUpdateWorkflowId } from '../src/domain/keys';
+import type { PollTelegramInput, TelegramUpdateInput } from './contract';
 import { telegramUpdate } from './messaging';
 
 const { pollTelegramUpdates } = proxyActivities<Activities>({
@@ -19,7 +20,7 @@ const POLLS_PER_RUN = 200;
  * under the same id, so an update is applied once either way. Ends when the
  * company has no bot token any more or switches to a webhook.
  */
-export async function pollTelegram(input: { companyId: string; offset?: number }): Promise<void> {
+export async function pollTelegram(input: PollTelegramInput): Promise<void> {
   let offset = input.offset ?? 0;
   for (let i = 0; i < POLLS_PER_RUN; i++) {
     const polled = await pollTelegramUpdates({ companyId: input.companyId, offset });
@@ -28,7 +29,7 @@ export async function pollTelegram(input: { companyId: string; offset?: number }
       const child: TelegramUpdateInput = { companyId: input.companyId, update };
       try {
         await startChild(telegramUpdate, {
-          workflowId: `telegram-update:${input.companyId}:${update.update_id}`,
+          workflowId: telegramUpdateWorkflowId(input.companyId, update.update_id),
           args: [child],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

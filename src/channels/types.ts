@@ -1,4 +1,6 @@
-import type { Channel } from '../domain/vocabulary';
+import type { Channel, DeliveryReport } from '../domain/vocabulary';
+
+export type { DeliveryReport };
 
 export interface EmailAddress {
   name: string;
@@ -33,18 +35,6 @@ export interface ChannelAdapter {
   readonly provider: string;
   send(message: OutboundMessage): Promise<SendResult>;
   close?(): Promise<void>;
-}
-
-/** What a provider later says about a message it accepted (SMPP receipts, HTTP status callbacks). */
-export interface DeliveryReport {
-  /** Set by the channel registry for a company's own provider; absent for the shared default one. */
-  companyId?: string;
-  provider: string;
-  providerMessageId: string;
-  status: 'delivered' | 'undelivered';
-  /** The provider's own words or code, for the journal. */
-  reason?: string;
-  at: Date;
 }
 
 export interface SmsBalance {

@@ -69,6 +69,18 @@ export type DeliveryStatus = 'sent' | 'test' | 'queued' | 'failed' | 'skipped' |
 /** A provider's later word on a message it accepted (SMPP receipts, HTTP status callbacks). */
 export type DeliveryReportStatus = 'delivered' | 'undelivered';
 
+/** What a provider later says about a message it accepted. */
+export interface DeliveryReport {
+  /** Set by the provider registry for a company's own provider; absent for the shared default one. */
+  companyId?: string;
+  provider: string;
+  providerMessageId: string;
+  status: DeliveryReportStatus;
+  /** The provider's own words or code, for the journal. */
+  reason?: string;
+  at: Date;
+}
+
 /** A company's Telegram bot settings (R5); the token itself is a secret kept elsewhere. */
 export interface TelegramSettings {
   botUsername?: string;

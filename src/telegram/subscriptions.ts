@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { recordChange } from '../db/config-changes';
+import { createConfigChangeRepository } from '../db/repositories/config-changes';
 import { companies, contacts } from '../db/schema';
 import { parseStartCommand, type TelegramUpdate } from '../channels/telegram';
 
@@ -80,7 +80,7 @@ async function recordBinding(
   from: string | null,
   to: string | null,
 ): Promise<void> {
-  await recordChange(db, {
+  await createConfigChangeRepository(db).record({
     companyId,
     actor: `telegram chat ${chatId}`,
     entity: 'counterparty',

@@ -26,9 +26,7 @@ import {
   type ScheduleHandle,
   type ScheduleOptions,
 } from '@temporalio/client';
-import type { checkSmsBalance } from '../../workflows/check-sms-balance';
-import { DEFAULT_TASK_QUEUE } from '../../workflows/contract';
-import type { dispatchEmailOutbox } from '../../workflows/dispatch-email-outbox';
+import { DEFAULT_TASK_QUEUE, type WorkflowContract } from '../../workflows/contract';
 
 export const SCHEDULE_NAMES = ['email-dispatch', 'sms-balance'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
@@ -134,7 +132,7 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
   };
   try {
     if (ref.name === 'email-dispatch') {
-      await ctx.client.schedule.create<typeof dispatchEmailOutbox>({
+      await ctx.client.schedule.create<WorkflowContract['dispatchEmailOutbox']>({
         ...common,
         action: {
           type: 'startWorkflow',
@@ -146,7 +144,7 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
         },
       });
     } else {
-      await ctx.client.schedule.create<typeof checkSmsBalance>({
+      await ctx.client.schedule.create<WorkflowContract['checkSmsBalance']>({
         ...common,
         action: {
           type: 'startWorkflow',

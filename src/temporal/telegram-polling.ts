@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import { telegramPollWorkflowId } from '../domain/keys';
+import { startWorkflow } from './client';
 
 /**
  * Makes sure the company's bot is being long-polled when it should be. The
@@ -6,8 +8,8 @@ import type { Client } from '@temporalio/client';
  * so calling this too often costs one quick run.
  */
 export async function ensureTelegramPolling(client: Client, taskQueue: string, companyId: string): Promise<void> {
-  await client.workflow.start('pollTelegram', {
-    workflowId: `telegram-poll:${companyId}`,
+  await startWorkflow(client, 'pollTelegram', {
+    workflowId: telegramPollWorkflowId(companyId),
     taskQueue,
     args: [{ companyId }],
     workflowIdConflictPolicy: 'USE_EXISTING',

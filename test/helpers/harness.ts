@@ -9,7 +9,7 @@ import { createActivities } from '../../activities';
 import { createScheduleActivities } from '../../activities/schedules';
 import { buildApp } from '../../src/app';
 import { createEmailChannel, createSmtpTransport } from '../../src/channels/email';
-import { createApiKeyRepository } from '../../src/db/api-keys';
+import { createApiKeyRepository } from '../../src/db/repositories/api-keys';
 import { createDatabase, migrateDatabase, type Database, type Db } from '../../src/db/client';
 import { companies } from '../../src/db/schema';
 import { type CompanyMode } from '../../src/domain/vocabulary';
@@ -19,7 +19,7 @@ import type { Role } from '../../src/domain/roles';
 import { createNotificationWorker } from '../../src/temporal/worker';
 import { createDefaultSmsProvider } from '../../src/channels/default-sms';
 import { createChannelRegistry, type ChannelRegistry } from '../../src/channels/registry';
-import { createDeliveryReportHandler, createJournalRepository } from '../../src/db/journal-repository';
+import { createDeliveryReportHandler, createJournalRepository } from '../../src/db/repositories/journal';
 import { createSecretBox } from '../../src/secrets';
 
 // The SDK's INFO lines about worker state drown test output; warnings still show.

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/client';
 import { startSmtpSink, type SmtpSink } from '../../src/dev/smtp-sink';
 import { repoRoot } from '../../src/paths';
-import { startSmsRuPeer, type SmsRuPeer } from '../peers/sms-ru';
-import { startTelegramBotApi, type TelegramBotApiPeer } from '../peers/telegram-bot-api';
+import { startSmsRuPeer, type SmsRuPeer } from '../../src/dev/peers/sms-ru';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
 import { createTestDatabase } from '../helpers/harness';
 import { until } from '../helpers/scenario';
 

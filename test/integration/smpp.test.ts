@@ -4,7 +4,7 @@ import { InvalidRecipientError, RateLimitedError, RejectedError, UnavailableErro
 import { createSmppChannel, parseDeliveryReceipt, type SmppChannel, type SmppChannelOptions } from '../../src/channels/smpp';
 import type { DeliveryReport } from '../../src/channels/types';
 import { analyzeSms, encodeGsm7 } from '../../src/domain/sms';
-import { startSmsc, type Smsc, type StartSmscOptions } from '../peers/smsc';
+import { startSmsc, type Smsc, type StartSmscOptions } from '../../src/dev/peers/smsc';
 
 const PHONE = '+79161234567';
 const ESME_RTHROTTLED = 0x58;

@@ -8,7 +8,7 @@ import {
 } from '../../src/channels/errors';
 import { classifySmsRuCode, createSmsRuChannel, toSmsRuNumber, type SmsRuChannelOptions } from '../../src/channels/sms-ru';
 import type { OutboundMessage } from '../../src/channels/types';
-import { SMS_RU_TEXTS, startSmsRuPeer, type SmsRuPeer } from '../peers/sms-ru';
+import { SMS_RU_TEXTS, startSmsRuPeer, type SmsRuPeer } from '../../src/dev/peers/sms-ru';
 
 const buildSms = (overrides: Partial<OutboundMessage> = {}): OutboundMessage => ({
   to: '+7 912 345-67-89',

@@ -14,7 +14,7 @@ import {
   startTlsSmtpPeer,
   type SelfSigned,
   type TlsSmtpPeer,
-} from '../peers/smtp-tls';
+} from '../../src/dev/peers/smtp-tls';
 
 /**
  * The e-mail channel (issue 5, SMTP bullet) through the whole path:

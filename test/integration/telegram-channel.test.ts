@@ -11,7 +11,7 @@ import {
   type ChannelError,
 } from '../../src/channels/errors';
 import { createTelegramChannel, parseStartCommand, type TelegramChannel } from '../../src/channels/telegram';
-import { startTelegramBotApi, type TelegramBotApiPeer } from '../peers/telegram-bot-api';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
 
 /** The error a promise rejects with; fails the test when it resolves. */
 async function rejectionOf(promise: Promise<unknown>): Promise<ChannelError> {

@@ -6,7 +6,7 @@ import { journalEntries } from '../../src/db/schema';
 import { seedDemo } from '../../src/db/seed';
 import { SCHEDULE_NAMES, scheduleIdOf } from '../../src/temporal/schedules';
 import { createHarness, type Harness } from '../helpers/harness';
-import { startTelegramBotApi, type TelegramBotApiPeer } from '../peers/telegram-bot-api';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmsc, type Smsc } from '../peers/smsc';
-import { startSmsRuPeer, type SmsRuPeer } from '../peers/sms-ru';
-import { startTelegramBotApi, type TelegramBotApiPeer } from '../peers/telegram-bot-api';
+import { startSmsc, type Smsc } from '../../src/dev/peers/smsc';
+import { startSmsRuPeer, type SmsRuPeer } from '../../src/dev/peers/sms-ru';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
 import { createHarness, type Harness } from '../helpers/harness';
 
 describe('test message (R3) and SMS balance (R4) against each provider peer', () => {

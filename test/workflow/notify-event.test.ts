@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventTypes } from '../../src/db/schema';
-import { startSmsc, type Smsc } from '../peers/smsc';
-import { startTelegramBotApi, type TelegramBotApiPeer } from '../peers/telegram-bot-api';
+import { startSmsc, type Smsc } from '../../src/dev/peers/smsc';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
 import { createHarness, type Harness } from '../helpers/harness';
 import { journalOf, postEvent, putClient, putNoticeType, storyOf, until } from '../helpers/scenario';
 import { saveHistory } from '../helpers/histories';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ScheduleNotFoundError, type ScheduleHandle } from '@temporalio/client';
 import { and, asc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKeyRepository } from '../../src/db/api-keys';
+import { createApiKeyRepository } from '../../src/db/repositories/api-keys';
 import { companies, configChanges, journalEntries, type NewJournalEntry } from '../../src/db/schema';
 import { seedDemo } from '../../src/db/seed';
 import { ensureSchedules, scheduleIdOf, type ScheduleName } from '../../src/temporal/schedules';
@@ -11,7 +11,7 @@ import type { dispatchEmailOutbox } from '../../workflows/dispatch-email-outbox'
 import { createHarness, type Harness } from '../helpers/harness';
 import { parseMail } from '../helpers/mail';
 import { until } from '../helpers/scenario';
-import { startSmsc, type Smsc } from '../peers/smsc';
+import { startSmsc, type Smsc } from '../../src/dev/peers/smsc';
 
 const ADMIN_EMAIL = 'admin@demo-parts.example';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTelegramBotApi, type TelegramBotApiPeer } from '../peers/telegram-bot-api';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
 import { createHarness, type Harness } from '../helpers/harness';
 import { putClient, until } from '../helpers/scenario';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmsc, type Smsc } from '../peers/smsc';
-import { startTelegramBotApi, type TelegramBotApiPeer } from '../peers/telegram-bot-api';
+import { startSmsc, type Smsc } from '../../src/dev/peers/smsc';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
 import { createHarness, type Harness } from '../helpers/harness';
 import { journalOf, postEvent, putClient, putNoticeType, storyOf } from '../helpers/scenario';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createApiKeyRepository, type AuthenticatedKey } from '../../db/api-keys';
+import { createApiKeyRepository, type AuthenticatedKey } from '../../db/repositories/api-keys';
 import type { Db } from '../../db/client';
 import type { Role } from '../../domain/roles';
 import { ForbiddenError, UnauthorizedError } from '../errors';

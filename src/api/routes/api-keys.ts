@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createApiKeyRepository } from '../../db/api-keys';
+import { createApiKeyRepository } from '../../db/repositories/api-keys';
 import type { Db } from '../../db/client';
-import { recordChange } from '../../db/config-changes';
+import { createConfigChangeRepository } from '../../db/repositories/config-changes';
 import { ROLES } from '../../domain/roles';
 import { NotFoundError } from '../errors';
 import { errorResponses, StringEnum } from '../schemas';
@@ -61,7 +61,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
     async (request, reply) => {
       const { name, roles } = request.body;
       const created = await keys.create(request.auth.companyId, name, roles);
-      await recordChange(db, {
+      await createConfigChangeRepository(db).record({
         companyId: request.auth.companyId,
         actor: actorOf(request),
         entity: 'api_key',
@@ -86,7 +86,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
     },
     async (request, reply) => {
       if (!(await keys.revoke(request.auth.companyId, request.params.id))) throw new NotFoundError(`API key ${request.params.id}`);
-      await recordChange(db, {
+      await createConfigChangeRepository(db).record({
         companyId: request.auth.companyId,
         actor: actorOf(request),
         entity: 'api_key',

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
 import type { Db } from '../../db/client';
-import { recordChange } from '../../db/config-changes';
+import { createConfigChangeRepository } from '../../db/repositories/config-changes';
 import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, managers, type Contact, type Counterparty, type CounterpartyOverride } from '../../db/schema';
 import type { TemplateKind } from '../../domain/templates';
 import { templateProblem } from '../template-problems';
@@ -213,7 +213,7 @@ export const counterpartiesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
       });
 
       const dto = await loadDto(db, companyId, (await findCounterparty(db, companyId, id))!);
-      await recordChange(db, {
+      await createConfigChangeRepository(db).record({
         companyId,
         actor: actorOf(request),
         entity: 'counterparty',

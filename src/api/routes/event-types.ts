@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { recordChange } from '../../db/config-changes';
+import { createConfigChangeRepository } from '../../db/repositories/config-changes';
 import { counterparties, counterpartyOverrides, eventTypes, templates, type EventType, type Template } from '../../db/schema';
 import { type Audience, type Channel } from '../../domain/vocabulary';
 import { builtinSampleData, checkTemplate, TemplateError, type TemplateKind } from '../../domain/templates';
@@ -233,7 +233,7 @@ export const eventTypesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
 
       const after = (await loadEventType(db, companyId, type))!;
       const dto = toDto(after.eventType, after.templates);
-      await recordChange(db, {
+      await createConfigChangeRepository(db).record({
         companyId,
         actor: actorOf(request),
         entity: 'event_type',

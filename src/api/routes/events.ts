@@ -11,6 +11,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { counterparties, events, eventTypes, journalEntries, type EventRow } from '../../db/schema';
 import { eventWorkflowId } from '../../domain/keys';
+import { startWorkflow } from '../../temporal/client';
 import { decideUpdate, stateQuery, type NotifyEventInput } from '../../../workflows/contract';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../errors';
 import { errorResponses } from '../schemas';
@@ -121,7 +122,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       let runId: string;
       let duplicate = false;
       try {
-        const handle = await temporal.workflow.start('notifyEvent', {
+        const handle = await startWorkflow(temporal, 'notifyEvent', {
           workflowId,
           taskQueue: deps.taskQueue,
           args: [workflowInput],

@@ -3,10 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { createJournalRepository } from '../../db/journal-repository';
+import { createJournalRepository } from '../../db/repositories/journal';
 import { journalEntries } from '../../db/schema';
 import { MANUAL_STATUSES } from '../../domain/vocabulary';
-import type { ManualSendInput, ManualSendResult } from '../../../workflows/contract';
+import type { ManualSendInput } from '../../../workflows/contract';
+import { manualSendWorkflowId, statusChangeStepKey } from '../../domain/keys';
+import { startWorkflow } from '../../temporal/client';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
 import { ChannelSchema, errorResponses, StringEnum } from '../schemas';
 import { actorOf } from './actor';
@@ -100,7 +102,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
       if (entry.status !== 'not_sent_tracked') {
         throw new ConflictError(`entry ${entry.id} is "${entry.status}": only "not_sent_tracked" entries can be sent by hand`);
       }
-      const workflowId = `manual-send:${companyId}:${entry.id}`;
+      const workflowId = manualSendWorkflowId(companyId, entry.id);
       const [alreadySent] = await db
         .select({ id: journalEntries.id })
         .from(journalEntries)
@@ -121,7 +123,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
       };
       let handle;
       try {
-        handle = await temporal.workflow.start('manualSend', {
+        handle = await startWorkflow(temporal, 'manualSend', {
           workflowId,
           taskQueue,
           args: [input],
@@ -135,7 +137,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
       }
       let timer: NodeJS.Timeout | undefined;
       const result = await Promise.race([
-        handle.result() as Promise<ManualSendResult>,
+        handle.result(),
         new Promise<null>((resolve) => {
           timer = setTimeout(() => resolve(null), 20_000);
         }),
@@ -194,7 +196,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
       // The change itself is a journal entry too, so the timeline shows who did what.
       await journal.record({
         companyId,
-        stepKey: `${entry.stepKey}/status/${history.length}`,
+        stepKey: statusChangeStepKey(entry.stepKey, history.length),
         eventId: entry.eventId,
         eventType: entry.eventType,
         counterpartyId: entry.counterpartyId,

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, asc, eq } from 'drizzle-orm';
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
 import type { Db } from '../../db/client';
-import { recordChange } from '../../db/config-changes';
+import { createConfigChangeRepository } from '../../db/repositories/config-changes';
 import { managers, type Manager } from '../../db/schema';
 import { BadRequestError, NotFoundError } from '../errors';
 import { EmailSchema, errorResponses, IdSchema } from '../schemas';
@@ -86,7 +86,7 @@ export const managersRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         .values({ companyId, id, ...values })
         .onConflictDoUpdate({ target: [managers.companyId, managers.id], set: values });
       const after = (await find(db, companyId, id))!;
-      await recordChange(db, {
+      await createConfigChangeRepository(db).record({
         companyId,
         actor: actorOf(request),
         entity: 'manager',

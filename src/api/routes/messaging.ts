@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
-import type { SmsBalanceResult, TestMessageInput, TestMessageResult } from '../../../workflows/contract';
+import type { TestMessageInput } from '../../../workflows/contract';
+import { smsBalanceQueryWorkflowId, testMessageWorkflowId } from '../../domain/keys';
+import { executeWorkflow } from '../../temporal/client';
 import { ServiceUnavailableError } from '../errors';
 import { ChannelSchema, errorResponses } from '../schemas';
 
@@ -46,7 +48,9 @@ export const messagingRoutes: FastifyPluginAsyncTypebox<{ temporal: Client; task
     async (request) => {
       const { channel, to } = request.body;
       const input: TestMessageInput = { companyId: request.auth.companyId, channel, to, text: request.body.text ?? TEST_TEXT };
-      const result = await run<TestMessageResult>(temporal, 'testMessage', `test-message:${input.companyId}:${randomUUID()}`, taskQueue, input);
+      const result = await run(() =>
+        executeWorkflow(temporal, 'testMessage', { workflowId: testMessageWorkflowId(input.companyId, randomUUID()), taskQueue, args: [input], workflowExecutionTimeout: '60 seconds' }),
+      );
       return {
         ...result,
         channel,
@@ -76,15 +80,20 @@ export const messagingRoutes: FastifyPluginAsyncTypebox<{ temporal: Client; task
       },
     },
     async (request) =>
-      run<SmsBalanceResult>(temporal, 'smsBalance', `sms-balance-query:${request.auth.companyId}:${randomUUID()}`, taskQueue, {
-        companyId: request.auth.companyId,
-      }),
+      run(() =>
+        executeWorkflow(temporal, 'smsBalance', {
+          workflowId: smsBalanceQueryWorkflowId(request.auth.companyId, randomUUID()),
+          taskQueue,
+          args: [{ companyId: request.auth.companyId }],
+          workflowExecutionTimeout: '60 seconds',
+        }),
+      ),
   );
 };
 
-async function run<T>(temporal: Client, workflow: string, workflowId: string, taskQueue: string, input: unknown): Promise<T> {
+async function run<T>(execute: () => Promise<T>): Promise<T> {
   try {
-    return await temporal.workflow.execute(workflow, { workflowId, taskQueue, args: [input], workflowExecutionTimeout: '60 seconds' });
+    return await execute();
   } catch {
     throw new ServiceUnavailableError('no worker answered; is the worker running?');
   }

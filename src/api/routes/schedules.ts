@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../db/client';
-import { recordChange } from '../../db/config-changes';
+import { createConfigChangeRepository } from '../../db/repositories/config-changes';
 import {
   describeSchedule,
   ensureSchedules,
@@ -162,7 +162,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = as
       const summary = (v: ScheduleView) => (v.exists ? { every: v.every, paused: v.paused } : null);
       const [before, after] = [summary(result.before), summary(result.after)];
       if (JSON.stringify(before) !== JSON.stringify(after)) {
-        await recordChange(deps.db, {
+        await createConfigChangeRepository(deps.db).record({
           companyId,
           actor: actorOf(request),
           entity: 'schedule',

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { recordChange } from '../../db/config-changes';
+import { createConfigChangeRepository } from '../../db/repositories/config-changes';
 import { companies, providers, type Company, type Provider } from '../../db/schema';
 import { type ProviderKind } from '../../domain/vocabulary';
 import type { SecretBox } from '../../secrets';
@@ -327,7 +327,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteDeps> = asyn
       if (body.telegram && after.telegram.botToken.set && after.telegram.updates === 'polling') {
         await onTelegramChanged?.(companyId).catch((err: unknown) => request.log.warn({ err }, 'could not start Telegram polling'));
       }
-      await recordChange(db, {
+      await createConfigChangeRepository(db).record({
         companyId,
         actor: actorOf(request),
         entity: 'settings',

@@ -7,6 +7,8 @@ import type { Db } from '../../db/client';
 import { companies } from '../../db/schema';
 import { pickTelegramUpdate } from '../../channels/telegram';
 import type { TelegramUpdateInput } from '../../../workflows/contract';
+import { telegramUpdateWorkflowId } from '../../domain/keys';
+import { startWorkflow } from '../../temporal/client';
 import { BadRequestError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import { errorResponses } from '../schemas';
 
@@ -52,8 +54,8 @@ export const telegramWebhookRoutes: FastifyPluginAsyncTypebox<{ db: Db; temporal
       if (!update) throw new BadRequestError('not a Telegram update', [{ path: '/body', message: 'must be a Telegram Update' }]);
       const input: TelegramUpdateInput = { companyId: company.id, update };
       try {
-        await temporal.workflow.start('telegramUpdate', {
-          workflowId: `telegram-update:${company.id}:${update.update_id}`,
+        await startWorkflow(temporal, 'telegramUpdate', {
+          workflowId: telegramUpdateWorkflowId(company.id, update.update_id),
           taskQueue,
           args: [input],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',

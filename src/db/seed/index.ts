@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { createApiKeyRepository } from '../api-keys';
+import { createApiKeyRepository } from '../repositories/api-keys';
 import { sql } from 'drizzle-orm';
 import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, managers, templates } from '../schema';
 import { EVENT_CATALOG } from './event-catalog';

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from './client';
-import { apiKeys } from './schema';
-import { isRole, type Role } from '../domain/roles';
+import type { Db } from '../client';
+import { apiKeys } from '../schema';
+import { isRole, type Role } from '../../domain/roles';
 
 /** Keys are random, so a plain SHA-256 is enough to make a stolen table useless. */
 export function hashApiKey(key: string): string {

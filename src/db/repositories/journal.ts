@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
-import type { DeliveryReport } from '../channels/types';
-import type { Db } from './client';
-import { journalEntries, type JournalEntry, type NewJournalEntry } from './schema';
+import { deliveryReportStepKey } from '../../domain/keys';
+import type { DeliveryReport } from '../../domain/vocabulary';
+import type { Db } from '../client';
+import { journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
 
 export function createJournalRepository(db: Db) {
   return {
@@ -43,7 +44,7 @@ export function createJournalRepository(db: Db) {
       const { id: _id, createdAt: _createdAt, ...rest } = sent;
       const { entry } = await this.record({
         ...rest,
-        stepKey: `${sent.stepKey.replace(/\/sent$/, '')}/${report.status}`,
+        stepKey: deliveryReportStepKey(sent.stepKey, report.status),
         status: report.status,
         reason: report.reason ?? null,
         attempt: null,
