@@ -53,6 +53,15 @@ export function createJournalRepository(db: Db) {
       return entry;
     },
 
+    /** One entry of a company's journal; another company's id finds nothing. */
+    async findEntry(companyId: string, id: number): Promise<JournalEntry | undefined> {
+      const [row] = await db
+        .select()
+        .from(journalEntries)
+        .where(and(eq(journalEntries.companyId, companyId), eq(journalEntries.id, id)));
+      return row;
+    },
+
     async findByStepKey(stepKey: string): Promise<JournalEntry | undefined> {
       const rows = await db.select().from(journalEntries).where(eq(journalEntries.stepKey, stepKey)).limit(1);
       return rows[0];
