@@ -1,5 +1,6 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { ScheduleActivities } from '../activities/schedules';
+import { failureReason, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
 import type { CheckSmsBalanceInput, CheckSmsBalanceResult } from './contract';
 
 const { checkBalance } = proxyActivities<ScheduleActivities>({
@@ -13,7 +14,7 @@ const { sendBalanceAlert } = proxyActivities<ScheduleActivities>({
     initialInterval: '5 seconds',
     backoffCoefficient: 2,
     maximumAttempts: 3,
-    nonRetryableErrorTypes: ['InvalidRecipientError', 'RejectedError'],
+    nonRetryableErrorTypes: [...PERMANENT_FAILURE_TYPES],
   },
 });
 
@@ -28,7 +29,7 @@ export async function checkSmsBalance(input: CheckSmsBalanceInput): Promise<Chec
   try {
     check = await checkBalance({ companyId: input.companyId });
   } catch (err) {
-    return { status: 'unavailable', reason: reasonOf(err) };
+    return { status: 'unavailable', reason: failureReason(err).message };
   }
   if (check.status === 'no_threshold') return { status: 'no_threshold' };
   if (check.status !== 'checked') return { status: check.status, threshold: check.threshold, reason: check.reason };
@@ -49,15 +50,6 @@ export async function checkSmsBalance(input: CheckSmsBalanceInput): Promise<Chec
     });
     return { status: 'below', ...reading, alert: alert.outcome };
   } catch (err) {
-    return { status: 'below', ...reading, alert: 'failed', reason: reasonOf(err) };
+    return { status: 'below', ...reading, alert: 'failed', reason: failureReason(err).message };
   }
-}
-
-function reasonOf(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const providerReason = cause.details?.[0];
-    return typeof providerReason === 'string' && providerReason ? providerReason : cause.message;
-  }
-  return cause instanceof Error ? cause.message : String(cause);
 }

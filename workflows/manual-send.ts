@@ -1,5 +1,7 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { failureReason, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
+import { MANUAL_SEND_STEPS } from '../src/domain/keys';
 import type { ManualSendInput, ManualSendResult } from './contract';
 
 const { loadManualSend, recordStep } = proxyActivities<Activities>({
@@ -12,7 +14,7 @@ const { sendMessage } = proxyActivities<Activities>({
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
     maximumAttempts: 5,
-    nonRetryableErrorTypes: ['InvalidRecipientError', 'RejectedError', 'BlockedError', 'NotSubscribedError'],
+    nonRetryableErrorTypes: [...PERMANENT_FAILURE_TYPES],
   },
 });
 
@@ -32,19 +34,19 @@ export async function manualSend(input: ManualSendInput): Promise<ManualSendResu
   };
   await recordStep({
     ...base,
-    step: 'requested',
+    step: MANUAL_SEND_STEPS.requested,
     status: 'queued',
     reason: `sent by hand by ${input.by}`,
     details: { manualOf: input.entryId, by: input.by, comment: input.comment ?? null },
   });
   if (plan.mode === 'off') {
-    await recordStep({ ...base, step: 'skipped', status: 'skipped', reason: 'sending is off for the company', details: { manualOf: input.entryId } });
+    await recordStep({ ...base, step: MANUAL_SEND_STEPS.skipped, status: 'skipped', reason: 'sending is off for the company', details: { manualOf: input.entryId } });
     return { status: 'failed', reason: 'sending is off for the company' };
   }
   if (plan.mode === 'test') {
     const entry = await recordStep({
       ...base,
-      step: 'test',
+      step: MANUAL_SEND_STEPS.test,
       status: 'test',
       subject: plan.send.message.subject,
       body: plan.send.message.text,
@@ -57,9 +59,8 @@ export async function manualSend(input: ManualSendInput): Promise<ManualSendResu
     const sent = await sendMessage({ ...plan.send, scope: plan.scope, manualOf: input.entryId });
     return { status: 'sent', entryId: sent.entryId, providerMessageId: sent.providerMessageId };
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    const reason = cause instanceof ApplicationFailure ? ((cause.details?.[0] as string | null) ?? cause.message) : String(cause);
-    await recordStep({ ...base, step: 'failed', status: 'failed', reason, details: { manualOf: input.entryId } });
+    const reason = failureReason(err).message;
+    await recordStep({ ...base, step: MANUAL_SEND_STEPS.failed, status: 'failed', reason, details: { manualOf: input.entryId } });
     return { status: 'failed', reason };
   }
 }

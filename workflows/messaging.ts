@@ -1,6 +1,8 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { failureReason, failureType, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
 import type {
+  SmsBalanceInput,
   SmsBalanceResult,
   TelegramUpdateInput,
   TelegramUpdateResult,
@@ -10,7 +12,7 @@ import type {
 
 const { applyTelegramUpdate, sendTelegramReply } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: ['BlockedError', 'NotSubscribedError', 'InvalidRecipientError', 'RejectedError'] },
+  retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: [...PERMANENT_FAILURE_TYPES] },
 });
 
 /** A person asked for an answer now: one attempt, and the provider's own words back. */
@@ -30,7 +32,7 @@ export async function telegramUpdate(input: TelegramUpdateInput): Promise<Telegr
     await sendTelegramReply({ companyId: input.companyId, chatId: reply.chatId, text: reply.text });
   } catch (err) {
     // A client who blocked the bot right after writing to it gets no answer; nothing else to do.
-    if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
+    if (!failureReason(err).permanent) throw err;
   }
   return { reply: reply.kind };
 }
@@ -40,21 +42,16 @@ export async function testMessage(input: TestMessageInput): Promise<TestMessageR
   try {
     return { ok: true, ...(await sendTestMessage(input)) };
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    if (cause instanceof ApplicationFailure) {
-      const reason = cause.details?.[0];
-      return { ok: false, error: typeof reason === 'string' && reason ? reason : cause.message, ...(cause.type ? { errorType: cause.type } : {}) };
-    }
-    return { ok: false, error: cause instanceof Error ? cause.message : String(cause) };
+    const type = failureType(err);
+    return { ok: false, error: failureReason(err).message, ...(type ? { errorType: type } : {}) };
   }
 }
 
 /** R4: the SMS balance now. */
-export async function smsBalance(input: { companyId: string }): Promise<SmsBalanceResult> {
+export async function smsBalance(input: SmsBalanceInput): Promise<SmsBalanceResult> {
   try {
     return { ok: true, ...(await querySmsBalance(input)) };
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    return { ok: false, error: cause instanceof Error ? cause.message : String(cause) };
+    return { ok: false, error: failureReason(err).message };
   }
 }

@@ -1,13 +1,28 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   condition,
   patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { JournalScope, Plan, PlannedDelivery, RenderedMessage, Route } from '../activities/types';
+import type { JournalScope, RenderedMessage } from '../activities/types';
+import { failureReason, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
+import { deliveryStep, EVENT_STEPS, routeStep } from '../src/domain/keys';
+import type { Plan, PlannedDelivery } from '../src/domain/plan';
+import {
+  eventOutcome,
+  isUsable,
+  NO_CHANNEL_REASON,
+  nextUsableRoute,
+  noUsableRouteReason,
+  optedOutDecision,
+  queuesAfterFailure,
+  TRACKED_REASON,
+  unusableRouteReason,
+  usableRoutes,
+  waitsForDispatch,
+} from '../src/domain/routing';
+import type { Channel } from '../src/domain/vocabulary';
 import {
   decideUpdate,
   stateQuery,
@@ -18,7 +33,7 @@ import {
   type NotifyEventResult,
 } from './contract';
 
-const PERMANENT_ERRORS = ['InvalidRecipientError', 'RejectedError', 'BlockedError', 'NotSubscribedError', 'TemplateError'];
+const PERMANENT_ERRORS = [...PERMANENT_FAILURE_TYPES];
 
 const { recordStep, loadPlan, renderMessage } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -81,20 +96,20 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     eventType: input.eventType,
     counterpartyId: input.counterpartyId,
   };
-  await recordStep({ scope, step: 'received', status: 'received', details: { data: input.data } });
+  await recordStep({ scope, step: EVENT_STEPS.received, status: 'received', details: { data: input.data } });
 
   const plan = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
   if (plan.mode === 'off') {
-    await recordStep({ scope, step: 'skipped', status: 'skipped', reason: 'sending is off for the company' });
+    await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: 'sending is off for the company' });
     return { outcome: 'skipped', reason: 'mode off', deliveries: [] };
   }
   if (plan.skipReason !== undefined) {
-    await recordStep({ scope, step: 'skipped', status: 'skipped', reason: plan.skipReason });
+    await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: plan.skipReason });
     return { outcome: 'skipped', reason: plan.skipReason, deliveries: [] };
   }
   await recordStep({
     scope,
-    step: 'recipients',
+    step: EVENT_STEPS.recipients,
     status: 'recipients_resolved',
     details: {
       mode: plan.mode,
@@ -112,27 +127,27 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     state = 'awaiting_confirmation';
     await recordStep({
       scope,
-      step: 'awaiting-confirmation',
+      step: EVENT_STEPS.awaitingConfirmation,
       status: 'awaiting_confirmation',
       details: { timeoutSeconds: plan.confirm.timeoutSeconds },
     });
     const answered = await condition(() => decision !== undefined, plan.confirm.timeoutSeconds * 1000);
     state = 'running';
     if (!answered || decision === undefined) {
-      await recordStep({ scope, step: 'expired', status: 'expired', reason: `no decision within ${plan.confirm.timeoutSeconds} s` });
+      await recordStep({ scope, step: EVENT_STEPS.expired, status: 'expired', reason: `no decision within ${plan.confirm.timeoutSeconds} s` });
       return { outcome: 'expired', reason: 'no decision in time', deliveries: [] };
     }
     const comment = decision.comment ?? null;
     if (!decision.approve) {
-      await recordStep({ scope, step: 'rejected', status: 'rejected', reason: comment ?? 'rejected', details: { by: decision.by, comment } });
+      await recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { by: decision.by, comment } });
       return { outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] };
     }
-    await recordStep({ scope, step: 'approved', status: 'approved', details: { by: decision.by, comment } });
+    await recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { by: decision.by, comment } });
     // The wait may have lasted hours: honour the company's mode as it is now (R1), not as it was.
     if (patched('mode-after-approval')) {
       const now = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
       if (now.mode === 'off') {
-        await recordStep({ scope, step: 'skipped', status: 'skipped', reason: 'sending was turned off while awaiting confirmation' });
+        await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: 'sending was turned off while awaiting confirmation' });
         return { outcome: 'skipped', reason: 'mode off', deliveries: [] };
       }
       plan.mode = now.mode;
@@ -144,15 +159,13 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
       // Whatever goes wrong with one recipient stays with that recipient.
       deliver(scope, input, plan, d).catch(async (err: unknown): Promise<DeliveryOutcome> => {
         const failure = failureReason(err);
-        await recordStep({ scope, audience: d.audience, recipientName: d.recipientName, step: `${d.key}/error`, status: 'failed', reason: failure.message, details: failure.details });
+        await recordStep({ scope, audience: d.audience, recipientName: d.recipientName, step: deliveryStep(d.key, 'error'), status: 'failed', reason: failure.message, details: failure.details });
         return { key: d.key, audience: d.audience, recipient: d.recipientName, status: 'failed', reason: failure.message };
       }),
     ),
   );
-  const attempted = deliveries.filter((d) => d.status !== 'skipped' && d.status !== 'not_sent_tracked');
-  const ok = attempted.filter((d) => d.status === 'sent' || d.status === 'test' || d.status === 'queued').length;
-  const outcome = ok === attempted.length ? 'completed' : ok === 0 ? 'failed' : 'partial';
-  await recordStep({ scope, step: 'completed', status: 'completed', reason: outcome, details: { outcome } });
+  const outcome = eventOutcome(deliveries);
+  await recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcome, details: { outcome } });
   return { outcome, deliveries };
 }
 
@@ -169,50 +182,45 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
   };
   const base = { scope, audience: d.audience, recipientName: d.recipientName } as const;
   const outcome = { key: d.key, audience: d.audience, recipient: d.recipientName };
-  const usable = d.routes.filter((r): r is Route & { address: string } => r.address !== null && d.templates[r.channel] !== undefined);
+  const usable = usableRoutes(d);
 
   if (d.optedOut) {
-    const first = usable[0];
-    if (!plan.trackedByManager || !first) {
-      await recordStep({ ...base, step: `${d.key}/opted-out`, status: 'skipped', reason: 'client opted out' });
-      return { ...outcome, status: 'skipped', reason: 'client opted out' };
+    const decision = optedOutDecision(d, plan.trackedByManager);
+    if (decision.action === 'skip') {
+      await recordStep({ ...base, step: deliveryStep(d.key, 'opted-out'), status: 'skipped', reason: decision.reason });
+      return { ...outcome, status: 'skipped', reason: decision.reason };
     }
+    const first = decision.route;
     const message = await renderMessage({ channel: first.channel, template: d.templates[first.channel]!, data });
     await recordStep({
       ...base,
-      step: `${d.key}/tracked`,
+      step: deliveryStep(d.key, 'tracked'),
       status: 'not_sent_tracked',
       channel: first.channel,
       recipient: first.address,
       subject: message.subject,
       body: message.text,
-      reason: 'not sent: the client turned this notification off; tracked by manager',
+      reason: TRACKED_REASON,
       details: { deliveryKey: d.key, ...(message.html ? { html: message.html } : {}) },
     });
     return { ...outcome, channel: first.channel, status: 'not_sent_tracked' };
   }
 
   if (usable.length === 0) {
-    const reason = d.routes.every((r) => r.address === null) ? 'no address' : 'no template for any channel with an address';
-    await recordStep({ ...base, step: `${d.key}/skipped`, status: 'skipped', reason });
+    const reason = noUsableRouteReason(d);
+    await recordStep({ ...base, step: deliveryStep(d.key, 'skipped'), status: 'skipped', reason });
     return { ...outcome, status: 'skipped', reason };
   }
 
   let lastReason = '';
   for (const [i, route] of d.routes.entries()) {
-    const next = d.routes.slice(i + 1).find((r) => r.address !== null && d.templates[r.channel] !== undefined);
+    const next = nextUsableRoute(d, i);
     const routeBase = { ...base, channel: route.channel, ...(route.address ? { recipient: route.address } : {}) };
-    const template = d.templates[route.channel];
-    if (route.address === null || template === undefined) {
-      const reason =
-        route.address !== null
-          ? `no ${route.channel} template`
-          : route.channel === 'telegram'
-            ? 'not subscribed to the Telegram bot'
-            : `no ${route.channel} address`;
-      if (next) await fallback(routeBase, d.key, route.channel, next.channel, reason);
+    if (!isUsable(d, route)) {
+      if (next) await fallback(routeBase, d.key, route.channel, next.channel, unusableRouteReason(route));
       continue;
     }
+    const template = d.templates[route.channel]!;
 
     let message: RenderedMessage;
     try {
@@ -227,7 +235,7 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
     }
     await recordStep({
       ...routeBase,
-      step: `${d.key}/${route.channel}/rendered`,
+      step: routeStep(d.key, route.channel, 'rendered'),
       status: 'rendered',
       subject: message.subject,
       body: message.text,
@@ -237,7 +245,7 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
     if (plan.mode === 'test') {
       await recordStep({
         ...routeBase,
-        step: `${d.key}/${route.channel}/test`,
+        step: routeStep(d.key, route.channel, 'test'),
         status: 'test',
         subject: message.subject,
         body: message.text,
@@ -248,7 +256,7 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
 
     const queuedEntry = (reason: string) => ({
       ...routeBase,
-      step: `${d.key}/${route.channel}/queued`,
+      step: routeStep(d.key, route.channel, 'queued'),
       status: 'queued' as const,
       subject: message.subject,
       body: message.text,
@@ -260,8 +268,7 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
         ...(message.attachments ? { attachments: message.attachments } : {}),
       },
     });
-    // R16: batched e-mail waits in the exchange journal for the scheduled dispatch.
-    if (route.channel === 'email' && plan.emailDelivery === 'batched') {
+    if (waitsForDispatch(route.channel, plan.emailDelivery)) {
       await recordStep(queuedEntry('batched: sent by the scheduled e-mail dispatch'));
       return { ...outcome, channel: route.channel, status: 'queued' };
     }
@@ -281,8 +288,7 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
     } catch (err) {
       const failure = failureReason(err);
       lastReason = failure.message;
-      // An e-mail server that stays down past the retries is an outage, not a verdict: queue it (R16).
-      if (route.channel === 'email' && !failure.permanent && !next) {
+      if (queuesAfterFailure(route.channel, failure.permanent, next)) {
         await recordStep(queuedEntry(`retry later: ${failure.message}`));
         return { ...outcome, channel: route.channel, status: 'queued', reason: failure.message };
       }
@@ -292,7 +298,7 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
       }
       await recordStep({
         ...routeBase,
-        step: `${d.key}/${route.channel}/failed`,
+        step: routeStep(d.key, route.channel, 'failed'),
         status: 'failed',
         reason: failure.message,
         details: failure.details,
@@ -300,38 +306,24 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
       return { ...outcome, channel: route.channel, status: 'failed', reason: failure.message };
     }
   }
-  await recordStep({ ...base, step: `${d.key}/failed`, status: 'failed', reason: lastReason || 'no channel could deliver' });
-  return { ...outcome, status: 'failed', reason: lastReason || 'no channel could deliver' };
+  const reason = lastReason || NO_CHANNEL_REASON;
+  await recordStep({ ...base, step: deliveryStep(d.key, 'failed'), status: 'failed', reason });
+  return { ...outcome, status: 'failed', reason };
 }
 
 async function fallback(
-  routeBase: { scope: JournalScope; audience: 'client' | 'manager'; recipientName: string; channel: Route['channel']; recipient?: string },
+  routeBase: { scope: JournalScope; audience: PlannedDelivery['audience']; recipientName: string; channel: Channel; recipient?: string },
   key: string,
-  from: string,
-  to: string,
+  from: Channel,
+  to: Channel,
   reason: string,
   details: Record<string, unknown> = {},
 ): Promise<void> {
   await recordStep({
     ...routeBase,
-    step: `${key}/${from}/fallback`,
+    step: routeStep(key, from, 'fallback'),
     status: 'fallback',
     reason: `${from} → ${to}: ${reason}`,
     details: { from, to, ...details },
   });
 }
-
-function failureReason(err: unknown): { message: string; permanent: boolean; details: Record<string, unknown> } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const providerReason = cause.details?.[0];
-    return {
-      message: typeof providerReason === 'string' && providerReason ? providerReason : cause.message,
-      permanent: cause.nonRetryable || PERMANENT_ERRORS.includes(cause.type ?? ''),
-      details: { type: cause.type, error: cause.message },
-    };
-  }
-  if (cause instanceof Error) return { message: cause.message, permanent: false, details: { type: cause.name } };
-  return { message: String(cause), permanent: false, details: {} };
-}
-

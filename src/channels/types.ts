@@ -1,11 +1,6 @@
-import type { Channel, DeliveryReport } from '../domain/vocabulary';
+import type { Channel, DeliveryReport, EmailAddress } from '../domain/vocabulary';
 
-export type { DeliveryReport };
-
-export interface EmailAddress {
-  name: string;
-  address: string;
-}
+export type { DeliveryReport, EmailAddress };
 
 /** One message to one recipient, already rendered. */
 export interface OutboundMessage {

@@ -81,6 +81,12 @@ export interface DeliveryReport {
   at: Date;
 }
 
+/** A sender or recipient of e-mail. */
+export interface EmailAddress {
+  name: string;
+  address: string;
+}
+
 /** A company's Telegram bot settings (R5); the token itself is a secret kept elsewhere. */
 export interface TelegramSettings {
   botUsername?: string;

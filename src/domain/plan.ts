@@ -1,0 +1,228 @@
+/**
+ * Who is told about an event, on which channels and with which templates:
+ * the rules of R6 (reserve channel), R8 (event type settings), R11 (contacts
+ * and the responsible manager), R12 (a client's own settings) and seed 000's
+ * fixed extra addresses, applied to rows already loaded. Pure, so every rule
+ * is unit-tested without a database or Temporal.
+ */
+import { contactDeliveryKey, extraAddressDeliveryKey, managerDeliveryKey } from './keys';
+import type {
+  AttachmentTemplate,
+  Audience,
+  Channel,
+  CompanyMode,
+  EmailAddress,
+  EmailDelivery,
+  TemplateOverrides,
+} from './vocabulary';
+
+/** The template of one channel, with the client's own overrides already applied. */
+export interface ChannelTemplate {
+  subject?: string | null;
+  html?: string | null;
+  text?: string | null;
+  fromName?: string | null;
+  attachments?: AttachmentTemplate[];
+}
+
+/** One way to reach a recipient; `address` is null when the recipient has none for that channel. */
+export interface Route {
+  channel: Channel;
+  address: string | null;
+}
+
+/** One person to tell, with the channels to try in order. */
+export interface PlannedDelivery {
+  /** Stable within the event: used in step keys and message ids. */
+  key: string;
+  audience: Audience;
+  recipientName: string;
+  routes: Route[];
+  templates: Partial<Record<Channel, ChannelTemplate>>;
+  /** Template variables about this recipient. */
+  recipient: Record<string, unknown>;
+  /** The client turned this notification off (R12); what happens then depends on `trackedByManager`. */
+  optedOut?: boolean;
+}
+
+export interface Plan {
+  mode: CompanyMode;
+  /** Why nothing is planned, when nothing is. */
+  skipReason?: string;
+  confirm: { required: boolean; timeoutSeconds: number };
+  trackedByManager: boolean;
+  emailDelivery: EmailDelivery;
+  from: EmailAddress;
+  deliveries: PlannedDelivery[];
+  /** Template variables besides the event's data: `company`, `client`, `manager`. */
+  context: Record<string, unknown>;
+}
+
+/** Someone with addresses: a client's contact or a manager. */
+export interface Reachable {
+  name: string;
+  email: string | null;
+  phone: string | null;
+  telegramChatId: string | null;
+}
+
+/** What the plan needs of the rows about one event; missing rows are `undefined`. */
+export interface PlanInputs {
+  company: {
+    name: string;
+    mode: CompanyMode;
+    emailFrom: string;
+    emailFromName: string;
+    reserveChannel: Channel | null;
+  };
+  eventType:
+    | {
+        type: string;
+        active: boolean;
+        confirmBeforeSend: boolean;
+        confirmTimeoutSeconds: number;
+        sendToClient: boolean;
+        sendToManager: boolean;
+        trackedByManager: boolean;
+        emailDelivery: EmailDelivery;
+        channels: Channel[];
+        managerChannels: Channel[];
+      }
+    | undefined;
+  counterparty: { id: string; name: string } | undefined;
+  /** The counterparty's responsible manager. */
+  manager: (Reachable & { id: string }) | undefined;
+  /** The event type's templates, both audiences. */
+  templates: readonly TemplateRow[];
+  /** The client's own settings for this event type (R12). */
+  override: { send: boolean; templates: TemplateOverrides; attachments: AttachmentTemplate[] | null } | undefined;
+  /** The client's contacts, in their list order. */
+  contacts: readonly (Reachable & { id: number })[];
+}
+
+export interface TemplateRow {
+  audience: Audience;
+  channel: Channel;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  fromName: string | null;
+  attachments: AttachmentTemplate[];
+  /** E-mail: fixed extra recipients (seed 000 "Адреса"). */
+  extraRecipients: string[];
+}
+
+export const DEFAULT_CONFIRM_TIMEOUT_SECONDS = 86_400;
+
+/** Builds the plan of one event of type `eventType` about counterparty `counterpartyId`. */
+export function buildPlan(event: { eventType: string; counterpartyId: string }, inputs: PlanInputs): Plan {
+  const { company, eventType, counterparty, manager, override } = inputs;
+  const plan: Plan = {
+    mode: company.mode,
+    confirm: {
+      required: eventType?.confirmBeforeSend ?? false,
+      timeoutSeconds: eventType?.confirmTimeoutSeconds ?? DEFAULT_CONFIRM_TIMEOUT_SECONDS,
+    },
+    trackedByManager: eventType?.trackedByManager ?? false,
+    emailDelivery: eventType?.emailDelivery ?? 'immediate',
+    from: { name: company.emailFromName, address: company.emailFrom },
+    deliveries: [],
+    context: {
+      company: { name: company.name },
+      client: { id: event.counterpartyId, name: counterparty?.name ?? '' },
+      manager: manager ? { name: manager.name, email: manager.email ?? '', phone: manager.phone ?? '' } : {},
+    },
+  };
+  if (!eventType) return { ...plan, skipReason: `event type ${event.eventType} is not configured` };
+  if (!eventType.active) return { ...plan, skipReason: `event type ${event.eventType} is inactive` };
+  if (!counterparty) return { ...plan, skipReason: `counterparty ${event.counterpartyId} not found` };
+
+  const optedOut = override?.send === false ? { optedOut: true } : {};
+  if (eventType.sendToClient) {
+    const clientChannels = clientChannelsOf(eventType.channels, company.reserveChannel);
+    const clientTemplates = templatesFor(inputs.templates, 'client', clientChannels, override?.templates, override?.attachments ?? undefined);
+    for (const person of inputs.contacts) {
+      plan.deliveries.push({
+        key: contactDeliveryKey(person.id),
+        audience: 'client',
+        recipientName: person.name,
+        routes: clientChannels.map((channel) => ({ channel, address: addressOf(person, channel) })),
+        templates: clientTemplates,
+        recipient: recipientVariables(person),
+        ...optedOut,
+      });
+    }
+    // Seed 000 "Адреса": fixed extra addresses named by the e-mail template.
+    const emailTemplate = inputs.templates.find((t) => t.audience === 'client' && t.channel === 'email');
+    if (clientChannels.includes('email') && clientTemplates.email) {
+      for (const [i, address] of (emailTemplate?.extraRecipients ?? []).entries()) {
+        plan.deliveries.push({
+          key: extraAddressDeliveryKey(i),
+          audience: 'client',
+          recipientName: address,
+          routes: [{ channel: 'email', address }],
+          templates: { email: clientTemplates.email },
+          recipient: { name: address, email: address, phone: '' },
+          ...optedOut,
+        });
+      }
+    }
+  }
+
+  if (eventType.sendToManager && manager) {
+    plan.deliveries.push({
+      key: managerDeliveryKey(manager.id),
+      audience: 'manager',
+      recipientName: manager.name,
+      routes: eventType.managerChannels.map((channel) => ({ channel, address: addressOf(manager, channel) })),
+      templates: templatesFor(inputs.templates, 'manager', eventType.managerChannels),
+      recipient: recipientVariables(manager),
+    });
+  }
+
+  if (plan.deliveries.length === 0) {
+    return { ...plan, skipReason: eventType.sendToClient ? 'the client has no contacts' : 'nobody is to be notified' };
+  }
+  return plan;
+}
+
+/** R6: a Telegram-first event falls back to the company's reserve channel. */
+export function clientChannelsOf(channels: readonly Channel[], reserve: Channel | null): Channel[] {
+  const result = [...channels];
+  if (result[0] === 'telegram' && reserve && !result.includes(reserve)) result.push(reserve);
+  return result;
+}
+
+export function addressOf(person: Pick<Reachable, 'email' | 'phone' | 'telegramChatId'>, channel: Channel): string | null {
+  if (channel === 'email') return person.email;
+  if (channel === 'sms') return person.phone;
+  return person.telegramChatId;
+}
+
+function recipientVariables(person: Reachable): Record<string, unknown> {
+  return { name: person.name, email: person.email ?? '', phone: person.phone ?? '' };
+}
+
+/** The templates of an audience per channel, with a client's overrides (R12) laid over them. */
+function templatesFor(
+  rows: readonly TemplateRow[],
+  audience: Audience,
+  channelList: readonly Channel[],
+  overrides?: TemplateOverrides,
+  attachmentOverride?: AttachmentTemplate[],
+): Partial<Record<Channel, ChannelTemplate>> {
+  const result: Partial<Record<Channel, ChannelTemplate>> = {};
+  for (const channel of channelList) {
+    const row = rows.find((t) => t.audience === audience && t.channel === channel);
+    if (!row) continue;
+    const own = overrides?.[channel];
+    result[channel] = {
+      subject: own?.subject ?? row.subject,
+      html: own?.html ?? row.html,
+      text: own?.text ?? row.text,
+      fromName: row.fromName,
+      attachments: attachmentOverride ?? row.attachments,
+    };
+  }
+  return result;
+}
