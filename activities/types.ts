@@ -1,6 +1,10 @@
-import type { AttachmentTemplate, Audience, Channel, CompanyMode, EmailDelivery } from '../src/domain/vocabulary';
-import type { JournalStatus } from '../src/domain/vocabulary';
-import type { EmailAddress } from '../src/channels/types';
+/**
+ * The inputs and outputs of the activities: one object in, one object out,
+ * so fields can be added without breaking running histories.
+ */
+import type { ChannelTemplate } from '../src/domain/plan';
+import type { Audience, Channel, CompanyMode, EmailAddress, JournalStatus } from '../src/domain/vocabulary';
+import type { BalanceAlertOutcome } from '../workflows/contract';
 
 /** Identifies the event a journal entry belongs to. */
 export interface JournalScope {
@@ -39,48 +43,6 @@ export interface LoadPlanInput {
   counterpartyId: string;
 }
 
-/** The template of one channel, with the client's own overrides already applied. */
-export interface ChannelTemplate {
-  subject?: string | null;
-  html?: string | null;
-  text?: string | null;
-  fromName?: string | null;
-  attachments?: AttachmentTemplate[];
-}
-
-/** One way to reach a recipient; `address` is null when the recipient has none for that channel. */
-export interface Route {
-  channel: Channel;
-  address: string | null;
-}
-
-/** One person to tell, with the channels to try in order. */
-export interface PlannedDelivery {
-  /** Stable within the event: used in step keys and message ids. */
-  key: string;
-  audience: Audience;
-  recipientName: string;
-  routes: Route[];
-  templates: Partial<Record<Channel, ChannelTemplate>>;
-  /** Template variables about this recipient. */
-  recipient: Record<string, unknown>;
-  /** The client turned this notification off (R12); what happens then depends on `tracked`. */
-  optedOut?: boolean;
-}
-
-export interface Plan {
-  mode: CompanyMode;
-  /** Why nothing is planned, when nothing is. */
-  skipReason?: string;
-  confirm: { required: boolean; timeoutSeconds: number };
-  trackedByManager: boolean;
-  emailDelivery: EmailDelivery;
-  from: EmailAddress;
-  deliveries: PlannedDelivery[];
-  /** Template variables besides the event's data: `company`, `client`, `manager`. */
-  context: Record<string, unknown>;
-}
-
 export interface RenderMessageInput {
   channel: Channel;
   template: ChannelTemplate;
@@ -115,4 +77,94 @@ export interface SendMessageResult {
   entryId: number;
   /** True when an earlier attempt had already sent it. */
   alreadySent: boolean;
+}
+
+/** What a manual send (R14) needs from the journal entry it answers. */
+export interface ManualSendPlan {
+  /** The company's mode now: a manual send obeys it like any other (R1). */
+  mode: CompanyMode;
+  scope: JournalScope;
+  send: Omit<SendMessageInput, 'scope' | 'manualOf'>;
+}
+
+export interface ClaimQueuedEmailsInput {
+  /** Only this company's entries; every company's when absent. */
+  companyId?: string;
+  limit: number;
+  /** How long the claim keeps other runs away. Must outlast every retry of one send. */
+  leaseSeconds: number;
+  /** Unique per run and batch. A retried claim with the same token gets the same entries back. */
+  claimToken: string;
+}
+
+export interface ClaimQueuedEmailsResult {
+  claimToken: string;
+  entryIds: number[];
+}
+
+export interface SendQueuedEmailInput {
+  entryId: number;
+  claimToken: string;
+  leaseSeconds: number;
+  /** After a transient failure, the entry is not claimed again before this many seconds. */
+  retryDelaySeconds: number;
+}
+
+/**
+ * - `sent`: delivered now, `sent` journaled.
+ * - `already_done`: an earlier attempt (or run) already sent it or failed it for good.
+ * - `failed`: the server refused it for good, `failed` journaled with the reason.
+ * - `retry_later`: a transient failure; the claim is released and a later run retries.
+ * - `not_claimed`: the claim was lost (its lease passed and another run took the entry); nothing done.
+ */
+export type SendQueuedEmailOutcome = 'sent' | 'already_done' | 'failed' | 'retry_later' | 'not_claimed';
+
+export interface SendQueuedEmailResult {
+  entryId: number;
+  outcome: SendQueuedEmailOutcome;
+  /** The `sent` or `failed` journal entry. */
+  journalEntryId?: number;
+  reason?: string;
+}
+
+export interface CheckBalanceInput {
+  companyId: string;
+}
+
+/**
+ * - `no_threshold`: the company set none (R4 `none`); the provider is not asked.
+ * - `no_provider`: no SMS provider to ask.
+ * - `unsupported`: the provider cannot tell its balance (e.g. an SMPP gateway without a balance URL).
+ * - `checked`: `amount` was read and the alert state updated.
+ */
+export type CheckBalanceResult =
+  | { status: 'no_threshold' }
+  | { status: 'no_provider' | 'unsupported'; threshold: number; reason: string }
+  | {
+      status: 'checked';
+      provider: string;
+      amount: number;
+      currency?: string;
+      threshold: number;
+      below: boolean;
+      /** Counts the falls below the threshold; one alert per episode. */
+      episode: number;
+      /** Below the threshold and this episode's alert has not gone out yet. */
+      alertDue: boolean;
+    };
+
+export interface SendBalanceAlertInput {
+  companyId: string;
+  episode: number;
+  provider: string;
+  amount: number;
+  currency?: string;
+  threshold: number;
+}
+
+/** See {@link BalanceAlertOutcome}. */
+export interface SendBalanceAlertResult {
+  outcome: BalanceAlertOutcome;
+  to?: string;
+  providerMessageId?: string;
 }

@@ -5,7 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../src/dev/postgres';
 import { startDevTemporal } from '../src/dev/temporal';
-import { workflowsPath } from '../src/temporal/worker';
+import { workflowsPath } from '../src/temporal/workflows-path';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,14 +1,14 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { ScheduleActivities } from '../activities/schedules';
+import type { Activities } from '../activities';
 import { failureReason, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
 import type { CheckSmsBalanceInput, CheckSmsBalanceResult } from './contract';
 
-const { checkBalance } = proxyActivities<ScheduleActivities>({
+const { checkBalance } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['NotFound'] },
 });
 
-const { sendBalanceAlert } = proxyActivities<ScheduleActivities>({
+const { sendBalanceAlert } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '5 seconds',

@@ -1,18 +1,19 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { ScheduleActivities, SendQueuedEmailResult } from '../activities/schedules';
+import type { Activities } from '../activities';
+import type { SendQueuedEmailResult } from '../activities/types';
 import type { DispatchEmailOutboxInput, DispatchEmailOutboxResult } from './contract';
 
 const MIN_LEASE_SECONDS = 300;
 /** Well under Temporal's limits; a batch of 50 adds about 160 events. */
 const MAX_HISTORY_EVENTS = 5_000;
 
-const { claimQueuedEmails } = proxyActivities<ScheduleActivities>({
+const { claimQueuedEmails } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
 // Channel failures are handled inside the activity; these retries are for the database or the worker going away.
-const { sendQueuedEmail } = proxyActivities<ScheduleActivities>({
+const { sendQueuedEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['NotFound'] },
 });

@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { eq } from 'drizzle-orm';
 import { Client as PgClient } from 'pg';
 import { inject } from 'vitest';
-import { createActivities } from '../../activities';
-import { createScheduleActivities } from '../../activities/schedules';
-import { buildApp } from '../../src/app';
-import { createEmailChannel, createSmtpTransport } from '../../src/channels/email';
 import { createApiKeyRepository } from '../../src/db/repositories/api-keys';
 import { createDatabase, migrateDatabase, type Database, type Db } from '../../src/db/client';
 import { companies } from '../../src/db/schema';
@@ -16,11 +12,9 @@ import { type CompanyMode } from '../../src/domain/vocabulary';
 import { seedDemo } from '../../src/db/seed';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../src/dev/smtp-sink';
 import type { Role } from '../../src/domain/roles';
-import { createNotificationWorker } from '../../src/temporal/worker';
-import { createDefaultSmsProvider } from '../../src/channels/default-sms';
-import { createChannelRegistry, type ChannelRegistry } from '../../src/channels/registry';
-import { createDeliveryReportHandler, createJournalRepository } from '../../src/db/repositories/journal';
 import { createSecretBox } from '../../src/secrets';
+import { startApi } from '../../src/server';
+import { startWorker, type RunningWorker } from '../../src/worker';
 
 // The SDK's INFO lines about worker state drown test output; warnings still show.
 try {
@@ -98,21 +92,17 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
 
   const smtp = await startSmtpSink(opts.smtp);
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
-  const connection = await Connection.connect({ address: temporalAddress });
-  const temporal = new Client({ connection });
-  const app = await buildApp({
+  const secrets = createSecretBox(TEST_SECRETS_KEY);
+  const temporalOptions = { address: temporalAddress, namespace: 'default', taskQueue };
+  const api = await startApi({
     db,
-    temporal,
-    taskQueue,
-    namespace: 'default',
-    temporalUiUrl: inject('temporalUiUrl'),
-    secrets: createSecretBox(TEST_SECRETS_KEY),
+    secrets,
+    temporal: { ...temporalOptions, uiUrl: inject('temporalUiUrl') },
     telegramApiRoot: opts.telegramApiRoot,
   });
+  const { app, temporal } = api;
 
-  let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
-  const transport = createSmtpTransport(smtp.url);
-  let registry: ChannelRegistry | undefined;
+  let worker: RunningWorker | undefined;
 
   const harness: Harness = {
     app,
@@ -139,41 +129,27 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     },
     async startWorker() {
       if (worker) return;
-      const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-      const onDeliveryReport = createDeliveryReportHandler(createJournalRepository(db));
-      registry = createChannelRegistry({
+      worker = await startWorker({
         db,
-        secrets: createSecretBox(TEST_SECRETS_KEY),
-        defaultEmail: createEmailChannel({ transport }),
-        defaultSms: opts.smsUrl ? createDefaultSmsProvider(opts.smsUrl, { onDeliveryReport }) : null,
-        ...(opts.telegramApiRoot ? { telegramApiRoot: opts.telegramApiRoot } : {}),
-        onDeliveryReport,
-      });
-      const instance = await createNotificationWorker({
-        connection: nativeConnection,
-        namespace: 'default',
-        taskQueue,
-        activities: { ...createActivities({ db, channels: registry }), ...createScheduleActivities({ db, channels: registry }) },
+        secrets,
+        temporal: temporalOptions,
+        smtpUrl: smtp.url,
+        smsUrl: opts.smsUrl,
+        telegramApiRoot: opts.telegramApiRoot,
         workflowBundle: { codePath: inject('workflowBundlePath') },
         shutdownGraceTime: '2 seconds',
+        // Tests start the schedules and polling they need themselves.
+        companyJobs: false,
       });
-      worker = { instance, running: instance.run(), connection: nativeConnection };
     },
     async stopWorker() {
-      if (!worker) return;
       const current = worker;
       worker = undefined;
-      current.instance.shutdown();
-      await current.running;
-      await current.connection.close();
-      await registry?.close();
-      registry = undefined;
+      await current?.stop();
     },
     async close() {
       await harness.stopWorker();
-      await app.close();
-      await connection.close();
-      transport.close();
+      await api.stop();
       await smtp.stop();
       await database.close();
     },

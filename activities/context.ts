@@ -1,0 +1,23 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+
+/** The workflow run an activity works for; these activities only run inside workflows. */
+export function currentExecution(): { workflowId: string; runId: string } {
+  const execution = Context.current().info.workflowExecution;
+  if (!execution) throw ApplicationFailure.nonRetryable('activity must run inside a workflow', 'NoWorkflow');
+  return execution;
+}
+
+/**
+ * Runs `work` while heartbeating every 2 s, so a dead worker is noticed by its
+ * heartbeat timeout instead of at the end of the activity's whole budget.
+ */
+export async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 2_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,112 @@
+import { Context } from '@temporalio/activity';
+import { stableMessageId } from '../src/channels/email';
+import { RateLimitedError } from '../src/channels/errors';
+import type { SendResult } from '../src/channels/types';
+import { createCompanyRepository } from '../src/db/repositories/companies';
+import { createJournalRepository } from '../src/db/repositories/journal';
+import { attemptStep, routeBase, routeStep, stepKey } from '../src/domain/keys';
+import type { TestMessageInput, TestMessageResult } from '../workflows/contract';
+import { currentExecution, withHeartbeat } from './context';
+import type { ActivityDeps } from './deps';
+import { adapterFor, asChannelError, toActivityFailure } from './failures';
+import type { SendMessageInput, SendMessageResult } from './types';
+
+/** Provider calls: one message of an event or a manual send, and the test message (R3). */
+export function createSendActivities({ db, channels }: ActivityDeps) {
+  const journal = createJournalRepository(db);
+  const companies = createCompanyRepository(db);
+
+  return {
+    /**
+     * Sends one message and journals `sent`, or `attempt_failed` and a typed
+     * failure. Journaled under keys derived from the workflow, the recipient
+     * and the channel, so a retry after a lost answer does not send twice.
+     */
+    async sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
+      const info = Context.current().info;
+      const { workflowId, runId } = currentExecution();
+      const sentKey = stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'sent'));
+      // A previous attempt may have sent and journaled it but died before Temporal heard back.
+      const previous = await journal.findByStepKey(sentKey);
+      if (previous) {
+        return {
+          provider: previous.provider ?? '',
+          providerMessageId: previous.providerMessageId ?? '',
+          response: 'already sent',
+          entryId: previous.id,
+          alreadySent: true,
+        };
+      }
+      const base = {
+        ...input.scope,
+        workflowId,
+        runId,
+        audience: input.audience,
+        channel: input.channel,
+        recipient: input.to,
+        recipientName: input.toName,
+        subject: input.message.subject ?? null,
+        body: input.message.text,
+        attempt: info.attempt,
+      };
+      let result: SendResult;
+      try {
+        result = await withHeartbeat(async () => {
+          const adapter = await adapterFor(channels, input.scope.companyId, input.channel);
+          return adapter.send({
+            to: input.to,
+            toName: input.toName,
+            from: input.message.fromName ? { ...input.from, name: input.message.fromName } : input.from,
+            text: input.message.text,
+            ...(input.message.subject !== undefined ? { subject: input.message.subject } : {}),
+            ...(input.message.html !== undefined ? { html: input.message.html } : {}),
+            ...(input.message.attachments ? { attachments: input.message.attachments } : {}),
+            messageId: stableMessageId(stepKey(workflowId, routeBase(input.deliveryKey, input.channel)), input.from.address),
+          });
+        });
+      } catch (err) {
+        const typed = asChannelError(err);
+        await journal.record({
+          ...base,
+          stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(info.attempt))),
+          status: 'attempt_failed',
+          reason: typed.providerReason ?? typed.message,
+          details: { error: typed.name, permanent: typed.permanent, ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}) },
+        });
+        throw toActivityFailure(typed);
+      }
+      const { entry } = await journal.record({
+        ...base,
+        stepKey: sentKey,
+        status: 'sent',
+        provider: result.provider,
+        providerMessageId: result.providerMessageId,
+        details: {
+          response: result.response,
+          ...(input.message.html ? { html: input.message.html } : {}),
+          ...(input.manualOf !== undefined ? { manualOf: input.manualOf } : {}),
+        },
+      });
+      return { ...result, entryId: entry.id, alreadySent: false };
+    },
+
+    /** R3: sends one message now and returns the provider's answer. */
+    async sendTestMessage(input: TestMessageInput): Promise<Omit<TestMessageResult, 'ok'>> {
+      const { companyId, channel, to, text } = input;
+      try {
+        const adapter = await adapterFor(channels, companyId, channel);
+        const company = await companies.find(companyId);
+        const result = await adapter.send({
+          to,
+          text,
+          ...(channel === 'email'
+            ? { subject: 'Тестовое сообщение', from: { name: company?.emailFromName ?? '', address: company?.emailFrom ?? '' } }
+            : {}),
+        });
+        return { provider: result.provider, providerMessageId: result.providerMessageId, response: result.response };
+      } catch (err) {
+        throw toActivityFailure(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { stableMessageId } from '../src/channels/email';
+import { ChannelError } from '../src/channels/errors';
+import type { SendResult, SmsBalance } from '../src/channels/types';
+import { createCompanyRepository } from '../src/db/repositories/companies';
+import { createSmsBalanceAlertRepository } from '../src/db/repositories/sms-balance-alerts';
+import { balanceAlertKey } from '../src/domain/keys';
+import type { SmsBalanceResult } from '../workflows/contract';
+import type { ActivityDeps } from './deps';
+import { notFound, toActivityFailure } from './failures';
+import type { CheckBalanceInput, CheckBalanceResult, SendBalanceAlertInput, SendBalanceAlertResult } from './types';
+
+/** The SMS balance (R4): asked now, and the scheduled check with its once-per-fall alert (R17). */
+export function createSmsBalanceActivities({ db, channels }: ActivityDeps) {
+  const companies = createCompanyRepository(db);
+  const alerts = createSmsBalanceAlertRepository(db);
+
+  return {
+    /** R4: the balance of the company's SMS provider, asked now. */
+    async querySmsBalance(input: { companyId: string }): Promise<Omit<SmsBalanceResult, 'ok'>> {
+      const { sms } = await channels.forCompany(input.companyId);
+      if (!sms) throw ApplicationFailure.nonRetryable('no SMS provider is configured', 'NotConfigured');
+      const balance = await sms.balance();
+      return { provider: balance.provider, amount: balance.amount, ...(balance.currency ? { currency: balance.currency } : {}), raw: balance.raw };
+    },
+
+    /**
+     * Reads the balance (R4) and moves the company's alert state: a fall below
+     * the threshold starts a new episode, a check at or above it ends the episode.
+     */
+    async checkBalance(input: CheckBalanceInput): Promise<CheckBalanceResult> {
+      const company = await companies.find(input.companyId);
+      if (!company) throw notFound(`company ${input.companyId}`);
+      const threshold = company.balanceThreshold;
+      if (threshold === null) return { status: 'no_threshold' };
+      const { sms } = await channels.forCompany(input.companyId);
+      if (!sms) return { status: 'no_provider', threshold, reason: 'no SMS provider is configured' };
+
+      let balance: SmsBalance;
+      try {
+        balance = await sms.balance();
+      } catch (err) {
+        if (err instanceof ChannelError) throw toActivityFailure(err);
+        return { status: 'unsupported', threshold, reason: err instanceof Error ? err.message : String(err) };
+      }
+
+      const below = balance.amount < threshold;
+      const state = await alerts.recordCheck(input.companyId, { below, amount: balance.amount, threshold });
+      return {
+        status: 'checked',
+        provider: balance.provider,
+        amount: balance.amount,
+        ...(balance.currency ? { currency: balance.currency } : {}),
+        threshold,
+        below,
+        episode: state.episode,
+        alertDue: below && state.alertedEpisode !== state.episode,
+      };
+    },
+
+    /**
+     * E-mails the administrator that the SMS package is running out, once per
+     * episode. The state row stays locked while the e-mail goes out, so two
+     * checks at once cannot both send; a failed send leaves the episode
+     * unalerted for the next check.
+     */
+    async sendBalanceAlert(input: SendBalanceAlertInput): Promise<SendBalanceAlertResult> {
+      return alerts.withLockedState(input.companyId, async (state, markAlerted) => {
+        if (!state || !state.below || state.episode !== input.episode) return { outcome: 'stale' };
+        if (state.alertedEpisode === input.episode) return { outcome: 'already_sent' };
+        const company = await companies.find(input.companyId);
+        if (!company?.adminEmail) return { outcome: 'no_admin_email' };
+
+        const { email } = await channels.forCompany(input.companyId);
+        const amount = `${input.amount}${input.currency ? ` ${input.currency}` : ''}`;
+        let result: SendResult;
+        try {
+          result = await email.send({
+            to: company.adminEmail,
+            from: { name: company.emailFromName, address: company.emailFrom },
+            subject: `Заканчивается пакет SMS: баланс ${amount}, порог ${input.threshold}`,
+            text: [
+              `Баланс SMS-провайдера ${input.provider} компании «${company.name}» — ${amount}, ниже порога ${input.threshold}.`,
+              'Пополните пакет, чтобы SMS-уведомления продолжали уходить.',
+              '',
+              'Это письмо приходит один раз. Следующее придёт, только если баланс поднимется до порога и снова опустится ниже.',
+            ].join('\n'),
+            messageId: stableMessageId(balanceAlertKey(input.companyId, input.episode), company.emailFrom),
+          });
+        } catch (err) {
+          throw toActivityFailure(err);
+        }
+        await markAlerted(input.episode);
+        return { outcome: 'sent', to: company.adminEmail, providerMessageId: result.providerMessageId };
+      });
+    },
+  };
+}

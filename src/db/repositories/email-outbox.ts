@@ -1,0 +1,108 @@
+import { and, asc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { OUTBOX_STEP_SUFFIX } from '../../domain/keys';
+import type { Db } from '../client';
+import { companies, journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
+import { createJournalRepository } from './journal';
+
+/**
+ * The outbox (R16): queued e-mail of an event workflow (step key ending in
+ * `/email/queued`) not yet done with. Other `queued` rows (a manual send's
+ * request, R14) are not in it.
+ */
+const inOutbox = and(
+  eq(journalEntries.status, 'queued'),
+  eq(journalEntries.channel, 'email'),
+  isNull(journalEntries.dispatchedAt),
+  like(journalEntries.stepKey, `%${OUTBOX_STEP_SUFFIX}`),
+);
+
+const secondsFromNow = (seconds: number) => sql`now() + make_interval(secs => ${seconds})`;
+
+/**
+ * Claims on queued e-mail. A dispatch run that claims a row sets its claim
+ * token and a lease; when the lease passes, another run may claim it again.
+ * A lease without a token is a back-off after a transient failure.
+ */
+export function createEmailOutboxRepository(db: Db) {
+  return {
+    /** The entries a claim token already holds (a retried claim gets the same ones back). */
+    async claimedBy(claimToken: string): Promise<number[]> {
+      const rows = await db
+        .select({ id: journalEntries.id })
+        .from(journalEntries)
+        .where(and(inOutbox, eq(journalEntries.claimToken, claimToken)))
+        .orderBy(asc(journalEntries.id));
+      return rows.map((r) => r.id);
+    },
+
+    /**
+     * Claims up to `limit` unclaimed queued e-mails of live companies, oldest
+     * first. `FOR UPDATE SKIP LOCKED` keeps two concurrent runs off the same rows.
+     */
+    async claim(opts: { companyId?: string | undefined; limit: number; leaseSeconds: number; claimToken: string }): Promise<number[]> {
+      const candidates = db
+        .select({ id: journalEntries.id })
+        .from(journalEntries)
+        .innerJoin(companies, and(eq(companies.id, journalEntries.companyId), eq(companies.mode, 'live')))
+        .where(
+          and(
+            inOutbox,
+            or(isNull(journalEntries.claimedUntil), lt(journalEntries.claimedUntil, sql`now()`)),
+            opts.companyId !== undefined ? eq(journalEntries.companyId, opts.companyId) : undefined,
+          ),
+        )
+        .orderBy(asc(journalEntries.id))
+        .limit(opts.limit)
+        .for('update', { of: journalEntries, skipLocked: true });
+      const claimed = await db
+        .update(journalEntries)
+        .set({ claimToken: opts.claimToken, claimedUntil: secondsFromNow(opts.leaseSeconds) })
+        .where(inArray(journalEntries.id, candidates))
+        .returning({ id: journalEntries.id });
+      return claimed.map((r) => r.id).sort((a, b) => a - b);
+    },
+
+    /** Renews the lease of a claimed entry; undefined when the claim is no longer this token's. */
+    async renew(entryId: number, claimToken: string, leaseSeconds: number): Promise<JournalEntry | undefined> {
+      const [entry] = await db
+        .update(journalEntries)
+        .set({ claimedUntil: secondsFromNow(leaseSeconds) })
+        .where(and(eq(journalEntries.id, entryId), eq(journalEntries.claimToken, claimToken), inOutbox))
+        .returning();
+      return entry;
+    },
+
+    async isDispatched(entryId: number): Promise<boolean> {
+      const [row] = await db.select({ dispatchedAt: journalEntries.dispatchedAt }).from(journalEntries).where(eq(journalEntries.id, entryId));
+      return Boolean(row?.dispatchedAt);
+    },
+
+    /** Done with a queued row whose outcome an earlier attempt already journaled. */
+    async markDispatched(entryId: number): Promise<void> {
+      await db
+        .update(journalEntries)
+        .set({ dispatchedAt: new Date(), claimToken: null, claimedUntil: null })
+        .where(eq(journalEntries.id, entryId));
+    },
+
+    /** Done with a queued row, in the same transaction as its `sent` or `failed` entry. */
+    async finish(entryId: number, outcome: NewJournalEntry): Promise<number> {
+      return db.transaction(async (tx) => {
+        const { entry: written } = await createJournalRepository(tx).record(outcome);
+        await createEmailOutboxRepository(tx).markDispatched(entryId);
+        return written.id;
+      });
+    },
+
+    /** After a transient failure: journals the attempt and lets the row be claimed again after a back-off. */
+    async retryLater(entryId: number, claimToken: string, backOffSeconds: number, attempt: NewJournalEntry): Promise<void> {
+      await db.transaction(async (tx) => {
+        await createJournalRepository(tx).record(attempt);
+        await tx
+          .update(journalEntries)
+          .set({ claimToken: null, claimedUntil: secondsFromNow(backOffSeconds) })
+          .where(and(eq(journalEntries.id, entryId), eq(journalEntries.claimToken, claimToken)));
+      });
+    },
+  };
+}

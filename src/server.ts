@@ -1,0 +1,54 @@
+/**
+ * The API role, composed once: a Temporal client and the Fastify app over the
+ * database. `main.ts` listens on it; the test harness injects requests.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app';
+import type { Db } from './db/client';
+import type { SecretBox } from './secrets';
+
+export interface ApiDeps {
+  db: Db;
+  secrets: SecretBox;
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl?: string | undefined };
+  /** Where the Bot API is, for setting webhooks; Telegram's own when unset. */
+  telegramApiRoot?: string | undefined;
+  logger?: Logger | false | undefined;
+  /** Listen here; without it the app only answers `inject`. */
+  listen?: { port: number; host: string } | undefined;
+}
+
+export interface RunningApi {
+  app: FastifyInstance;
+  temporal: Client;
+  /** The address it listens on, when it listens. */
+  address: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startApi(deps: ApiDeps): Promise<RunningApi> {
+  const connection = await Connection.connect({ address: deps.temporal.address });
+  const temporal = new Client({ connection, namespace: deps.temporal.namespace });
+  const app = await buildApp({
+    db: deps.db,
+    temporal,
+    taskQueue: deps.temporal.taskQueue,
+    namespace: deps.temporal.namespace,
+    temporalUiUrl: deps.temporal.uiUrl,
+    secrets: deps.secrets,
+    telegramApiRoot: deps.telegramApiRoot,
+    logger: deps.logger ?? false,
+  });
+  const address = deps.listen ? await app.listen(deps.listen) : undefined;
+  return {
+    app,
+    temporal,
+    address,
+    async stop() {
+      await app.close();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The worker role, composed once: channels from the company settings, the
+ * activities over them, the Temporal worker running the workflows, and the
+ * per-company jobs a worker keeps alive. `main.ts` and the test harness both
+ * start workers through here.
+ */
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities';
+import { createEmailChannel, createSmtpTransport } from './channels/email';
+import { createDefaultSmsProvider } from './channels/default-sms';
+import { createChannelRegistry, type ChannelRegistry } from './channels/registry';
+import type { Db } from './db/client';
+import { createCompanyRepository } from './db/repositories/companies';
+import { createDeliveryReportHandler, createJournalRepository } from './db/repositories/journal';
+import type { SecretBox } from './secrets';
+import { ensureSchedules } from './temporal/schedules';
+import { ensureTelegramPolling } from './temporal/telegram-polling';
+import { workflowsPath } from './temporal/workflows-path';
+
+export interface WorkerDeps {
+  db: Db;
+  secrets: SecretBox;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  /** The SMTP server of companies that have none of their own. */
+  smtpUrl: string;
+  /** The built-in default SMS provider (R2); none when unset. */
+  smsUrl?: string | undefined;
+  /** The Bot API root; Telegram's own when unset. */
+  telegramApiRoot?: string | undefined;
+  log?: Logger | undefined;
+  /** A prebuilt workflow bundle; the sources are bundled when absent. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * At start, make sure every company has its schedules (R16, R17; one deleted
+   * by hand comes back) and its bot is long-polled where no webhook exists.
+   * Default true.
+   */
+  companyJobs?: boolean;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  channels: ChannelRegistry;
+  /** Settles when the worker stops; rejects when it fails. */
+  done: Promise<void>;
+  /** Stops polling, lets running activities finish within the grace time, and closes every connection. */
+  stop(): Promise<void>;
+}
+
+export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
+  const log = deps.log;
+  const transport = createSmtpTransport(deps.smtpUrl);
+  const onDeliveryReport = createDeliveryReportHandler(createJournalRepository(deps.db), (err) =>
+    log?.error({ err }, 'could not journal a delivery report'),
+  );
+  const info = (message: string) => log?.info(message);
+  const channels = createChannelRegistry({
+    db: deps.db,
+    secrets: deps.secrets,
+    defaultEmail: createEmailChannel({ transport }),
+    defaultSms: deps.smsUrl ? createDefaultSmsProvider(deps.smsUrl, { onDeliveryReport, log: info }) : null,
+    ...(deps.telegramApiRoot ? { telegramApiRoot: deps.telegramApiRoot } : {}),
+    onDeliveryReport,
+    log: info,
+  });
+  const connection = await NativeConnection.connect({ address: deps.temporal.address });
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection,
+      namespace: deps.temporal.namespace,
+      taskQueue: deps.temporal.taskQueue,
+      activities: createActivities({ db: deps.db, channels }),
+      ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
+      shutdownGraceTime: deps.shutdownGraceTime ?? '10 seconds',
+    });
+  } catch (err) {
+    await connection.close();
+    await channels.close();
+    transport.close();
+    throw err;
+  }
+  const done = worker.run();
+
+  if (deps.companyJobs !== false) await ensureCompanyJobs(deps, connection);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    worker,
+    channels,
+    done,
+    stop() {
+      stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done.catch(() => undefined);
+        await connection.close();
+        await channels.close();
+        transport.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Per company: its periodic jobs and, where it has no webhook, the long polling of its bot. */
+async function ensureCompanyJobs(deps: WorkerDeps, connection: NativeConnection): Promise<void> {
+  const client = new Client({ connection, namespace: deps.temporal.namespace });
+  const taskQueue = deps.temporal.taskQueue;
+  const companyIds = await createCompanyRepository(deps.db).listIds();
+  await ensureSchedules({ client, taskQueue, companies: companyIds }).then(
+    (result) => deps.log?.info(result, 'schedules ensured'),
+    (err: unknown) => deps.log?.error({ err }, 'could not create the schedules'),
+  );
+  for (const id of companyIds) {
+    await ensureTelegramPolling(client, taskQueue, id).catch((err: unknown) =>
+      deps.log?.warn({ err, companyId: id }, 'could not start Telegram polling'),
+    );
+  }
+}
