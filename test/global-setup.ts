@@ -16,12 +16,44 @@ declare module 'vitest' {
   }
 }
 
+interface Services {
+  temporalAddress: string;
+  temporalUiUrl: string;
+  postgresUrl: string;
+  workflowBundlePath: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The `workflow` and `integration` projects both name this setup; they share
+ * one set of servers, kept on `globalThis` of the main process (each project
+ * may load this module anew) and stopped when the last project is done.
+ */
+const shared = globalThis as { notifyTestServices?: { services: Promise<Services>; users: number } };
+
 /**
  * One real Temporal dev server and one real PostgreSQL for the whole run;
  * each test file gets its own database and task queue on them. With
  * TEMPORAL_ADDRESS / DATABASE_URL set, those servers are used instead.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  shared.notifyTestServices ??= { services: startServices(), users: 0 };
+  const entry = shared.notifyTestServices;
+  entry.users += 1;
+  const services = await entry.services;
+  project.provide('temporalAddress', services.temporalAddress);
+  project.provide('temporalUiUrl', services.temporalUiUrl);
+  project.provide('postgresUrl', services.postgresUrl);
+  project.provide('workflowBundlePath', services.workflowBundlePath);
+  return async () => {
+    entry.users -= 1;
+    if (entry.users > 0) return;
+    shared.notifyTestServices = undefined;
+    await services.stop();
+  };
+}
+
+async function startServices(): Promise<Services> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'notify-test-'));
   const log = (msg: string) => process.stderr.write(`[test-setup] ${msg}\n`);
   const stops: (() => Promise<void>)[] = [];
@@ -51,18 +83,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
   await fs.writeFile(workflowBundlePath, bundle.code);
 
-  project.provide('temporalAddress', temporal.address);
-  project.provide('temporalUiUrl', temporal.uiUrl);
-  project.provide('postgresUrl', postgres.url);
-  project.provide('workflowBundlePath', workflowBundlePath);
-
-  return async () => {
-    for (const stop of stops.reverse()) {
-      const started = Date.now();
-      await stop().catch((err: unknown) => log(`teardown step failed: ${String(err)}`));
-      log(`teardown step took ${Date.now() - started} ms`);
-    }
-    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  return {
+    temporalAddress: temporal.address,
+    temporalUiUrl: temporal.uiUrl,
+    postgresUrl: postgres.url,
+    workflowBundlePath,
+    async stop() {
+      for (const stop of stops.reverse()) {
+        const started = Date.now();
+        await stop().catch((err: unknown) => log(`teardown step failed: ${String(err)}`));
+        log(`teardown step took ${Date.now() - started} ms`);
+      }
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    },
   };
 }
 
