@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
@@ -29,4 +29,9 @@ export function createDatabase(url: string, opts: { max?: number } = {}): Databa
 /** Applies the committed drizzle migrations; safe to run on every start. */
 export async function migrateDatabase(db: Db): Promise<void> {
   await migrate(db, { migrationsFolder: path.join(repoRoot, 'drizzle') });
+}
+
+/** Asks the database one trivial question: for readiness checks. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createApiKeyRepository, type AuthenticatedKey } from '../../db/repositories/api-keys';
 import type { Db } from '../../db/client';
 import type { Role } from '../../domain/roles';
-import { ForbiddenError, UnauthorizedError } from '../errors';
+import { ForbiddenError, UnauthorizedError } from '../../domain/errors';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -32,4 +32,9 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
     if (!auth.roles.includes(role)) throw new ForbiddenError(role);
     request.auth = auth;
   });
+}
+
+/** Who is acting, for the configuration history and journal changes: the API key, by id and name. */
+export function actorOf(request: FastifyRequest): string {
+  return `key:${request.auth.keyId} ${request.auth.keyName}`;
 }

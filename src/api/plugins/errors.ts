@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, type ErrorDetail } from '../errors';
+import { AppError, type ErrorDetail } from '../../domain/errors';
 
 interface AjvIssue {
   instancePath: string;

@@ -1,4 +1,3 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -7,15 +6,28 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { counterparties, events, eventTypes, journalEntries, type EventRow } from '../../db/schema';
+import { createCounterpartyRepository } from '../../db/repositories/counterparties';
+import { createEventRepository, type EventRow } from '../../db/repositories/events';
+import { createEventTypeRepository } from '../../db/repositories/event-types';
+import { createJournalRepository } from '../../db/repositories/journal';
+import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
 import { eventWorkflowId } from '../../domain/keys';
 import { startWorkflow } from '../../temporal/client';
+import { runLink } from '../../temporal/links';
 import { decideUpdate, stateQuery, type NotifyEventInput } from '../../../workflows/contract';
-import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../errors';
-import { errorResponses } from '../schemas';
-import { JournalEntrySchema, toJournalEntryDto } from './journal-dto';
+import { errorResponses } from '../schemas/common';
+import {
+  DecisionInputSchema,
+  DecisionSchema,
+  EventAcceptedSchema,
+  EventDetailsSchema,
+  EventInputSchema,
+  EventParamsSchema,
+  type EventAccepted,
+  type EventState,
+} from '../schemas/events';
+import { toJournalEntryDto } from '../schemas/journal';
 
 export interface EventsRouteDeps {
   db: Db;
@@ -25,51 +37,27 @@ export interface EventsRouteDeps {
   temporalUiUrl: string | undefined;
 }
 
-const EventInputSchema = Type.Object(
-  {
-    id: Type.String({ minLength: 1, maxLength: 200, description: "The caller's idempotency key." }),
-    type: Type.String({ minLength: 1, maxLength: 100, description: 'An event type configured for the company.' }),
-    counterpartyId: Type.String({ minLength: 1, maxLength: 200 }),
-    data: Type.Record(Type.String(), Type.Unknown(), { description: 'Template variables of the event.' }),
-    occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
-  },
-  { additionalProperties: false },
-);
-
-const EventAcceptedSchema = Type.Object({
-  eventId: Type.String(),
-  workflowId: Type.String(),
-  runId: Type.String(),
-  status: Type.String(),
-  duplicate: Type.Boolean(),
-});
-
-const EventStateSchema = Type.Union([
-  Type.Literal('running'),
-  Type.Literal('awaiting_confirmation'),
-  Type.Literal('completed'),
-  Type.Literal('failed'),
-  Type.Literal('not_started'),
-]);
-type EventState = typeof EventStateSchema.static;
-
-const EventDetailsSchema = Type.Object({
-  eventId: Type.String(),
-  type: Type.String(),
-  counterpartyId: Type.String(),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  occurredAt: Type.Union([Type.String(), Type.Null()]),
-  receivedAt: Type.String(),
-  workflowId: Type.String(),
-  runId: Type.Union([Type.String(), Type.Null()]),
-  state: EventStateSchema,
-  temporalUiUrl: Type.Union([Type.String(), Type.Null()]),
-  journal: Type.Array(JournalEntrySchema),
-});
-
 /** `POST /v1/events` starts one durable workflow per event; `GET` shows its state and journal. */
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (app, deps) => {
-  const { db, temporal } = deps;
+  const { temporal } = deps;
+  const events = createEventRepository(deps.db);
+  const eventTypes = createEventTypeRepository(deps.db);
+  const counterparties = createCounterpartyRepository(deps.db);
+  const journal = createJournalRepository(deps.db);
+
+  /** An event must name a configured event type and a known client, or nothing starts. */
+  const assertKnown = async (companyId: string, type: string, counterpartyId: string): Promise<void> => {
+    if (!(await eventTypes.exists(companyId, type))) {
+      throw new UnprocessableError('UNKNOWN_EVENT_TYPE', `unknown event type "${type}"`, [
+        { path: '/body/type', message: `no event type "${type}" is configured` },
+      ]);
+    }
+    if (!(await counterparties.exists(companyId, counterpartyId))) {
+      throw new UnprocessableError('UNKNOWN_COUNTERPARTY', `unknown counterparty "${counterpartyId}"`, [
+        { path: '/body/counterpartyId', message: `no counterparty "${counterpartyId}" exists` },
+      ]);
+    }
+  };
 
   app.post(
     '/events',
@@ -87,28 +75,25 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const input = request.body;
       const workflowId = eventWorkflowId(companyId, input.id);
 
-      const existing = await findEvent(db, companyId, input.id);
+      const existing = await events.find(companyId, input.id);
       if (existing?.runId) {
         return reply.status(200).send(accepted(existing.id, workflowId, existing.runId, 'duplicate', true));
       }
 
       if (!existing) {
-        await assertKnown(db, companyId, input.type, input.counterpartyId);
-        await db
-          .insert(events)
-          .values({
-            companyId,
-            id: input.id,
-            type: input.type,
-            counterpartyId: input.counterpartyId,
-            data: input.data,
-            occurredAt: input.occurredAt ? new Date(input.occurredAt) : null,
-            workflowId,
-          })
-          .onConflictDoNothing();
+        await assertKnown(companyId, input.type, input.counterpartyId);
+        await events.insertOnce({
+          companyId,
+          id: input.id,
+          type: input.type,
+          counterpartyId: input.counterpartyId,
+          data: input.data,
+          occurredAt: input.occurredAt ? new Date(input.occurredAt) : null,
+          workflowId,
+        });
       }
       // A concurrent request may have won the insert with other content: the stored event is the one that runs.
-      const stored = existing ?? (await findEvent(db, companyId, input.id));
+      const stored = existing ?? (await events.find(companyId, input.id));
       if (!stored) throw new Error(`event ${input.id} vanished after insert`);
 
       const workflowInput: NotifyEventInput = {
@@ -140,10 +125,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         runId = description.runId;
         duplicate = true;
       }
-      await db
-        .update(events)
-        .set({ runId, startedAt: new Date() })
-        .where(and(eq(events.companyId, companyId), eq(events.id, stored.id), isNull(events.runId)));
+      await events.markStarted(companyId, stored.id, runId);
       return reply
         .status(duplicate ? 200 : 202)
         .send(accepted(stored.id, workflowId, runId, duplicate ? 'duplicate' : 'accepted', duplicate));
@@ -157,19 +139,15 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       schema: {
         tags: ['events'],
         summary: 'An event, its state and its journal',
-        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
+        params: EventParamsSchema,
         response: { 200: EventDetailsSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (request) => {
       const companyId = request.auth.companyId;
-      const event = await findEvent(db, companyId, request.params.id);
+      const event = await events.find(companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
-      const journal = await db
-        .select()
-        .from(journalEntries)
-        .where(and(eq(journalEntries.companyId, companyId), eq(journalEntries.eventId, event.id)))
-        .orderBy(asc(journalEntries.id));
+      const entries = await journal.listForEvent(companyId, event.id);
       return {
         eventId: event.id,
         type: event.type,
@@ -181,7 +159,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         runId: event.runId,
         state: await eventState(temporal, event),
         temporalUiUrl: event.runId ? runLink(deps, event.workflowId, event.runId) : null,
-        journal: journal.map(toJournalEntryDto),
+        journal: entries.map(toJournalEntryDto),
       };
     },
   );
@@ -194,23 +172,16 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         tags: ['events'],
         summary: 'Approve or reject an event awaiting confirmation (R13)',
         description: 'Answers 409 when the event is not awaiting a decision, e.g. because it was already decided.',
-        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
-        body: Type.Object(
-          {
-            approve: Type.Boolean(),
-            by: Type.String({ minLength: 1, maxLength: 200, description: 'Who decided.' }),
-            comment: Type.Optional(Type.String({ maxLength: 2000 })),
-          },
-          { additionalProperties: false },
-        ),
+        params: EventParamsSchema,
+        body: DecisionInputSchema,
         response: {
-          200: Type.Object({ eventId: Type.String(), workflowId: Type.String(), approve: Type.Boolean(), by: Type.String() }),
+          200: DecisionSchema,
           ...errorResponses(400, 401, 403, 404, 409, 503),
         },
       },
     },
     async (request) => {
-      const event = await findEvent(db, request.auth.companyId, request.params.id);
+      const event = await events.find(request.auth.companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       if (!event.runId) throw new ConflictError(`event ${event.id} is not awaiting confirmation`);
       const { approve, by, comment } = request.body;
@@ -249,38 +220,8 @@ function isFinished(err: unknown): boolean {
   return code === 5 || code === 9;
 }
 
-function accepted(eventId: string, workflowId: string, runId: string, status: string, duplicate: boolean) {
+function accepted(eventId: string, workflowId: string, runId: string, status: string, duplicate: boolean): EventAccepted {
   return { eventId, workflowId, runId, status, duplicate };
-}
-
-async function findEvent(db: Db, companyId: string, id: string): Promise<EventRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(events)
-    .where(and(eq(events.companyId, companyId), eq(events.id, id)))
-    .limit(1);
-  return row;
-}
-
-async function assertKnown(db: Db, companyId: string, type: string, counterpartyId: string): Promise<void> {
-  const [eventType] = await db
-    .select({ type: eventTypes.type })
-    .from(eventTypes)
-    .where(and(eq(eventTypes.companyId, companyId), eq(eventTypes.type, type)));
-  if (!eventType) {
-    throw new UnprocessableError('UNKNOWN_EVENT_TYPE', `unknown event type "${type}"`, [
-      { path: '/body/type', message: `no event type "${type}" is configured` },
-    ]);
-  }
-  const [counterparty] = await db
-    .select({ id: counterparties.id })
-    .from(counterparties)
-    .where(and(eq(counterparties.companyId, companyId), eq(counterparties.id, counterpartyId)));
-  if (!counterparty) {
-    throw new UnprocessableError('UNKNOWN_COUNTERPARTY', `unknown counterparty "${counterpartyId}"`, [
-      { path: '/body/counterpartyId', message: `no counterparty "${counterpartyId}" exists` },
-    ]);
-  }
 }
 
 async function eventState(temporal: Client, event: EventRow): Promise<EventState> {
@@ -306,14 +247,4 @@ async function eventState(temporal: Client, event: EventRow): Promise<EventState
     if (err instanceof WorkflowNotFoundError) return 'completed';
     throw new ServiceUnavailableError('the workflow engine is unavailable');
   }
-}
-
-/** The Temporal UI page of one run (R19). */
-export function runLink(
-  deps: Pick<EventsRouteDeps, 'temporalUiUrl' | 'namespace'>,
-  workflowId: string,
-  runId: string,
-): string | null {
-  if (!deps.temporalUiUrl) return null;
-  return `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
 }

@@ -1,16 +1,12 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
-import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-
-const CheckSchema = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) });
-const ReadySchema = Type.Object({ ready: Type.Boolean(), checks: Type.Object({ database: CheckSchema, temporal: CheckSchema }) });
+import { pingDatabase, type Db } from '../../db/client';
+import { LiveSchema, ReadySchema } from '../schemas/health';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; temporal: Client }> = async (app, { db, temporal }) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: LiveSchema } } },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -25,7 +21,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; temporal: Client 
     },
     async (_request, reply) => {
       const [database, workflowEngine] = await Promise.all([
-        check(() => db.execute(sql`select 1`)),
+        check(() => pingDatabase(db)),
         check(() => temporal.workflowService.getSystemInfo({})),
       ]);
       const ready = database.ok && workflowEngine.ok;

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { TestMessageInput } from '../../../workflows/contract';
 import { smsBalanceQueryWorkflowId, testMessageWorkflowId } from '../../domain/keys';
 import { executeWorkflow } from '../../temporal/client';
-import { ServiceUnavailableError } from '../errors';
-import { ChannelSchema, errorResponses } from '../schemas';
+import { ServiceUnavailableError } from '../../domain/errors';
+import { errorResponses } from '../schemas/common';
+import { SmsBalanceSchema, TestMessageInputSchema, TestMessageResultSchema } from '../schemas/messaging';
 
 const TEST_TEXT = 'Тестовое сообщение сервиса уведомлений';
 
@@ -22,25 +22,9 @@ export const messagingRoutes: FastifyPluginAsyncTypebox<{ temporal: Client; task
       schema: {
         tags: ['settings'],
         summary: 'Send one test message now and return the provider answer',
-        body: Type.Object(
-          {
-            channel: ChannelSchema,
-            to: Type.String({ minLength: 1, maxLength: 254, description: 'A phone in E.164, a Telegram chat id or an e-mail address.' }),
-            text: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
-          },
-          { additionalProperties: false },
-        ),
+        body: TestMessageInputSchema,
         response: {
-          200: Type.Object({
-            ok: Type.Boolean(),
-            channel: Type.String(),
-            provider: Type.Optional(Type.String()),
-            providerMessageId: Type.Optional(Type.String()),
-            response: Type.Optional(Type.String()),
-            error: Type.Optional(Type.String()),
-            errorType: Type.Optional(Type.String()),
-            note: Type.Optional(Type.String()),
-          }),
+          200: TestMessageResultSchema,
           ...errorResponses(400, 401, 403, 503),
         },
       },
@@ -67,14 +51,7 @@ export const messagingRoutes: FastifyPluginAsyncTypebox<{ temporal: Client; task
         tags: ['settings'],
         summary: 'The SMS balance, asked from the provider now',
         response: {
-          200: Type.Object({
-            ok: Type.Boolean(),
-            provider: Type.Optional(Type.String()),
-            amount: Type.Optional(Type.Number()),
-            currency: Type.Optional(Type.String()),
-            raw: Type.Optional(Type.String()),
-            error: Type.Optional(Type.String()),
-          }),
+          200: SmsBalanceSchema,
           ...errorResponses(401, 403, 503),
         },
       },

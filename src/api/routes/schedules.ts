@@ -1,4 +1,3 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
@@ -9,8 +8,6 @@ import {
   ensureSchedules,
   isScheduleName,
   listSchedules,
-  MAX_PERIOD_SECONDS,
-  MIN_PERIOD_SECONDS,
   parsePeriod,
   SchedulePeriodError,
   SCHEDULE_NAMES,
@@ -20,9 +17,11 @@ import {
   type ScheduleName,
   type ScheduleView,
 } from '../../temporal/schedules';
-import { AppError, BadRequestError, NotFoundError, ServiceUnavailableError } from '../errors';
-import { errorResponses } from '../schemas';
-import { actorOf } from './actor';
+import { scheduleLink } from '../../temporal/links';
+import { AppError, BadRequestError, NotFoundError, ServiceUnavailableError } from '../../domain/errors';
+import { actorOf } from '../plugins/auth';
+import { errorResponses } from '../schemas/common';
+import { ScheduleListSchema, ScheduleParamsSchema, ScheduleSchema, ScheduleUpdateSchema } from '../schemas/schedules';
 
 export interface SchedulesRouteDeps {
   db: Db;
@@ -31,48 +30,6 @@ export interface SchedulesRouteDeps {
   namespace?: string;
   temporalUiUrl?: string | undefined;
 }
-
-const nullableString = Type.Union([Type.String(), Type.Null()]);
-
-const ScheduleSchema = Type.Object({
-  name: Type.String({ description: '`email-dispatch` or `sms-balance`, both this company\'s own.' }),
-  scheduleId: Type.String({ description: 'The Temporal Schedule id: `<name>:<companyId>`, plus `@<taskQueue>` off the default queue.' }),
-  workflowType: Type.String(),
-  exists: Type.Boolean({ description: 'False when deleted by hand since: the next start of a worker, a PUT or a trigger creates it again.' }),
-  every: Type.Union([Type.String(), Type.Null()], { description: 'The period, e.g. "5m", "1h".' }),
-  everySeconds: Type.Union([Type.Integer(), Type.Null()]),
-  paused: Type.Boolean(),
-  note: nullableString,
-  overlap: nullableString,
-  nextRunAt: Type.Array(Type.String({ format: 'date-time' })),
-  recentRuns: Type.Array(
-    Type.Object({
-      workflowId: Type.String(),
-      runId: Type.String(),
-      scheduledAt: Type.String({ format: 'date-time' }),
-      startedAt: Type.String({ format: 'date-time' }),
-    }),
-  ),
-  runningWorkflowIds: Type.Array(Type.String()),
-  actionsTaken: Type.Integer(),
-  temporalUiUrl: nullableString,
-});
-
-const NameParamsSchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
-
-const ScheduleUpdateSchema = Type.Object(
-  {
-    every: Type.Optional(
-      Type.Unsafe<string | number>({
-        type: ['string', 'integer'],
-        description: `The period: a duration like "30s", "5m", "1h", "1h30m", "1d", or whole seconds; from ${MIN_PERIOD_SECONDS} s to ${MAX_PERIOD_SECONDS} s.`,
-        examples: ['5m', '1h', 900],
-      }),
-    ),
-    paused: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
 
 /**
  * The periodic jobs (R16, R17) as Temporal Schedules: the company's own e-mail
@@ -93,13 +50,8 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = as
     await ensureSchedules({ ...ctx, companies: [companyId], names: SCHEDULE_NAMES.filter((name) => name !== except) });
     ensured.add(companyId);
   };
-  const withLink = (view: ScheduleView) => ({
-    ...view,
-    temporalUiUrl:
-      deps.temporalUiUrl && view.exists
-        ? `${deps.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace ?? 'default')}/schedules/${encodeURIComponent(view.scheduleId)}`
-        : null,
-  });
+  const ui = { temporalUiUrl: deps.temporalUiUrl, namespace: deps.namespace ?? 'default' };
+  const withLink = (view: ScheduleView) => ({ ...view, temporalUiUrl: view.exists ? scheduleLink(ui, view.scheduleId) : null });
   const nameOf = (name: string): ScheduleName => {
     if (!isScheduleName(name)) throw new NotFoundError(`schedule ${name} (known: ${SCHEDULE_NAMES.join(', ')})`);
     return name;
@@ -112,7 +64,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = as
       schema: {
         tags: ['schedules'],
         summary: 'The periodic jobs: e-mail dispatch and SMS balance check',
-        response: { 200: Type.Object({ items: Type.Array(ScheduleSchema) }), ...errorResponses(401, 403, 503) },
+        response: { 200: ScheduleListSchema, ...errorResponses(401, 403, 503) },
       },
     },
     async (request) => {
@@ -132,7 +84,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = as
       schema: {
         tags: ['schedules'],
         summary: 'Change the period, pause or resume; creates the schedule when missing',
-        params: NameParamsSchema,
+        params: ScheduleParamsSchema,
         body: ScheduleUpdateSchema,
         response: { 200: ScheduleSchema, ...errorResponses(400, 401, 403, 404, 503) },
       },
@@ -183,7 +135,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = as
       schema: {
         tags: ['schedules'],
         summary: 'Run the job now (after the current run, if one is under way)',
-        params: NameParamsSchema,
+        params: ScheduleParamsSchema,
         response: { 202: ScheduleSchema, ...errorResponses(401, 403, 404, 503) },
       },
     },

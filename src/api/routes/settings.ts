@@ -6,9 +6,9 @@ import { createConfigChangeRepository } from '../../db/repositories/config-chang
 import { companies, providers, type Company, type Provider } from '../../db/schema';
 import { type ProviderKind } from '../../domain/vocabulary';
 import type { SecretBox } from '../../secrets';
-import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../errors';
-import { EmailSchema, errorResponses, StringEnum } from '../schemas';
-import { actorOf } from './actor';
+import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../../domain/errors';
+import { EmailSchema, errorResponses, StringEnum } from '../schemas/common';
+import { actorOf } from '../plugins/auth';
 import { hashWebhookSecret } from './telegram-webhook';
 import { createTelegramChannel } from '../../channels/telegram';
 import { randomBytes } from 'node:crypto';

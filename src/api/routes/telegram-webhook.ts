@@ -9,8 +9,8 @@ import { pickTelegramUpdate } from '../../channels/telegram';
 import type { TelegramUpdateInput } from '../../../workflows/contract';
 import { telegramUpdateWorkflowId } from '../../domain/keys';
 import { startWorkflow } from '../../temporal/client';
-import { BadRequestError, ServiceUnavailableError, UnauthorizedError } from '../errors';
-import { errorResponses } from '../schemas';
+import { BadRequestError, ServiceUnavailableError, UnauthorizedError } from '../../domain/errors';
+import { errorResponses } from '../schemas/common';
 
 /** The secret in the webhook path is stored only as this hash. */
 export function hashWebhookSecret(secret: string): string {

@@ -1,8 +1,30 @@
-import { and, eq } from 'drizzle-orm';
-import { deliveryReportStepKey } from '../../domain/keys';
-import type { DeliveryReport } from '../../domain/vocabulary';
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { deliveryReportStepKey, statusChangeStepKey } from '../../domain/keys';
+import type { Channel, DeliveryReport, ManualStatus } from '../../domain/vocabulary';
 import type { Db } from '../client';
 import { journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
+
+export interface JournalFilter {
+  counterpartyId?: string | undefined;
+  eventType?: string | undefined;
+  eventId?: string | undefined;
+  channel?: Channel | undefined;
+  status?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Cursor: only entries older than this id. */
+  before?: number | undefined;
+  limit: number;
+}
+
+/** A manager's change of a tracked entry's status (R14). */
+export interface StatusChange {
+  to: ManualStatus;
+  /** Who: `key:<id> <name>` for API keys. */
+  by: string;
+  comment: string | null;
+  at: Date;
+}
 
 export function createJournalRepository(db: Db) {
   return {
@@ -65,6 +87,98 @@ export function createJournalRepository(db: Db) {
     async findByStepKey(stepKey: string): Promise<JournalEntry | undefined> {
       const rows = await db.select().from(journalEntries).where(eq(journalEntries.stepKey, stepKey)).limit(1);
       return rows[0];
+    },
+
+    /** Newest first; one more row than `limit` tells the caller a next page exists. */
+    async list(companyId: string, filter: JournalFilter): Promise<JournalEntry[]> {
+      return db
+        .select()
+        .from(journalEntries)
+        .where(
+          and(
+            eq(journalEntries.companyId, companyId),
+            filter.counterpartyId ? eq(journalEntries.counterpartyId, filter.counterpartyId) : undefined,
+            filter.eventType ? eq(journalEntries.eventType, filter.eventType) : undefined,
+            filter.eventId ? eq(journalEntries.eventId, filter.eventId) : undefined,
+            filter.channel ? eq(journalEntries.channel, filter.channel) : undefined,
+            filter.status ? eq(journalEntries.status, filter.status) : undefined,
+            filter.from ? gte(journalEntries.createdAt, filter.from) : undefined,
+            filter.to ? lte(journalEntries.createdAt, filter.to) : undefined,
+            filter.before ? lt(journalEntries.id, filter.before) : undefined,
+          ),
+        )
+        .orderBy(desc(journalEntries.id))
+        .limit(filter.limit + 1);
+    },
+
+    /** Every entry of one event, oldest first: its timeline. */
+    async listForEvent(companyId: string, eventId: string): Promise<JournalEntry[]> {
+      return db
+        .select()
+        .from(journalEntries)
+        .where(and(eq(journalEntries.companyId, companyId), eq(journalEntries.eventId, eventId)))
+        .orderBy(asc(journalEntries.id));
+    },
+
+    /** The entry that shows a manual send (by its workflow id) already delivered, or rendered in test mode. */
+    async findManualSendDelivery(companyId: string, workflowId: string): Promise<JournalEntry | undefined> {
+      const [row] = await db
+        .select()
+        .from(journalEntries)
+        .where(
+          and(
+            eq(journalEntries.companyId, companyId),
+            eq(journalEntries.workflowId, workflowId),
+            inArray(journalEntries.status, ['sent', 'test']),
+          ),
+        )
+        .limit(1);
+      return row;
+    },
+
+    /**
+     * Gives a tracked entry a new status and appends the change to its
+     * history, only if nobody changed it since `entry` was read (two managers
+     * at once must not lose a change). The change itself is journaled too, so
+     * the timeline shows who did what. Returns undefined when the entry changed meanwhile.
+     */
+    async changeStatus(entry: JournalEntry, change: StatusChange): Promise<JournalEntry | undefined> {
+      const history = [
+        ...(((entry.details ?? {}) as { statusHistory?: unknown[] }).statusHistory ?? []),
+        { from: entry.status, to: change.to, by: change.by, comment: change.comment, at: change.at.toISOString() },
+      ];
+      return db.transaction(async (tx) => {
+        const [updated] = await tx
+          .update(journalEntries)
+          .set({ status: change.to, details: sql`coalesce(${journalEntries.details}, '{}'::jsonb) || ${JSON.stringify({ statusHistory: history })}::jsonb` })
+          .where(
+            and(
+              eq(journalEntries.companyId, entry.companyId),
+              eq(journalEntries.id, entry.id),
+              eq(journalEntries.status, entry.status),
+              sql`jsonb_array_length(coalesce(${journalEntries.details}->'statusHistory', '[]'::jsonb)) = ${history.length - 1}`,
+            ),
+          )
+          .returning();
+        if (!updated) return undefined;
+        await createJournalRepository(tx).record({
+          companyId: entry.companyId,
+          stepKey: statusChangeStepKey(entry.stepKey, history.length),
+          eventId: entry.eventId,
+          eventType: entry.eventType,
+          counterpartyId: entry.counterpartyId,
+          workflowId: entry.workflowId,
+          runId: entry.runId,
+          status: 'status_changed',
+          audience: entry.audience,
+          channel: entry.channel,
+          recipient: entry.recipient,
+          recipientName: entry.recipientName,
+          reason: `${entry.status} → ${change.to}${change.comment ? `: ${change.comment}` : ''}`,
+          details: { entryId: entry.id, from: entry.status, to: change.to, by: change.by, comment: change.comment },
+        });
+        return updated;
+      });
     },
   };
 }

@@ -1,3 +1,10 @@
+/**
+ * The refusals a use case can give, each with the HTTP status and code the
+ * API answers with. They live in the domain so services refuse with field
+ * paths without knowing about HTTP; the API's error handler is the one place
+ * that turns them into the contract's error body.
+ */
+
 /** One problem with one field of a request: its JSON path and why. */
 export interface ErrorDetail {
   path: string;

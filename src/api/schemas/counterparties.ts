@@ -1,0 +1,96 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { EmailSchema, IdSchema } from './common';
+
+const PhoneSchema = Type.String({ minLength: 4, maxLength: 32, description: 'E.164, e.g. +79161234567' });
+
+const ContactInputSchema = Type.Object(
+  {
+    id: Type.Optional(Type.Integer({ minimum: 1, description: 'Keep this to update an existing contact.' })),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    email: Type.Optional(Type.Union([EmailSchema, Type.Null()])),
+    phone: Type.Optional(Type.Union([PhoneSchema, Type.Null()])),
+    telegramChatId: Type.Optional(Type.Union([Type.String({ pattern: '^-?\\d{1,20}$' }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const OverrideTemplateSchema = Type.Object(
+  {
+    subject: Type.Optional(Type.String({ maxLength: 1000 })),
+    html: Type.Optional(Type.String({ maxLength: 500_000 })),
+    text: Type.Optional(Type.String({ maxLength: 100_000 })),
+  },
+  { additionalProperties: false },
+);
+
+const AttachmentSchema = Type.Object(
+  {
+    filename: Type.String({ minLength: 1, maxLength: 300 }),
+    content: Type.String({ maxLength: 200_000 }),
+    contentType: Type.String({ minLength: 1, maxLength: 100 }),
+  },
+  { additionalProperties: false },
+);
+
+const OverrideInputSchema = Type.Object(
+  {
+    send: Type.Optional(Type.Boolean({ description: 'Does this client get this notification (R12).' })),
+    templates: Type.Optional(
+      Type.Object(
+        { email: Type.Optional(OverrideTemplateSchema), sms: Type.Optional(OverrideTemplateSchema), telegram: Type.Optional(OverrideTemplateSchema) },
+        { additionalProperties: false, description: "This client's own body templates; channels left out use the event type's." },
+      ),
+    ),
+    attachments: Type.Optional(Type.Union([Type.Array(AttachmentSchema, { maxItems: 10 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export const CounterpartyInputSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    managerId: Type.Optional(Type.Union([IdSchema, Type.Null()])),
+    contacts: Type.Optional(Type.Array(ContactInputSchema, { maxItems: 200 })),
+    overrides: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), OverrideInputSchema)),
+  },
+  { additionalProperties: false },
+);
+export type CounterpartyInput = Static<typeof CounterpartyInputSchema>;
+
+const ContactSchema = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  phone: Type.Union([Type.String(), Type.Null()]),
+  telegram: Type.Object({
+    subscribed: Type.Boolean(),
+    chatId: Type.Union([Type.String(), Type.Null()]),
+    /** The deep link that subscribes this contact to the company's bot (R5). */
+    link: Type.Union([Type.String(), Type.Null()]),
+  }),
+});
+
+const OverrideSchema = Type.Object({
+  send: Type.Boolean(),
+  templates: Type.Record(Type.String(), OverrideTemplateSchema),
+  attachments: Type.Union([Type.Array(AttachmentSchema), Type.Null()]),
+});
+
+export const CounterpartySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  managerId: Type.Union([Type.String(), Type.Null()]),
+  contacts: Type.Array(ContactSchema),
+  overrides: Type.Record(Type.String(), OverrideSchema),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type CounterpartyDto = Static<typeof CounterpartySchema>;
+
+export const CounterpartyListQuerySchema = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  after: Type.Optional(IdSchema),
+});
+
+export const CounterpartyPageSchema = Type.Object({ items: Type.Array(CounterpartySchema), next: Type.Union([Type.String(), Type.Null()]) });
+
+export const CounterpartyParamsSchema = Type.Object({ id: IdSchema });

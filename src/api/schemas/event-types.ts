@@ -1,0 +1,110 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ChannelSchema, EmailSchema, EventTypeNameSchema, StringEnum } from './common';
+
+export const VariableSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+    description: Type.String({ maxLength: 500 }),
+    example: Type.Unknown(),
+  },
+  { additionalProperties: false },
+);
+
+export const AttachmentSchema = Type.Object(
+  {
+    filename: Type.String({ minLength: 1, maxLength: 300, description: 'Liquid template of the file name.' }),
+    content: Type.String({ maxLength: 200_000, description: 'Liquid template of the text content.' }),
+    contentType: Type.String({ minLength: 1, maxLength: 100, default: 'text/plain; charset=utf-8' }),
+  },
+  { additionalProperties: false },
+);
+
+export const TemplateInputSchema = Type.Object(
+  {
+    subject: Type.Optional(Type.String({ maxLength: 1000 })),
+    html: Type.Optional(Type.Union([Type.String({ maxLength: 500_000 }), Type.Null()])),
+    text: Type.Optional(Type.Union([Type.String({ maxLength: 100_000 }), Type.Null()])),
+    fromName: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+    attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 10 })),
+    extraRecipients: Type.Optional(Type.Array(EmailSchema, { maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type TemplateInput = Static<typeof TemplateInputSchema>;
+
+const ChannelTemplatesInputSchema = Type.Object(
+  {
+    email: Type.Optional(Type.Union([TemplateInputSchema, Type.Null()])),
+    sms: Type.Optional(Type.Union([TemplateInputSchema, Type.Null()])),
+    telegram: Type.Optional(Type.Union([TemplateInputSchema, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const SettingsFields = {
+  active: Type.Boolean(),
+  confirmBeforeSend: Type.Boolean({ description: 'Wait for a person to approve before sending (R13).' }),
+  confirmTimeoutSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }),
+  sendToClient: Type.Boolean(),
+  sendToManager: Type.Boolean({ description: "Also notify the client's responsible manager." }),
+  trackedByManager: Type.Boolean({ description: 'When the client opted out, journal it for the manager (R14).' }),
+  defaultSendForNewClients: Type.Boolean(),
+  emailDelivery: StringEnum(['immediate', 'batched']),
+  channels: Type.Array(ChannelSchema, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Client channels, first choice first.' }),
+  managerChannels: Type.Array(ChannelSchema, { minItems: 1, maxItems: 3, uniqueItems: true }),
+};
+
+export const EventTypeUpdateSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    variables: Type.Optional(Type.Array(VariableSchema, { maxItems: 100 })),
+    active: Type.Optional(SettingsFields.active),
+    confirmBeforeSend: Type.Optional(SettingsFields.confirmBeforeSend),
+    confirmTimeoutSeconds: Type.Optional(SettingsFields.confirmTimeoutSeconds),
+    sendToClient: Type.Optional(SettingsFields.sendToClient),
+    sendToManager: Type.Optional(SettingsFields.sendToManager),
+    trackedByManager: Type.Optional(SettingsFields.trackedByManager),
+    defaultSendForNewClients: Type.Optional(SettingsFields.defaultSendForNewClients),
+    emailDelivery: Type.Optional(SettingsFields.emailDelivery),
+    channels: Type.Optional(SettingsFields.channels),
+    managerChannels: Type.Optional(SettingsFields.managerChannels),
+    templates: Type.Optional(
+      Type.Object(
+        { client: Type.Optional(ChannelTemplatesInputSchema), manager: Type.Optional(ChannelTemplatesInputSchema) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EventTypeUpdate = Static<typeof EventTypeUpdateSchema>;
+
+export const TemplateSchema = Type.Object({
+  subject: Type.Union([Type.String(), Type.Null()]),
+  html: Type.Union([Type.String(), Type.Null()]),
+  text: Type.Union([Type.String(), Type.Null()]),
+  fromName: Type.Union([Type.String(), Type.Null()]),
+  attachments: Type.Array(AttachmentSchema),
+  extraRecipients: Type.Array(Type.String()),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const EventTypeSchema = Type.Object({
+  type: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  source: Type.String(),
+  variables: Type.Array(VariableSchema),
+  ...SettingsFields,
+  templates: Type.Object({
+    client: Type.Record(Type.String(), TemplateSchema),
+    manager: Type.Record(Type.String(), TemplateSchema),
+  }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type EventTypeDto = Static<typeof EventTypeSchema>;
+
+export const EventTypeListSchema = Type.Object({ items: Type.Array(EventTypeSchema) });
+
+export const EventTypeParamsSchema = Type.Object({ type: EventTypeNameSchema });

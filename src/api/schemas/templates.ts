@@ -1,0 +1,41 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ChannelSchema, EventTypeNameSchema, StringEnum } from './common';
+
+const EmailTemplateSchema = Type.Object(
+  {
+    subject: Type.String({ maxLength: 1000 }),
+    html: Type.Optional(Type.Union([Type.String({ maxLength: 500_000 }), Type.Null()])),
+    text: Type.Optional(Type.Union([Type.String({ maxLength: 100_000 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export const PreviewInputSchema = Type.Object(
+  {
+    channel: ChannelSchema,
+    template: Type.Union([Type.String({ maxLength: 100_000 }), EmailTemplateSchema], {
+      description: 'A string for sms and telegram; { subject, html, text } for email.',
+    }),
+    data: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The event's data; defaults to the event type's examples." })),
+    eventType: Type.Optional(EventTypeNameSchema),
+  },
+  { additionalProperties: false },
+);
+export type PreviewInput = Static<typeof PreviewInputSchema>;
+
+export const PreviewSchema = Type.Object({
+  channel: ChannelSchema,
+  subject: Type.Optional(Type.String()),
+  html: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  text: Type.String(),
+  sms: Type.Optional(
+    Type.Object({
+      encoding: StringEnum(['GSM-7', 'UCS-2']),
+      length: Type.Integer(),
+      segments: Type.Integer(),
+      perSegment: Type.Integer(),
+      remaining: Type.Integer(),
+    }),
+  ),
+});
+export type Preview = Static<typeof PreviewSchema>;

@@ -1,0 +1,204 @@
+import type { Db } from '../db/client';
+import { createConfigChangeRepository } from '../db/repositories/config-changes';
+import { createEventTypeRepository, type EventTypeFields, type EventTypeWithTemplates, type TemplateValues } from '../db/repositories/event-types';
+import type { EventType, Template } from '../db/schema';
+import { BadRequestError, NotFoundError, UnprocessableError } from '../domain/errors';
+import { analyzeSms, type SmsAnalysis } from '../domain/sms';
+import { checkEventTypeTemplates, checkStoredTemplates, sampleFor, templateProblem, type TemplatesInput } from '../domain/template-checks';
+import { builtinSampleData, renderEmailTemplate, renderTemplate, type TemplateKind } from '../domain/templates';
+import { AUDIENCES, CHANNELS, type Audience, type Channel } from '../domain/vocabulary';
+
+/** One channel's template as a caller writes it; fields left out are empty. */
+export interface TemplateInput {
+  subject?: string | undefined;
+  html?: string | null | undefined;
+  text?: string | null | undefined;
+  fromName?: string | null | undefined;
+  attachments?: { filename: string; content: string; contentType: string }[] | undefined;
+  extraRecipients?: string[] | undefined;
+}
+
+/** A change of an event type: fields left out keep their value; a template set to null is removed. */
+export interface EventTypeChange extends EventTypeFields {
+  templates?: TemplatesInput<TemplateInput> | undefined;
+}
+
+/** What to preview: a string template for SMS and Telegram, `{ subject, html, text }` for e-mail. */
+export interface PreviewRequest {
+  channel: Channel;
+  template: string | { subject: string; html?: string | null | undefined; text?: string | null | undefined };
+  data?: Record<string, unknown> | undefined;
+  /** Whose variables' examples fill the sample data. */
+  eventType?: string | undefined;
+}
+
+export interface PreviewResult {
+  channel: Channel;
+  subject?: string;
+  html?: string | null;
+  text: string;
+  sms?: SmsAnalysis;
+}
+
+/** An event type with its templates as the API shows it and the configuration history records it. */
+export function eventTypeView({ eventType, templates }: EventTypeWithTemplates) {
+  const byAudience = (audience: Audience) =>
+    Object.fromEntries(templates.filter((t) => t.audience === audience).map((t) => [t.channel, templateView(t)]));
+  return {
+    type: eventType.type,
+    name: eventType.name,
+    description: eventType.description,
+    source: eventType.source,
+    variables: eventType.variables,
+    active: eventType.active,
+    confirmBeforeSend: eventType.confirmBeforeSend,
+    confirmTimeoutSeconds: eventType.confirmTimeoutSeconds,
+    sendToClient: eventType.sendToClient,
+    sendToManager: eventType.sendToManager,
+    trackedByManager: eventType.trackedByManager,
+    defaultSendForNewClients: eventType.defaultSendForNewClients,
+    emailDelivery: eventType.emailDelivery,
+    channels: eventType.channels,
+    managerChannels: eventType.managerChannels,
+    templates: { client: byAudience('client'), manager: byAudience('manager') },
+    updatedAt: eventType.updatedAt.toISOString(),
+  };
+}
+export type EventTypeView = ReturnType<typeof eventTypeView>;
+
+function templateView(t: Template) {
+  return {
+    subject: t.subject,
+    html: t.html,
+    text: t.text,
+    fromName: t.fromName,
+    attachments: t.attachments,
+    extraRecipients: t.extraRecipients,
+    updatedAt: t.updatedAt.toISOString(),
+  };
+}
+
+function templateValues(input: TemplateInput): TemplateValues {
+  return {
+    subject: input.subject ?? null,
+    html: input.html ?? null,
+    text: input.text ?? null,
+    fromName: input.fromName ?? null,
+    attachments: (input.attachments ?? []).map((a) => ({ ...a, contentType: a.contentType || 'text/plain; charset=utf-8' })),
+    extraRecipients: input.extraRecipients ?? [],
+  };
+}
+
+/** Event types (R7), their settings (R8) and their templates per audience and channel (R9). */
+export function createEventTypeService(db: Db) {
+  const eventTypes = createEventTypeRepository(db);
+
+  /** The sample data templates are checked and previewed with: the event type's examples, or the built-ins alone. */
+  const sampleOf = async (companyId: string, type: string | undefined): Promise<Record<string, unknown>> => {
+    if (!type) return builtinSampleData();
+    const found: EventType | undefined = await eventTypes.find(companyId, type);
+    if (!found) throw new NotFoundError(`event type ${type}`);
+    return sampleFor(found.variables);
+  };
+
+  return {
+    async list(companyId: string): Promise<EventTypeView[]> {
+      return (await eventTypes.listWithTemplates(companyId)).map(eventTypeView);
+    },
+
+    /** @throws NotFoundError */
+    async get(companyId: string, type: string): Promise<EventTypeView> {
+      const found = await eventTypes.findWithTemplates(companyId, type);
+      if (!found) throw new NotFoundError(`event type ${type}`);
+      return eventTypeView(found);
+    },
+
+    /**
+     * Creates or changes an event type with its templates, in one transaction
+     * with the record of the change. Every template is checked first, and so
+     * are the saved ones (the company's and each client's) when the variables change.
+     * @throws BadRequestError for a new event type without a name.
+     * @throws UnprocessableError `TEMPLATE_ERROR` naming every refused field.
+     */
+    async save(companyId: string, type: string, change: EventTypeChange, actor: string): Promise<EventTypeView> {
+      const before = await eventTypes.findWithTemplates(companyId, type);
+      if (!before && change.name === undefined) {
+        throw new BadRequestError('a new event type needs a name', [{ path: '/body/name', message: 'is required to create an event type' }]);
+      }
+
+      const sample = sampleFor(change.variables ?? before?.eventType.variables ?? []);
+      const problems = await checkEventTypeTemplates(change.templates, sample, '/body/templates');
+      if (problems.length > 0) {
+        throw new UnprocessableError('TEMPLATE_ERROR', `template refused: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+      }
+      if (before && change.variables) {
+        const overrides = await eventTypes.overridesOf(companyId, type);
+        const stranded = await checkStoredTemplates(before.templates, overrides, change.templates, sample, '/body/variables');
+        if (stranded.length > 0) throw new UnprocessableError('TEMPLATE_ERROR', stranded.map((p) => p.message).join('; '), stranded);
+      }
+
+      return db.transaction(async (tx) => {
+        const repository = createEventTypeRepository(tx);
+        const { templates, ...fields } = change;
+        if (before) await repository.update(companyId, type, fields);
+        else await repository.create(companyId, type, { ...fields, name: change.name! });
+        for (const audience of AUDIENCES) {
+          for (const channel of CHANNELS) {
+            const input = templates?.[audience]?.[channel];
+            if (input === undefined) continue;
+            await repository.saveTemplate(companyId, type, audience, channel, input === null ? null : templateValues(input));
+          }
+        }
+        const after = eventTypeView((await repository.findWithTemplates(companyId, type))!);
+        await createConfigChangeRepository(tx).record({
+          companyId,
+          actor,
+          entity: 'event_type',
+          entityId: type,
+          action: before ? 'update' : 'create',
+          before: before ? eventTypeView(before) : null,
+          after,
+        });
+        return after;
+      });
+    },
+
+    /**
+     * Renders a template with sample data (R9); for SMS also the segment counter (R10).
+     * @throws NotFoundError for an unknown event type.
+     * @throws BadRequestError when the template's shape does not fit the channel.
+     * @throws UnprocessableError `TEMPLATE_ERROR` for the first refused field.
+     */
+    async preview(companyId: string, request: PreviewRequest): Promise<PreviewResult> {
+      const { channel, template } = request;
+      const data = { ...(await sampleOf(companyId, request.eventType)), ...(request.data ?? {}) };
+      const check = async (path: string, source: string, kind: TemplateKind) => {
+        const problem = await templateProblem(path, source, kind, data);
+        if (problem) throw new UnprocessableError('TEMPLATE_ERROR', problem.message, [problem]);
+      };
+
+      if (channel === 'email') {
+        if (typeof template === 'string') {
+          throw new BadRequestError('an e-mail template is { subject, html, text }', [
+            { path: '/body/template', message: 'must be an object with subject and html or text for email' },
+          ]);
+        }
+        await check('/body/template/subject', template.subject, 'text');
+        if (template.html) await check('/body/template/html', template.html, 'html');
+        if (template.text) await check('/body/template/text', template.text, 'text');
+        const rendered = await renderEmailTemplate({ subject: template.subject, html: template.html ?? null, text: template.text ?? null }, data);
+        return { channel, subject: rendered.subject, html: rendered.html, text: rendered.text };
+      }
+
+      if (typeof template !== 'string') {
+        throw new BadRequestError(`a ${channel} template is a string`, [{ path: '/body/template', message: `must be a string for ${channel}` }]);
+      }
+      await check('/body/template', template, 'text');
+      const text = (await renderTemplate(template, 'text', data)).trim();
+      if (channel === 'sms') return { channel, text, sms: analyzeSms(text) };
+      return { channel, text };
+    },
+  };
+}
+
+export type EventTypeService = ReturnType<typeof createEventTypeService>;
