@@ -7,7 +7,7 @@ import { createJournalRepository } from '../src/db/repositories/journal';
 import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, journalEntries, managers, templates, type Contact, type Manager, type Template } from '../src/db/schema';
 import { type Channel } from '../src/domain/vocabulary';
 import { ChannelError, RateLimitedError, UnavailableError } from '../src/channels/errors';
-import type { ChannelRegistry } from '../src/channels/registry';
+import type { ChannelRegistry } from '../src/providers/registry';
 import type { ChannelAdapter } from '../src/channels/types';
 import { oneLine, renderEmailTemplate, renderTemplate, TemplateError } from '../src/domain/templates';
 import type { TelegramUpdate } from '../src/channels/telegram';

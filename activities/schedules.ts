@@ -6,7 +6,7 @@ import type { Db } from '../src/db/client';
 import { createJournalRepository } from '../src/db/repositories/journal';
 import { companies, journalEntries, smsBalanceAlerts, type JournalEntry } from '../src/db/schema';
 import { ChannelError, RateLimitedError, UnavailableError } from '../src/channels/errors';
-import type { ChannelRegistry } from '../src/channels/registry';
+import type { ChannelRegistry } from '../src/providers/registry';
 import type { EmailAddress, SendResult, SmsBalance } from '../src/channels/types';
 
 export interface ScheduleActivityDeps {

@@ -17,8 +17,8 @@ import { seedDemo } from '../../src/db/seed';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../src/dev/smtp-sink';
 import type { Role } from '../../src/domain/roles';
 import { createNotificationWorker } from '../../src/temporal/worker';
-import { createDefaultSmsProvider } from '../../src/channels/default-sms';
-import { createChannelRegistry, type ChannelRegistry } from '../../src/channels/registry';
+import { createDefaultSmsProvider } from '../../src/providers/default-sms';
+import { createChannelRegistry, type ChannelRegistry } from '../../src/providers/registry';
 import { createDeliveryReportHandler, createJournalRepository } from '../../src/db/repositories/journal';
 import { createSecretBox } from '../../src/secrets';
 
