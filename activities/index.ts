@@ -11,7 +11,7 @@ import type { ChannelRegistry } from '../src/providers/registry';
 import type { ChannelAdapter } from '../src/channels/types';
 import { oneLine, renderEmailTemplate, renderTemplate, TemplateError } from '../src/domain/templates';
 import type { TelegramUpdate } from '../src/channels/telegram';
-import { applyTelegramUpdate, type TelegramReply } from '../src/telegram/subscriptions';
+import { applyTelegramUpdate, type TelegramReply } from '../src/services/telegram-subscriptions';
 import type { SmsBalanceResult, TelegramUpdateInput, TestMessageInput, TestMessageResult } from '../workflows/contract';
 import type {
   ChannelTemplate,
