@@ -8,57 +8,50 @@ import { SMS_PROVIDER_KINDS, type ProviderKind } from '../domain/vocabulary';
  * `config` as their static types.
  */
 
-export const SmtpProviderSchema = Type.Object({
-  kind: Type.Literal('smtp'),
-  config: Type.Object(
-    {
-      host: Type.String(),
-      port: Type.Integer(),
-      secure: Type.Optional(Type.Boolean({ description: 'Implicit TLS (smtps), usually port 465.' })),
-      user: Type.Optional(Type.String()),
-      requireTLS: Type.Optional(Type.Boolean({ description: 'Refuse to send unless the server offers STARTTLS.' })),
-      tlsRejectUnauthorized: Type.Optional(Type.Boolean({ description: 'false: accept a certificate no trusted authority signed.' })),
-    },
-    { additionalProperties: false },
-  ),
-  secrets: Type.Object({ password: Type.Optional(Type.String()) }, { additionalProperties: false }),
-});
+export const SmtpConfigSchema = Type.Object(
+  {
+    host: Type.String(),
+    port: Type.Integer(),
+    secure: Type.Optional(Type.Boolean({ description: 'Implicit TLS (smtps), usually port 465.' })),
+    user: Type.Optional(Type.String()),
+    requireTLS: Type.Optional(Type.Boolean({ description: 'Refuse to send unless the server offers STARTTLS.' })),
+    tlsRejectUnauthorized: Type.Optional(Type.Boolean({ description: 'false: accept a certificate no trusted authority signed.' })),
+  },
+  { additionalProperties: false },
+);
+export const SmtpSecretsSchema = Type.Object({ password: Type.Optional(Type.String()) }, { additionalProperties: false });
+export const SmtpProviderSchema = Type.Object({ kind: Type.Literal('smtp'), config: SmtpConfigSchema, secrets: SmtpSecretsSchema });
 
-export const SmppProviderSchema = Type.Object({
-  kind: Type.Literal('smpp'),
-  config: Type.Object(
-    {
-      host: Type.String(),
-      port: Type.Integer(),
-      systemId: Type.String(),
-      sourceAddr: Type.String(),
-      balanceUrl: Type.Optional(Type.String({ description: 'An HTTP endpoint of the gateway that tells the balance; SMPP itself has none.' })),
-    },
-    { additionalProperties: false },
-  ),
-  secrets: Type.Object({ password: Type.Optional(Type.String()) }, { additionalProperties: false }),
-});
+export const SmppConfigSchema = Type.Object(
+  {
+    host: Type.String(),
+    port: Type.Integer(),
+    systemId: Type.String(),
+    sourceAddr: Type.String(),
+    balanceUrl: Type.Optional(Type.String({ description: 'An HTTP endpoint of the gateway that tells the balance; SMPP itself has none.' })),
+  },
+  { additionalProperties: false },
+);
+export const SmppSecretsSchema = Type.Object({ password: Type.Optional(Type.String()) }, { additionalProperties: false });
+export const SmppProviderSchema = Type.Object({ kind: Type.Literal('smpp'), config: SmppConfigSchema, secrets: SmppSecretsSchema });
 
-export const SmsRuProviderSchema = Type.Object({
-  kind: Type.Literal('sms_ru'),
-  config: Type.Object(
-    {
-      baseUrl: Type.Optional(Type.String({ description: 'Where the SMS.ru API is; its public address when unset.' })),
-      from: Type.Optional(Type.String({ description: "A sender name approved by SMS.ru; the account's default when unset." })),
-    },
-    { additionalProperties: false },
-  ),
-  secrets: Type.Object({ apiId: Type.Optional(Type.String()) }, { additionalProperties: false }),
-});
+export const SmsRuConfigSchema = Type.Object(
+  {
+    baseUrl: Type.Optional(Type.String({ description: 'Where the SMS.ru API is; its public address when unset.' })),
+    from: Type.Optional(Type.String({ description: "A sender name approved by SMS.ru; the account's default when unset." })),
+  },
+  { additionalProperties: false },
+);
+export const SmsRuSecretsSchema = Type.Object({ apiId: Type.Optional(Type.String()) }, { additionalProperties: false });
+export const SmsRuProviderSchema = Type.Object({ kind: Type.Literal('sms_ru'), config: SmsRuConfigSchema, secrets: SmsRuSecretsSchema });
 
-export const TelegramProviderSchema = Type.Object({
-  kind: Type.Literal('telegram'),
-  config: Type.Object(
-    { apiRoot: Type.Optional(Type.String({ description: "Where the Bot API is; Telegram's own when unset." })) },
-    { additionalProperties: false },
-  ),
-  secrets: Type.Object({ botToken: Type.Optional(Type.String()) }, { additionalProperties: false }),
-});
+export const TelegramConfigSchema = Type.Object(
+  { apiRoot: Type.Optional(Type.String({ description: "Where the Bot API is; Telegram's own when unset." })) },
+  { additionalProperties: false },
+);
+/** The bot token a company uses is kept with the company's own secrets (`telegramBotToken`). */
+export const TelegramSecretsSchema = Type.Object({ botToken: Type.Optional(Type.String()) }, { additionalProperties: false });
+export const TelegramProviderSchema = Type.Object({ kind: Type.Literal('telegram'), config: TelegramConfigSchema, secrets: TelegramSecretsSchema });
 
 /** Each kind's schema, looked up by the `kind` stored with a provider. */
 export const PROVIDER_KIND_SCHEMAS = {
@@ -71,10 +64,10 @@ export const PROVIDER_KIND_SCHEMAS = {
 /** A provider's settings, narrowed by its kind. */
 export type ProviderSettings = Static<(typeof PROVIDER_KIND_SCHEMAS)[ProviderKind]>;
 export type ProviderConfig<K extends ProviderKind> = Static<(typeof PROVIDER_KIND_SCHEMAS)[K]['properties']['config']>;
-export type SmtpConfig = ProviderConfig<'smtp'>;
-export type SmppConfig = ProviderConfig<'smpp'>;
-export type SmsRuConfig = ProviderConfig<'sms_ru'>;
-export type TelegramProviderConfig = ProviderConfig<'telegram'>;
+export type SmtpConfig = Static<typeof SmtpConfigSchema>;
+export type SmppConfig = Static<typeof SmppConfigSchema>;
+export type SmsRuConfig = Static<typeof SmsRuConfigSchema>;
+export type TelegramConfig = Static<typeof TelegramConfigSchema>;
 
 /** The field names a kind takes, as its schema declares them (declaration order). */
 export interface ProviderFields {
