@@ -1,4 +1,4 @@
-import type { ChannelRegistry } from '../src/channels/registry';
+import type { ChannelRegistry } from '../src/providers/registry';
 import type { Db } from '../src/db/client';
 
 /** What the activities are built from: the database and the companies' channels. */

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ChannelError, RateLimitedError, UnavailableError } from '../src/channels/errors';
-import type { ChannelRegistry } from '../src/channels/registry';
+import type { ChannelRegistry } from '../src/providers/registry';
 import type { ChannelAdapter } from '../src/channels/types';
 import type { Channel } from '../src/domain/vocabulary';
 

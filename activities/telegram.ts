@@ -2,7 +2,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TelegramUpdate } from '../src/channels/telegram';
 import { createCompanyRepository } from '../src/db/repositories/companies';
-import { applyTelegramUpdate, type TelegramReply } from '../src/telegram/subscriptions';
+import { applyTelegramUpdate, type TelegramReply } from '../src/services/telegram-subscriptions';
 import type { TelegramUpdateInput } from '../workflows/contract';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './failures';

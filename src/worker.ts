@@ -9,8 +9,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createEmailChannel, createSmtpTransport } from './channels/email';
-import { createDefaultSmsProvider } from './channels/default-sms';
-import { createChannelRegistry, type ChannelRegistry } from './channels/registry';
+import { createDefaultSmsProvider } from './providers/default-sms';
+import { createChannelRegistry, type ChannelRegistry } from './providers/registry';
 import type { Db } from './db/client';
 import { createCompanyRepository } from './db/repositories/companies';
 import { createDeliveryReportHandler, createJournalRepository } from './db/repositories/journal';

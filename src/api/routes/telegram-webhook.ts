@@ -1,21 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { companies } from '../../db/schema';
-import { pickTelegramUpdate } from '../../channels/telegram';
 import type { TelegramUpdateInput } from '../../../workflows/contract';
 import { telegramUpdateWorkflowId } from '../../domain/keys';
+import { createTelegramWebhookService } from '../../services/telegram-webhook';
 import { startWorkflow } from '../../temporal/client';
-import { BadRequestError, ServiceUnavailableError, UnauthorizedError } from '../../domain/errors';
+import { ServiceUnavailableError } from '../../domain/errors';
 import { errorResponses } from '../schemas/common';
-
-/** The secret in the webhook path is stored only as this hash. */
-export function hashWebhookSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
 
 /**
  * `POST /v1/telegram/webhook/:secret`: the Bot API's updates (R5). Not behind
@@ -27,6 +19,8 @@ export const telegramWebhookRoutes: FastifyPluginAsyncTypebox<{ db: Db; temporal
   app,
   { db, temporal, taskQueue },
 ) => {
+  const webhook = createTelegramWebhookService(db);
+
   app.post(
     '/telegram/webhook/:secret',
     {
@@ -40,22 +34,11 @@ export const telegramWebhookRoutes: FastifyPluginAsyncTypebox<{ db: Db; temporal
       },
     },
     async (request) => {
-      const { secret } = request.params;
-      const header = request.headers['x-telegram-bot-api-secret-token'];
-      const [company] = await db
-        .select({ id: companies.id })
-        .from(companies)
-        .where(sql`${companies.telegram}->>'webhookSecretHash' = ${hashWebhookSecret(secret)}`)
-        .limit(1);
-      if (!company || typeof header !== 'string' || !sameSecret(header, secret)) {
-        throw new UnauthorizedError('unknown webhook secret');
-      }
-      const update = pickTelegramUpdate(request.body);
-      if (!update) throw new BadRequestError('not a Telegram update', [{ path: '/body', message: 'must be a Telegram Update' }]);
-      const input: TelegramUpdateInput = { companyId: company.id, update };
+      const { companyId, update } = await webhook.accept(request.params.secret, request.headers['x-telegram-bot-api-secret-token'], request.body);
+      const input: TelegramUpdateInput = { companyId, update };
       try {
         await startWorkflow(temporal, 'telegramUpdate', {
-          workflowId: telegramUpdateWorkflowId(company.id, update.update_id),
+          workflowId: telegramUpdateWorkflowId(companyId, update.update_id),
           taskQueue,
           args: [input],
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -71,9 +54,3 @@ export const telegramWebhookRoutes: FastifyPluginAsyncTypebox<{ db: Db; temporal
     },
   );
 };
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}

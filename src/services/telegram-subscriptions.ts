@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { createConfigChangeRepository } from '../db/repositories/config-changes';
-import { companies, contacts } from '../db/schema';
 import { parseStartCommand, type TelegramUpdate } from '../channels/telegram';
+import type { Db } from '../db/client';
+import { createCompanyRepository } from '../db/repositories/companies';
+import { createConfigChangeRepository } from '../db/repositories/config-changes';
+import { createTelegramSubscriptionRepository } from '../db/repositories/telegram-subscriptions';
 
 /** What the bot answers to one update, if anything. */
 export interface TelegramReply {
@@ -23,27 +23,22 @@ export async function applyTelegramUpdate(db: Db, companyId: string, update: Tel
   const message = update.message;
   if (!message?.text || message.chat.type !== 'private') return null;
   const chatId = String(message.chat.id);
-  const [company] = await db.select().from(companies).where(eq(companies.id, companyId));
+  const company = await createCompanyRepository(db).find(companyId);
   if (!company) return null;
+  const subscriptions = createTelegramSubscriptionRepository(db);
   const command = parseStartCommand(message.text, company.telegram.botUsername);
 
   if (command.command === 'start') {
     if (!command.payload) {
       return { chatId, kind: 'unknown_link', text: 'Чтобы получать уведомления, откройте ссылку-приглашение от вашего менеджера.' };
     }
-    const [contact] = await db
-      .select()
-      .from(contacts)
-      .where(and(eq(contacts.companyId, companyId), eq(contacts.telegramLinkToken, command.payload)));
+    const contact = await subscriptions.findContactByLinkToken(companyId, command.payload);
     if (!contact) {
       return { chatId, kind: 'unknown_link', text: 'Ссылка недействительна. Попросите менеджера прислать новую.' };
     }
     if (contact.telegramChatId !== chatId) {
       // The link is single-use: a forwarded copy must not take the subscription over later.
-      await db
-        .update(contacts)
-        .set({ telegramChatId: chatId, telegramLinkToken: randomBytes(12).toString('base64url') })
-        .where(eq(contacts.id, contact.id));
+      await subscriptions.bindChat(contact.id, chatId, randomBytes(12).toString('base64url'));
       await recordBinding(db, companyId, chatId, contact, contact.telegramChatId, chatId);
     }
     return {
@@ -54,11 +49,7 @@ export async function applyTelegramUpdate(db: Db, companyId: string, update: Tel
   }
 
   if (command.command === 'stop') {
-    const bound = await db
-      .update(contacts)
-      .set({ telegramChatId: null })
-      .where(and(eq(contacts.companyId, companyId), eq(contacts.telegramChatId, chatId)))
-      .returning({ id: contacts.id, counterpartyId: contacts.counterpartyId });
+    const bound = await subscriptions.unbindChat(companyId, chatId);
     for (const contact of bound) {
       await recordBinding(db, companyId, chatId, contact, chatId, null);
     }

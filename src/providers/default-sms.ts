@@ -1,6 +1,6 @@
-import { createSmppChannel } from './smpp';
-import { createSmsRuChannel } from './sms-ru';
-import type { DeliveryReport, SmsProvider } from './types';
+import { createSmppChannel } from '../channels/smpp';
+import { createSmsRuChannel } from '../channels/sms-ru';
+import type { DeliveryReport, SmsProvider } from '../channels/types';
 
 /**
  * The built-in default SMS provider (R2) from `SMS_URL`:

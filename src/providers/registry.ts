@@ -1,12 +1,14 @@
-import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { companies, providers, type Provider } from '../db/schema';
+import { createCompanyRepository } from '../db/repositories/companies';
+import { createProviderRepository } from '../db/repositories/providers';
+import type { Provider } from '../db/schema';
 import type { SecretBox } from '../secrets';
-import { createEmailChannel, createSmtpTransport } from './email';
-import { createSmppChannel, type SmppChannel } from './smpp';
-import { createSmsRuChannel } from './sms-ru';
-import { createTelegramChannel, type TelegramChannel } from './telegram';
-import type { ChannelAdapter, DeliveryReport, SmsProvider } from './types';
+import { createEmailChannel, createSmtpTransport } from '../channels/email';
+import { createSmppChannel, type SmppChannel } from '../channels/smpp';
+import { createSmsRuChannel } from '../channels/sms-ru';
+import { createTelegramChannel, type TelegramChannel } from '../channels/telegram';
+import type { ChannelAdapter, DeliveryReport, SmsProvider } from '../channels/types';
+import { configOf } from './kinds';
 
 /** The adapters one company sends through, built from its provider directory (R2). */
 export interface CompanyChannels {
@@ -72,7 +74,7 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     let email = opts.defaultEmail;
     const smtp = directory.find((p) => p.kind === 'smtp');
     if (smtp) {
-      const c = smtp.config as { host: string; port: number; secure?: boolean; user?: string; requireTLS?: boolean; tlsRejectUnauthorized?: boolean };
+      const c = configOf('smtp', smtp.config);
       const password = secretsOf(smtp).password;
       const auth = c.user ? `${encodeURIComponent(c.user)}${password ? `:${encodeURIComponent(password)}` : ''}@` : '';
       const query = new URLSearchParams({
@@ -87,7 +89,7 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     let sms: SmsProvider | null = opts.defaultSms ?? null;
     const primary = primaryId ? directory.find((p) => p.id === primaryId) : undefined;
     if (primary?.kind === 'smpp') {
-      const c = primary.config as { host: string; port: number; systemId: string; sourceAddr: string; balanceUrl?: string };
+      const c = configOf('smpp', primary.config);
       const password = secretsOf(primary).password ?? '';
       // The SMPP session opens on the first SMS, not on every lookup (e-mail sends, Telegram polls).
       let session: SmppChannel | undefined;
@@ -102,7 +104,7 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
       owned.push({ close: async () => session?.close() });
       sms = { channel: 'sms', provider: primary.id, send: (message) => open().send(message), balance: () => open().balance() };
     } else if (primary?.kind === 'sms_ru') {
-      const c = primary.config as { baseUrl?: string; from?: string };
+      const c = configOf('sms_ru', primary.config);
       sms = createSmsRuChannel({
         apiId: secretsOf(primary).apiId ?? '',
         provider: primary.id,
@@ -115,7 +117,7 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     const token = companySecrets.telegramBotToken;
     if (token) {
       const fromDirectory = directory.find((p) => p.kind === 'telegram');
-      const apiRoot = (fromDirectory?.config.apiRoot as string | undefined) ?? opts.telegramApiRoot;
+      const apiRoot = (fromDirectory ? configOf('telegram', fromDirectory.config).apiRoot : undefined) ?? opts.telegramApiRoot;
       // Below the send activity's 30 s budget, so an attempt never outlives its activity.
       telegram = createTelegramChannel({ token, provider: 'telegram', requestTimeoutMs: 15_000, ...(apiRoot ? { apiRoot } : {}) });
       owned.push(telegram);
@@ -123,14 +125,14 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     return { version, stamp, channels: { email, sms, telegram }, owned };
   }
 
+  const companyRepo = createCompanyRepository(opts.db);
+  const providerRepo = createProviderRepository(opts.db);
+
   return {
     async forCompany(companyId) {
-      const [company] = await opts.db
-        .select({ updatedAt: companies.updatedAt, primary: companies.primarySmsProviderId, secrets: companies.secrets })
-        .from(companies)
-        .where(eq(companies.id, companyId));
+      const company = await companyRepo.findProviderState(companyId);
       if (!company) throw new Error(`company ${companyId} not found`);
-      const directory = await opts.db.select().from(providers).where(eq(providers.companyId, companyId)).orderBy(asc(providers.id));
+      const directory = await providerRepo.list(companyId);
       const version = [company.updatedAt.toISOString(), ...directory.map((p) => `${p.id}@${p.updatedAt.toISOString()}`)].join('|');
       const stamp = Math.max(company.updatedAt.getTime(), ...directory.map((p) => p.updatedAt.getTime()));
       const current = cache.get(companyId);
@@ -139,7 +141,7 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
       const key = `${companyId}|${version}`;
       let pending = building.get(key);
       if (!pending) {
-        pending = build(companyId, stamp, version, company.primary, company.secrets, directory);
+        pending = build(companyId, stamp, version, company.primarySmsProviderId, company.secrets, directory);
         building.set(key, pending);
       }
       try {

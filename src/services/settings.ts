@@ -1,0 +1,306 @@
+import { randomBytes } from 'node:crypto';
+import { createTelegramChannel } from '../channels/telegram';
+import type { Db } from '../db/client';
+import { createCompanyRepository, type CompanySettingsChange } from '../db/repositories/companies';
+import { createConfigChangeRepository } from '../db/repositories/config-changes';
+import { createProviderRepository } from '../db/repositories/providers';
+import type { Company, Provider } from '../db/schema';
+import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../domain/errors';
+import type { CompanyMode, ProviderKind } from '../domain/vocabulary';
+import { checkProviderFields, isSmsProviderKind, PROVIDER_FIELDS } from '../providers/kinds';
+import type { SecretBox } from '../secrets';
+import { hashWebhookSecret } from './telegram-webhook';
+
+export type BalanceThreshold = 'none' | 50 | 100 | 200;
+export type ReserveChannel = 'sms' | 'email';
+
+/** A company's settings as the API shows them: secrets only say whether they are set. */
+export interface SettingsView {
+  companyId: string;
+  name: string;
+  mode: CompanyMode;
+  email: { from: string; fromName: string };
+  adminEmail: string | null;
+  sms: { primaryProviderId: string | null; balanceThreshold: BalanceThreshold };
+  reserveChannel: ReserveChannel | null;
+  telegram: {
+    botUsername: string | null;
+    chatWithClient: boolean;
+    autoReply: string;
+    botToken: { set: boolean };
+    webhookUrl: string | null;
+    updates: 'webhook' | 'polling';
+  };
+  providers: {
+    id: string;
+    kind: ProviderKind;
+    name: string;
+    config: Record<string, unknown>;
+    secrets: Record<string, { set: boolean }>;
+  }[];
+  updatedAt: string;
+}
+
+/** One provider of a settings change. Secrets left out keep their value; null removes one. */
+export interface ProviderChange {
+  id: string;
+  kind: ProviderKind;
+  name: string;
+  config?: Record<string, string | number | boolean> | undefined;
+  secrets?: Record<string, string | null> | undefined;
+}
+
+/** A settings change: fields left out keep their value. */
+export interface SettingsChange {
+  mode?: CompanyMode | undefined;
+  name?: string | undefined;
+  email?: { from?: string | undefined; fromName?: string | undefined } | undefined;
+  adminEmail?: string | null | undefined;
+  sms?: { primaryProviderId?: string | null | undefined; balanceThreshold?: BalanceThreshold | undefined } | undefined;
+  reserveChannel?: ReserveChannel | null | undefined;
+  telegram?:
+    | {
+        botUsername?: string | null | undefined;
+        chatWithClient?: boolean | undefined;
+        autoReply?: string | undefined;
+        webhookUrl?: string | null | undefined;
+        botToken?: string | null | undefined;
+      }
+    | undefined;
+  /** Replaces the whole directory. */
+  providers?: ProviderChange[] | undefined;
+}
+
+/** Where a change's non-fatal problems go (the request's log). */
+export interface SettingsLog {
+  warn(obj: { err: unknown }, msg: string): void;
+}
+
+export interface SettingsServiceDeps {
+  db: Db;
+  secrets: SecretBox;
+  /** Where the Bot API is, for setting the webhook; Telegram's own when unset. */
+  telegramApiRoot?: string | undefined;
+  /** Starts long polling of the bot when a token is set without a webhook. */
+  onTelegramChanged?: ((companyId: string) => Promise<void>) | undefined;
+}
+
+/** Company settings: mode (R1), providers and fallback (R2, R6), balance threshold (R4), Telegram (R5). */
+export function createSettingsService({ db, secrets, telegramApiRoot, onTelegramChanged }: SettingsServiceDeps) {
+  /**
+   * Tells Telegram where to post updates (or removes the webhook). Called
+   * inside the settings transaction, so a refusal keeps nothing of the change.
+   * Errors carry Telegram's words, never the token.
+   */
+  const callTelegram = async (token: string, url: string | null, secret: string | null) => {
+    const bot = createTelegramChannel({ token, ...(telegramApiRoot ? { apiRoot: telegramApiRoot } : {}) });
+    try {
+      if (url === null || secret === null) await bot.deleteWebhook();
+      else await bot.setWebhook(`${url.replace(/\/+$/, '')}/v1/telegram/webhook/${secret}`, secret);
+    } finally {
+      await bot.close?.();
+    }
+  };
+
+  const load = async (companyId: string) => {
+    const company = await createCompanyRepository(db).find(companyId);
+    if (!company) throw new NotFoundError(`company ${companyId}`);
+    const directory = await createProviderRepository(db).list(companyId);
+    return { company, directory };
+  };
+
+  const toView = ({ company, directory }: { company: Company; directory: Provider[] }): SettingsView => {
+    const companySecrets = company.secrets ? secrets.open(company.secrets) : {};
+    return {
+      companyId: company.id,
+      name: company.name,
+      mode: company.mode,
+      email: { from: company.emailFrom, fromName: company.emailFromName },
+      adminEmail: company.adminEmail,
+      sms: {
+        primaryProviderId: company.primarySmsProviderId,
+        balanceThreshold: (company.balanceThreshold ?? 'none') as BalanceThreshold,
+      },
+      reserveChannel: company.reserveChannel as ReserveChannel | null,
+      telegram: {
+        botUsername: company.telegram.botUsername ?? null,
+        chatWithClient: company.telegram.chatWithClient,
+        autoReply: company.telegram.autoReply,
+        botToken: { set: Boolean(companySecrets.telegramBotToken) },
+        webhookUrl: company.telegram.webhookUrl ?? null,
+        updates: company.telegram.webhookSecretHash ? 'webhook' : 'polling',
+      },
+      providers: directory.map((p) => {
+        const stored = p.secrets ? secrets.open(p.secrets) : {};
+        return {
+          id: p.id,
+          kind: p.kind,
+          name: p.name,
+          config: p.config,
+          secrets: Object.fromEntries(PROVIDER_FIELDS[p.kind].secrets.map((field) => [field, { set: Boolean(stored[field]) }])),
+        };
+      }),
+      updatedAt: company.updatedAt.toISOString(),
+    };
+  };
+
+  return {
+    /** Throws `NotFoundError` for an unknown company. */
+    async read(companyId: string): Promise<SettingsView> {
+      return toView(await load(companyId));
+    },
+
+    /**
+     * Applies a change in one transaction with the company row locked. Telegram
+     * is told about a new or removed webhook as the transaction's last step,
+     * so its refusal keeps nothing of the change. The change goes to the
+     * configuration history with secrets reduced to "set: true/false".
+     */
+    async update(companyId: string, change: SettingsChange, { actor, log }: { actor: string; log: SettingsLog }): Promise<SettingsView> {
+      const before = await load(companyId);
+      validateProviders(change.providers ?? []);
+      const directoryAfter = change.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind }));
+      // The primary must exist in the directory as it will be after this change, not only when it is named.
+      const primary = change.sms?.primaryProviderId !== undefined ? change.sms.primaryProviderId : before.company.primarySmsProviderId;
+      if (primary) {
+        const target = directoryAfter.find((p) => p.id === primary);
+        if (!target || !isSmsProviderKind(target.kind)) {
+          throw new UnprocessableError('UNKNOWN_PROVIDER', `no SMS provider "${primary}" in the directory`, [
+            { path: '/body/sms/primaryProviderId', message: `must name an smpp or sms_ru provider of the directory` },
+          ]);
+        }
+      }
+
+      await db.transaction(async (tx) => {
+        const companyRepo = createCompanyRepository(tx);
+        const providerRepo = createProviderRepository(tx);
+        // What Telegram must be told, once the rows are written.
+        let telegramCall: { token: string; url: string | null; secret: string | null } | undefined;
+        // Locked, so two changes at once cannot drop each other's secrets.
+        const current = await companyRepo.findForUpdate(companyId);
+        if (!current) throw new NotFoundError(`company ${companyId}`);
+        const companySecrets = current.secrets ? secrets.open(current.secrets) : {};
+        const oldToken = companySecrets.telegramBotToken;
+        const token = change.telegram?.botToken;
+        if (token !== undefined) {
+          if (token === null) delete companySecrets.telegramBotToken;
+          else companySecrets.telegramBotToken = token;
+        }
+        const newToken = companySecrets.telegramBotToken;
+        const { botToken: _secret, webhookUrl, ...telegramPublic } = change.telegram ?? {};
+        // A new token keeps the webhook it had, registered again for the new bot.
+        const tokenChanged = token !== undefined && newToken !== oldToken;
+        const wantedUrl = webhookUrl !== undefined ? webhookUrl : tokenChanged ? (current.telegram.webhookUrl ?? null) : undefined;
+        let webhook: { webhookUrl?: string; webhookSecretHash?: string } = {};
+        if (wantedUrl !== undefined) {
+          if (wantedUrl !== null && !newToken) {
+            throw new UnprocessableError('NO_BOT_TOKEN', 'a webhook needs the bot token first', [
+              { path: '/body/telegram/webhookUrl', message: 'set telegram.botToken before the webhook' },
+            ]);
+          }
+          if (wantedUrl === null || !newToken) {
+            webhook = { webhookUrl: undefined, webhookSecretHash: undefined };
+            const holder = newToken ?? oldToken;
+            if (holder && current.telegram.webhookSecretHash) telegramCall = { token: holder, url: null, secret: null };
+          } else {
+            const secret = randomBytes(24).toString('base64url');
+            webhook = { webhookUrl: wantedUrl, webhookSecretHash: hashWebhookSecret(secret) };
+            telegramCall = { token: newToken, url: wantedUrl, secret };
+          }
+        }
+        const companyChange: CompanySettingsChange = {
+          ...(change.mode ? { mode: change.mode } : {}),
+          ...(change.name ? { name: change.name } : {}),
+          ...(change.email?.from ? { emailFrom: change.email.from } : {}),
+          ...(change.email?.fromName ? { emailFromName: change.email.fromName } : {}),
+          ...(change.adminEmail !== undefined ? { adminEmail: change.adminEmail } : {}),
+          ...(change.sms?.primaryProviderId !== undefined ? { primarySmsProviderId: change.sms.primaryProviderId } : {}),
+          ...(change.sms?.balanceThreshold !== undefined
+            ? { balanceThreshold: change.sms.balanceThreshold === 'none' ? null : change.sms.balanceThreshold }
+            : {}),
+          ...(change.reserveChannel !== undefined ? { reserveChannel: change.reserveChannel } : {}),
+          ...(change.telegram
+            ? {
+                telegram: {
+                  ...current.telegram,
+                  ...Object.fromEntries(Object.entries(telegramPublic).map(([k, v]) => [k, v ?? undefined])),
+                  ...webhook,
+                },
+              }
+            : {}),
+          secrets: Object.keys(companySecrets).length > 0 ? secrets.seal(companySecrets) : null,
+        };
+        await companyRepo.updateSettings(companyId, companyChange);
+
+        if (change.providers) {
+          // Read under the lock, so a concurrent change's provider secrets are not lost either.
+          const previous = new Map((await providerRepo.list(companyId)).map((p) => [p.id, p]));
+          await providerRepo.replaceAll(
+            companyId,
+            change.providers.map((input) => {
+              const old = previous.get(input.id);
+              const stored = old?.secrets && old.kind === input.kind ? secrets.open(old.secrets) : {};
+              for (const [field, value] of Object.entries(input.secrets ?? {})) {
+                if (value === null) delete stored[field];
+                else stored[field] = value;
+              }
+              return {
+                id: input.id,
+                kind: input.kind,
+                name: input.name,
+                config: input.config ?? {},
+                secrets: Object.keys(stored).length > 0 ? secrets.seal(stored) : null,
+              };
+            }),
+          );
+        }
+
+        // Last, still inside the transaction: if Telegram refuses, nothing of this change is kept.
+        if (telegramCall) {
+          try {
+            await callTelegram(telegramCall.token, telegramCall.url, telegramCall.secret);
+          } catch (err) {
+            if (telegramCall.url === null) {
+              log.warn({ err }, 'could not remove the Telegram webhook');
+            } else {
+              const reason = err instanceof Error ? err.message : String(err);
+              throw new UnprocessableError('TELEGRAM_REFUSED', `Telegram refused the webhook: ${reason}`, [
+                { path: '/body/telegram/webhookUrl', message: reason },
+              ]);
+            }
+          }
+        }
+      });
+
+      const after = toView(await load(companyId));
+      if (change.telegram && after.telegram.botToken.set && after.telegram.updates === 'polling') {
+        await onTelegramChanged?.(companyId).catch((err: unknown) => log.warn({ err }, 'could not start Telegram polling'));
+      }
+      await createConfigChangeRepository(db).record({
+        companyId,
+        actor,
+        entity: 'settings',
+        entityId: companyId,
+        action: 'update',
+        // The views carry only "set: true/false" for secrets, never their values.
+        before: toView(before),
+        after,
+      });
+      return after;
+    },
+  };
+}
+
+export type SettingsService = ReturnType<typeof createSettingsService>;
+
+/** Every provider's fields against its kind's schema, and ids unique; all problems at once. */
+function validateProviders(providers: readonly ProviderChange[]): void {
+  const problems: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  for (const [i, p] of providers.entries()) {
+    if (seen.has(p.id)) problems.push({ path: `/body/providers/${i}/id`, message: `duplicate provider id "${p.id}"` });
+    seen.add(p.id);
+    for (const { field, message } of checkProviderFields(p)) problems.push({ path: `/body/providers/${i}/${field}`, message });
+  }
+  if (problems.length > 0) throw new BadRequestError('invalid provider settings', problems);
+}
