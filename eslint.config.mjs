@@ -51,7 +51,7 @@ const layers = [
   },
   {
     target: 'src/api',
-    from: [...srcExcept(['domain', 'db', 'services', 'temporal', 'api'], ['secrets']), ...outsideSrc],
+    from: [...srcExcept(['domain', 'db', 'services', 'temporal', 'api']), ...outsideSrc],
     except: contract,
     message: 'src/api may import src/services, src/db, src/temporal, src/domain and workflows/contract.ts.',
   },

@@ -28,7 +28,7 @@ export interface Environment {
   smtpUrl: string | undefined;
   smsUrl: string | undefined;
   telegramApiRoot: string | undefined;
-  /** Lines for the start banner about the stand-ins. */
+  /** Lines for the start banner: the Temporal UI and the stand-ins. */
   banner: string[];
   /** Stops the stand-ins, last started first. */
   stop(): Promise<void>;
@@ -65,6 +65,7 @@ export async function startEmbedded(config: Config, role: ProcessRole, log: Logg
       temporalAddress = temporal.address;
       temporalUiUrl ??= temporal.uiUrl;
     }
+    if (temporalUiUrl) banner.push(`  Temporal UI   ${temporalUiUrl}`);
 
     let smtpUrl = config.smtpUrl;
     if (!smtpUrl && role !== 'api') {

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { Db } from '../client';
+import { migrateDatabase, type Db } from '../client';
 import { createApiKeyRepository } from '../repositories/api-keys';
 import { sql } from 'drizzle-orm';
 import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, managers, templates } from '../schema';
@@ -7,6 +7,17 @@ import { EVENT_CATALOG } from './event-catalog';
 import { ROLES } from '../../domain/roles';
 
 export const DEMO_COMPANY_ID = 'demo';
+
+/**
+ * A database ready for the service: migrated, with the demo company on first
+ * start and `ADMIN_API_KEY` bound to it when given.
+ */
+export async function prepareDatabase(db: Db, adminApiKey: string | undefined): Promise<SeedResult> {
+  await migrateDatabase(db);
+  const seeded = await seedDemo(db);
+  if (adminApiKey) await ensureAdminKey(db, adminApiKey);
+  return seeded;
+}
 
 export interface SeedResult {
   created: boolean;
