@@ -21,7 +21,7 @@ import { configChangesRoutes } from './api/routes/config-changes';
 import { counterpartiesRoutes } from './api/routes/counterparties';
 import { eventTypesRoutes } from './api/routes/event-types';
 import { journalRoutes } from './api/routes/journal';
-import { messagingRoutes } from './api/routes/messaging';
+import { providerChecksRoutes } from './api/routes/provider-checks';
 import { telegramWebhookRoutes } from './api/routes/telegram-webhook';
 import { managersRoutes } from './api/routes/managers';
 import { schedulesRoutes } from './api/routes/schedules';
@@ -168,7 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(apiKeysRoutes, { db: deps.db });
       await v1.register(configChangesRoutes, { db: deps.db });
       await v1.register(journalRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
-      await v1.register(messagingRoutes, { temporal: deps.temporal, taskQueue: deps.taskQueue });
+      await v1.register(providerChecksRoutes, { temporal: deps.temporal, taskQueue: deps.taskQueue });
       await v1.register(schedulesRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, namespace: deps.namespace, temporalUiUrl: deps.temporalUiUrl });
     },
     { prefix: '/v1' },

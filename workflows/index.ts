@@ -2,7 +2,8 @@ import type { WorkflowContract } from './contract';
 import { checkSmsBalance } from './check-sms-balance';
 import { dispatchEmailOutbox } from './dispatch-email-outbox';
 import { manualSend } from './manual-send';
-import { smsBalance, telegramUpdate, testMessage } from './messaging';
+import { smsBalance, testMessage } from './provider-checks';
+import { telegramUpdate } from './telegram-update';
 import { notifyEvent } from './notify-event';
 import { pollTelegram } from './telegram-poll';
 

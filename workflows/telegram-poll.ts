@@ -2,7 +2,7 @@ import { ParentClosePolicy, continueAsNew, proxyActivities, startChild, Workflow
 import type { Activities } from '../activities';
 import { telegramUpdateWorkflowId } from '../src/domain/keys';
 import type { PollTelegramInput, TelegramUpdateInput } from './contract';
-import { telegramUpdate } from './messaging';
+import { telegramUpdate } from './telegram-update';
 
 const { pollTelegramUpdates } = proxyActivities<Activities>({
   // A long poll holds the call open for up to 25 s by design.

@@ -6,7 +6,7 @@ import { smsBalanceQueryWorkflowId, testMessageWorkflowId } from '../../domain/k
 import { executeWorkflow } from '../../temporal/client';
 import { ServiceUnavailableError } from '../../domain/errors';
 import { errorResponses } from '../schemas/common';
-import { SmsBalanceSchema, TestMessageInputSchema, TestMessageResultSchema } from '../schemas/messaging';
+import { SmsBalanceSchema, TestMessageInputSchema, TestMessageResultSchema } from '../schemas/provider-checks';
 
 const TEST_TEXT = 'Тестовое сообщение сервиса уведомлений';
 
@@ -14,7 +14,7 @@ const TEST_TEXT = 'Тестовое сообщение сервиса уведо
  * The test message (R3) and the SMS balance (R4). Both run as short
  * workflows, so only workers hold provider connections and the API stays stateless.
  */
-export const messagingRoutes: FastifyPluginAsyncTypebox<{ temporal: Client; taskQueue: string }> = async (app, { temporal, taskQueue }) => {
+export const providerChecksRoutes: FastifyPluginAsyncTypebox<{ temporal: Client; taskQueue: string }> = async (app, { temporal, taskQueue }) => {
   app.post(
     '/messaging/test',
     {
