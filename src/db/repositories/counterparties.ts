@@ -69,19 +69,18 @@ export function createCounterpartyRepository(db: Db) {
         .limit(page.limit + 1);
     },
 
+    /** One after another: on a transaction the queries share one connection, which takes one query at a time. */
     async details(companyId: string, counterparty: Counterparty): Promise<CounterpartyDetails> {
-      const [people, overrides, [company]] = await Promise.all([
-        db
-          .select()
-          .from(contacts)
-          .where(and(eq(contacts.companyId, companyId), eq(contacts.counterpartyId, counterparty.id)))
-          .orderBy(asc(contacts.position), asc(contacts.id)),
-        db
-          .select()
-          .from(counterpartyOverrides)
-          .where(and(eq(counterpartyOverrides.companyId, companyId), eq(counterpartyOverrides.counterpartyId, counterparty.id))),
-        db.select({ telegram: companies.telegram }).from(companies).where(eq(companies.id, companyId)),
-      ]);
+      const people = await db
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.companyId, companyId), eq(contacts.counterpartyId, counterparty.id)))
+        .orderBy(asc(contacts.position), asc(contacts.id));
+      const overrides = await db
+        .select()
+        .from(counterpartyOverrides)
+        .where(and(eq(counterpartyOverrides.companyId, companyId), eq(counterpartyOverrides.counterpartyId, counterparty.id)));
+      const [company] = await db.select({ telegram: companies.telegram }).from(companies).where(eq(companies.id, companyId));
       return { counterparty, contacts: people, overrides, botUsername: company?.telegram.botUsername };
     },
 
