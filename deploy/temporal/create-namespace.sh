@@ -1,0 +1,22 @@
+#!/bin/sh
+# One-shot: waits for the cluster to answer and makes sure the service's
+# namespace exists with the configured retention.
+set -eu
+address=${TEMPORAL_ADDRESS:-temporal:7233}
+namespace=${TEMPORAL_NAMESPACE:-default}
+retention=${TEMPORAL_RETENTION:-7d}
+
+tries=0
+until temporal operator cluster health --address "$address" >/dev/null 2>&1; do
+  tries=$((tries + 1))
+  [ "$tries" -ge 60 ] && { echo "Temporal at $address did not become healthy"; exit 1; }
+  echo "waiting for Temporal at $address"
+  sleep 5
+done
+
+if temporal operator namespace describe --address "$address" -n "$namespace" >/dev/null 2>&1; then
+  echo "namespace $namespace exists"
+else
+  temporal operator namespace create --address "$address" -n "$namespace" --retention "$retention"
+  echo "namespace $namespace created"
+fi
