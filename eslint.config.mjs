@@ -112,7 +112,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'bench/bare-workflows.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

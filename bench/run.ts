@@ -1,0 +1,475 @@
+/**
+ * `npm run bench [-- --quick] [--rounds N] [--waiting N]`: the service beside
+ * the bare baseline on the same Temporal server and database, in one run.
+ *
+ * The service runs as `npm start` runs it (`src/main.ts all`, a child process,
+ * LOG_LEVEL=warn) against one Temporal dev server and one PostgreSQL that the
+ * benchmark starts; the baseline is a bare worker in this process with a
+ * workflow that does nothing (ingest) and one that sends an event's e-mails
+ * from one activity over a pooled transport (delivery). Each figure stands
+ * beside its baseline; the ratios are what to watch. Prints a table and
+ * writes `bench/results/latest.json`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import pg from 'pg';
+import { stableMessageId } from '../src/channels/email';
+import { startEmbeddedPostgres } from '../src/dev/postgres';
+import { startSmtpSink, type SmtpSink } from '../src/dev/smtp-sink';
+import { startDevTemporal } from '../src/dev/temporal';
+import { eventWorkflowId } from '../src/domain/keys';
+import { repoRoot } from '../src/paths';
+import { createBareActivities } from './bare-activities';
+
+const quick = process.argv.includes('--quick');
+const option = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const sizes = {
+  rounds: option('--rounds', quick ? 1 : 3),
+  ingest: quick ? 150 : 600,
+  callers: 64,
+  delivered: quick ? 50 : 300,
+  latencySeconds: quick ? 6 : 20,
+  dispatch: quick ? 50 : 300,
+  waiting: option('--waiting', quick ? 0 : 1000),
+};
+const COMPANY = 'demo';
+const FROM = 'notify@demo-parts.example';
+const ADMIN_KEY = `bench_${randomBytes(16).toString('hex')}`;
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed
+}
+
+interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+function startServiceProcess(role: 'all' | 'worker', env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const ready = role === 'all' ? /API\s+(http:\/\/\S+)/.exec(out)?.[1] : /worker running/.test(out) ? 'worker' : undefined;
+      if (ready) {
+        clearInterval(timer);
+        resolve({ child, url: ready, stop });
+      } else if (child.exitCode !== null || Date.now() - started > 180_000) {
+        clearInterval(timer);
+        reject(new Error(`service ${role} did not start:\n${out}`));
+      }
+    }, 100);
+  });
+}
+
+/** Peak and current resident memory of a process, from /proc (Linux). */
+function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { rssMiB: Math.round(kib('VmRSS') / 1024), peakMiB: Math.round(kib('VmHWM') / 1024) };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const median = (values: number[]) => percentile(values, 50);
+
+/** Runs `n` jobs with at most `concurrency` at once; returns each job's duration in ms. */
+async function pool(n: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number[]> {
+  const durations: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const started = performance.now();
+        await job(i);
+        durations.push(performance.now() - started);
+      }
+    }),
+  );
+  return durations;
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function messageIdOf(raw: Buffer): string | undefined {
+  return /^Message-ID:\s*(<[^>\r\n]+>)/im.exec(raw.subarray(0, 4096).toString('latin1'))?.[1];
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'notify-bench-'));
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    log('starting the Temporal dev server and PostgreSQL');
+    const [temporal, postgres, bundle] = await Promise.all([
+      startDevTemporal({ dataDir: path.join(dir, 'temporal'), log }),
+      startEmbeddedPostgres({ dataDir: path.join(dir, 'pg') }),
+      bundleWorkflowCode({ workflowsPath: path.join(repoRoot, 'bench', 'bare-workflows.ts'), logger: new DefaultLogger('WARN') }),
+    ]);
+    stops.push(() => temporal.stop(), () => postgres.stop());
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench_service');
+    await admin.end();
+    const serviceDbUrl = Object.assign(new URL(postgres.url), { pathname: '/bench_service' }).toString();
+    const serviceDb = new pg.Client({ connectionString: serviceDbUrl });
+
+    const serviceSink = await startSmtpSink();
+    const bareSink = await startSmtpSink();
+    stops.push(() => serviceSink.stop(), () => bareSink.stop());
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATA_DIR: path.join(dir, 'service'),
+      DATABASE_URL: serviceDbUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_UI_URL: temporal.uiUrl,
+      TEMPORAL_TASK_QUEUE: 'bench-service',
+      SMTP_URL: serviceSink.url,
+      SECRETS_KEY: randomBytes(32).toString('base64'),
+      ADMIN_API_KEY: ADMIN_KEY,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    };
+    log('starting the service (src/main.ts all)');
+    const service = await startServiceProcess('all', env);
+    stops.push(() => service.stop());
+    await serviceDb.connect();
+    stops.push(() => serviceDb.end());
+    const api = async (method: string, url: string, body?: unknown) => {
+      const res = await fetch(`${service.url}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+      return res.status === 204 ? undefined : ((await res.json()) as unknown);
+    };
+    await api('PUT', '/v1/settings', { mode: 'live' });
+    const client = (await api('GET', '/v1/counterparties/demo-client')) as { contacts: { id: number }[] };
+    const contactIds = client.contacts.map((c) => c.id);
+
+    const connection = await Connection.connect({ address: temporal.address });
+    const temporalClient = new Client({ connection });
+    stops.push(() => connection.close());
+    const bareTransport = nodemailer.createTransport({ host: '127.0.0.1', port: bareSink.port, secure: false, ignoreTLS: true, pool: true });
+    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    const bareWorker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue: 'bench-bare',
+      workflowBundle: bundle,
+      activities: createBareActivities(bareTransport),
+    });
+    const bareRunning = bareWorker.run();
+    stops.push(async () => {
+      bareWorker.shutdown();
+      await bareRunning;
+      await nativeConnection.close();
+      bareTransport.close();
+    });
+
+    let seq = 0;
+    /** Events the service accepted, each of which ends in one e-mail per contact. */
+    let posted = 0;
+    const postEvent = async (id: string, data: Record<string, unknown> = {}) => {
+      const res = await fetch(`${service.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          id,
+          type: 'order.ready_for_pickup',
+          counterpartyId: 'demo-client',
+          data: { orderNumber: `ЗК-${id}`, total: '15 480,00', warehouse: 'Склад на Складской, 5', pickupUntil: '30.11.2026', ...data },
+        }),
+      });
+      if (res.status !== 202) throw new Error(`POST /v1/events: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+      posted += 1;
+    };
+    const serviceMessageIds = (eventId: string) =>
+      contactIds.map((cid) => stableMessageId(`${eventWorkflowId(COMPANY, eventId)}/client:contact-${cid}/email`, FROM));
+    const mailsPerEvent = contactIds.length;
+    const drained = (sink: SmtpSink, count: number, what: string) => waitFor(() => sink.messages.length >= count, what);
+
+    // Ingest: accepted per second with 64 callers.
+    const ingest = { service: [] as number[], bare: [] as number[], serviceP50: [] as number[], serviceP99: [] as number[], bareP50: [] as number[], bareP99: [] as number[] };
+    // Delivered: events per second from the first POST to the last e-mail.
+    const delivered = { service: [] as number[], bare: [] as number[] };
+    let dbStatementsPerEvent = NaN;
+    for (let round = 1; round <= sizes.rounds; round++) {
+      log(`round ${round}/${sizes.rounds}: ingest of ${sizes.ingest} events`);
+      let t = performance.now();
+      const serviceLatencies = await pool(sizes.ingest, sizes.callers, () => postEvent(`ingest-${seq++}`));
+      ingest.service.push(sizes.ingest / ((performance.now() - t) / 1000));
+      ingest.serviceP50.push(percentile(serviceLatencies, 50));
+      ingest.serviceP99.push(percentile(serviceLatencies, 99));
+      t = performance.now();
+      const bareLatencies = await pool(sizes.ingest, sizes.callers, async () => {
+        await temporalClient.workflow.start('bareNoop', { taskQueue: 'bench-bare', workflowId: `bare-noop-${seq++}`, args: [] });
+      });
+      ingest.bare.push(sizes.ingest / ((performance.now() - t) / 1000));
+      ingest.bareP50.push(percentile(bareLatencies, 50));
+      ingest.bareP99.push(percentile(bareLatencies, 99));
+      // The ingested events are delivered before the next measure starts.
+      await drained(serviceSink, posted * mailsPerEvent, 'the ingested events');
+
+      log(`round ${round}/${sizes.rounds}: delivery of ${sizes.delivered} events`);
+      const commitsBefore = await commits(serviceDb);
+      let base = serviceSink.messages.length;
+      t = performance.now();
+      await pool(sizes.delivered, 16, () => postEvent(`delivered-${seq++}`));
+      await drained(serviceSink, base + sizes.delivered * mailsPerEvent, 'the service e-mails');
+      delivered.service.push(sizes.delivered / ((performance.now() - t) / 1000));
+      await new Promise((r) => setTimeout(r, 1500));
+      dbStatementsPerEvent = ((await commits(serviceDb)) - commitsBefore) / sizes.delivered;
+
+      base = bareSink.messages.length;
+      t = performance.now();
+      await pool(sizes.delivered, 16, async () => {
+        const n = seq++;
+        await temporalClient.workflow.start('bareDeliver', {
+          taskQueue: 'bench-bare',
+          workflowId: `bare-deliver-${n}`,
+          args: [{ messageIds: contactIds.map((_, j) => `<bare-${n}-${j}@bench.example>`) }],
+        });
+      });
+      await drained(bareSink, base + sizes.delivered * mailsPerEvent, 'the bare e-mails');
+      delivered.bare.push(sizes.delivered / ((performance.now() - t) / 1000));
+    }
+
+    // History and activities per event, read from one run of each.
+    const lastService = `delivered-${seq - sizes.delivered - 1}`;
+    const serviceHistory = await temporalClient.workflow.getHandle(eventWorkflowId(COMPANY, lastService)).fetchHistory();
+    const bareHistory = await temporalClient.workflow.getHandle(`bare-deliver-${seq - 1}`).fetchHistory();
+    const activitiesOf = (h: typeof serviceHistory) => (h.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+
+    // Latency at half the service's measured delivery rate, open loop.
+    const rate = median(delivered.service) / 2;
+    log(`latency at ${rate.toFixed(1)} events/s for ${sizes.latencySeconds} s`);
+    const serviceLatency = await openLoop(rate, sizes.latencySeconds, serviceSink, async (i) => {
+      const id = `latency-${seq++}-${i}`;
+      await postEvent(id);
+      return serviceMessageIds(id);
+    });
+    const bareLatency = await openLoop(rate, sizes.latencySeconds, bareSink, async () => {
+      const n = seq++;
+      const ids = contactIds.map((_, j) => `<bare-${n}-${j}@bench.example>`);
+      await temporalClient.workflow.start('bareDeliver', { taskQueue: 'bench-bare', workflowId: `bare-deliver-${n}`, args: [{ messageIds: ids }] });
+      return ids;
+    });
+
+    // Scheduled batch dispatch against bare pooled nodemailer.
+    log(`batched dispatch of ${sizes.dispatch} events`);
+    // Paused, so that its own period does not send part of the batch before the measured run.
+    await api('PUT', '/v1/schedules/email-dispatch', { paused: true });
+    await api('PUT', '/v1/event-types/order.ready_for_pickup', { emailDelivery: 'batched' });
+    await pool(sizes.dispatch, 16, () => postEvent(`batched-${seq++}`));
+    await waitFor(async () => {
+      const { rows } = await serviceDb.query<{ n: string }>(
+        "select count(*) as n from journal_entries where status = 'queued' and channel = 'email' and event_id like 'batched-%'",
+      );
+      return Number(rows[0]!.n) >= sizes.dispatch * mailsPerEvent;
+    }, 'the batched e-mails to be queued');
+    let base = serviceSink.messages.length;
+    let t = performance.now();
+    await api('POST', '/v1/schedules/email-dispatch/trigger');
+    await drained(serviceSink, base + sizes.dispatch * mailsPerEvent, 'the dispatched e-mails');
+    const dispatchService = (sizes.dispatch * mailsPerEvent) / ((performance.now() - t) / 1000);
+    await api('PUT', '/v1/event-types/order.ready_for_pickup', { emailDelivery: 'immediate' });
+    base = bareSink.messages.length;
+    t = performance.now();
+    await pool(sizes.dispatch * mailsPerEvent, 5, async (i) => {
+      await bareTransport.sendMail({ from: FROM, to: `c${i}@bench.example`, subject: 'Заказ', text: 'Текст', messageId: `<bare-dispatch-${i}@bench.example>` });
+    });
+    await drained(bareSink, base + sizes.dispatch * mailsPerEvent, 'the bare dispatch');
+    const dispatchBare = (sizes.dispatch * mailsPerEvent) / ((performance.now() - t) / 1000);
+
+    // A second worker process on the same task queue.
+    log('a second worker process');
+    const second = await startServiceProcess('worker', { ...env, PORT: '0' });
+    stops.push(() => second.stop());
+    base = serviceSink.messages.length;
+    t = performance.now();
+    await pool(sizes.delivered, 16, () => postEvent(`scale-${seq++}`));
+    await drained(serviceSink, base + sizes.delivered * mailsPerEvent, 'the e-mails with two workers');
+    const twoWorkers = sizes.delivered / ((performance.now() - t) / 1000);
+    await second.stop();
+
+    // Memory with events waiting for confirmation.
+    let waiting: { events: number; rssMiB: number } | null = null;
+    if (sizes.waiting > 0) {
+      log(`${sizes.waiting} events waiting for confirmation`);
+      await api('PUT', '/v1/event-types/order.ready_for_pickup', { confirmBeforeSend: true });
+      await pool(sizes.waiting, 32, () => postEvent(`waiting-${seq++}`));
+      await waitFor(async () => {
+        const { rows } = await serviceDb.query<{ n: string }>("select count(*) as n from journal_entries where status = 'awaiting_confirmation'");
+        return Number(rows[0]!.n) >= sizes.waiting;
+      }, 'the events to wait for confirmation', 30 * 60_000);
+      waiting = { events: sizes.waiting, rssMiB: memoryOf(service.child.pid!).rssMiB };
+    }
+
+    const memory = memoryOf(service.child.pid!);
+    const result = {
+      at: new Date().toISOString(),
+      quick,
+      sizes,
+      machine: { cpus: os.cpus().length, node: process.version },
+      ingest: {
+        serviceAcceptedPerSecond: median(ingest.service),
+        bareStartsPerSecond: median(ingest.bare),
+        serviceP50Ms: median(ingest.serviceP50),
+        serviceP99Ms: median(ingest.serviceP99),
+        bareP50Ms: median(ingest.bareP50),
+        bareP99Ms: median(ingest.bareP99),
+      },
+      delivered: { serviceEventsPerSecond: median(delivered.service), bareEventsPerSecond: median(delivered.bare) },
+      latency: { rateEventsPerSecond: rate, service: serviceLatency, bare: bareLatency },
+      dispatch: { serviceEmailsPerSecond: dispatchService, bareEmailsPerSecond: dispatchBare },
+      scale: { oneWorkerEventsPerSecond: median(delivered.service), twoWorkersEventsPerSecond: twoWorkers },
+      perEvent: {
+        serviceHistoryEvents: serviceHistory.events?.length ?? 0,
+        serviceActivities: activitiesOf(serviceHistory),
+        bareHistoryEvents: bareHistory.events?.length ?? 0,
+        bareActivities: activitiesOf(bareHistory),
+        serviceDbTransactions: dbStatementsPerEvent,
+      },
+      memory: { servicePeakMiB: memory.peakMiB, serviceRssMiB: memory.rssMiB, benchRssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) },
+      waiting,
+      ratios: {
+        ingestRatio: median(ingest.service) / median(ingest.bare),
+        deliveredRatio: median(delivered.service) / median(delivered.bare),
+        dispatchRatio: dispatchService / dispatchBare,
+        scaleRatio: twoWorkers / median(delivered.service),
+      },
+      seconds: Math.round((Date.now() - started) / 1000),
+    };
+    print(result);
+    const out = path.join(repoRoot, 'bench', 'results', 'latest.json');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    log(`written ${path.relative(repoRoot, out)}`);
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log(`stop failed: ${String(err)}`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Transactions committed in the service's database so far (each statement outside a transaction is one). */
+async function commits(db: pg.Client): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('select xact_commit as n from pg_stat_database where datname = current_database()');
+  return Number(rows[0]!.n);
+}
+
+/**
+ * Starts one event every 1/rate seconds for `seconds`, without waiting for
+ * the previous one, and measures each event's time from its start to the
+ * arrival of its last e-mail at `sink`.
+ */
+async function openLoop(rate: number, seconds: number, sink: SmtpSink, start: (i: number) => Promise<string[]>) {
+  const count = Math.max(1, Math.round(rate * seconds));
+  const interval = 1000 / rate;
+  const expected = new Map<string, number>();
+  const pending: Promise<void>[] = [];
+  const base = performance.now();
+  const startedAt: number[] = [];
+  const idsOf: string[][] = [];
+  for (let i = 0; i < count; i++) {
+    const due = base + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    startedAt[i] = Date.now();
+    pending.push(
+      start(i).then((ids) => {
+        idsOf[i] = ids;
+        for (const id of ids) expected.set(id, i);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const total = idsOf.reduce((n, ids) => n + ids.length, 0);
+  await waitFor(() => sink.messages.filter((m) => expected.has(messageIdOf(m.raw) ?? '')).length >= total, 'the open-loop e-mails');
+  const last = new Map<number, number>();
+  for (const mail of sink.messages) {
+    const i = expected.get(messageIdOf(mail.raw) ?? '');
+    if (i === undefined) continue;
+    last.set(i, Math.max(last.get(i) ?? 0, mail.receivedAt.getTime()));
+  }
+  const latencies = [...last.entries()].map(([i, at]) => at - startedAt[i]!);
+  return { events: count, p50Ms: percentile(latencies, 50), p90Ms: percentile(latencies, 90), p99Ms: percentile(latencies, 99) };
+}
+
+function print(r: {
+  ingest: Record<string, number>;
+  delivered: Record<string, number>;
+  latency: { rateEventsPerSecond: number; service: Record<string, number>; bare: Record<string, number> };
+  dispatch: Record<string, number>;
+  scale: Record<string, number>;
+  perEvent: Record<string, number>;
+  memory: Record<string, number>;
+  waiting: { events: number; rssMiB: number } | null;
+  ratios: Record<string, number>;
+  seconds: number;
+}): void {
+  const f = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
+  const rows: [string, string, string, string][] = [
+    ['measure', 'service', 'bare baseline', 'ratio'],
+    ['ingest, accepted/s (64 callers)', f(r.ingest.serviceAcceptedPerSecond), f(r.ingest.bareStartsPerSecond), f(r.ratios.ingestRatio, 2)],
+    ['ingest p50 / p99, ms', `${f(r.ingest.serviceP50Ms, 0)} / ${f(r.ingest.serviceP99Ms, 0)}`, `${f(r.ingest.bareP50Ms, 0)} / ${f(r.ingest.bareP99Ms, 0)}`, ''],
+    ['delivered, events/s (2 e-mails each)', f(r.delivered.serviceEventsPerSecond), f(r.delivered.bareEventsPerSecond), f(r.ratios.deliveredRatio, 2)],
+    [
+      `latency POST → e-mails at ${f(r.latency.rateEventsPerSecond)} ev/s, p50 / p90 / p99 ms`,
+      `${f(r.latency.service.p50Ms, 0)} / ${f(r.latency.service.p90Ms, 0)} / ${f(r.latency.service.p99Ms, 0)}`,
+      `${f(r.latency.bare.p50Ms, 0)} / ${f(r.latency.bare.p90Ms, 0)} / ${f(r.latency.bare.p99Ms, 0)}`,
+      '',
+    ],
+    ['scheduled dispatch, e-mails/s', f(r.dispatch.serviceEmailsPerSecond), f(r.dispatch.bareEmailsPerSecond), f(r.ratios.dispatchRatio, 2)],
+    ['two workers vs one, events/s', f(r.scale.twoWorkersEventsPerSecond), f(r.scale.oneWorkerEventsPerSecond), f(r.ratios.scaleRatio, 2)],
+    ['history events per event', f(r.perEvent.serviceHistoryEvents, 0), f(r.perEvent.bareHistoryEvents, 0), ''],
+    ['activities per event', f(r.perEvent.serviceActivities, 0), f(r.perEvent.bareActivities, 0), ''],
+    ['database transactions per event', f(r.perEvent.serviceDbTransactions), '—', ''],
+    ['service (API + worker) RSS now / peak, MiB', `${r.memory.serviceRssMiB} / ${r.memory.servicePeakMiB}`, '', ''],
+    ...(r.waiting ? [[`RSS with ${r.waiting.events} events waiting, MiB`, String(r.waiting.rssMiB), '', ''] as [string, string, string, string]] : []),
+  ];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
+  process.stdout.write(`\n${line(rows[0]!)}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |\n${rows.slice(1).map(line).join('\n')}\n\n`);
+  process.stdout.write(`${Object.entries(r.ratios).map(([k, v]) => `${k}=${f(v, 2)}`).join('  ')}   (${r.seconds} s)\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
