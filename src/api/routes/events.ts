@@ -7,11 +7,10 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Db } from '../../db/client';
-import { createCounterpartyRepository } from '../../db/repositories/counterparties';
 import { createEventRepository, type EventRow } from '../../db/repositories/events';
-import { createEventTypeRepository } from '../../db/repositories/event-types';
 import { createJournalRepository } from '../../db/repositories/journal';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
+import { missingVariables } from '../../domain/event-data';
 import { eventWorkflowId } from '../../domain/keys';
 import { startWorkflow } from '../../temporal/client';
 import { runLink } from '../../temporal/links';
@@ -41,21 +40,28 @@ export interface EventsRouteDeps {
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (app, deps) => {
   const { temporal } = deps;
   const events = createEventRepository(deps.db);
-  const eventTypes = createEventTypeRepository(deps.db);
-  const counterparties = createCounterpartyRepository(deps.db);
   const journal = createJournalRepository(deps.db);
 
-  /** An event must name a configured event type and a known client, or nothing starts. */
-  const assertKnown = async (companyId: string, type: string, counterpartyId: string): Promise<void> => {
-    if (!(await eventTypes.exists(companyId, type))) {
+  /**
+   * An event must name a configured event type and a known client and carry
+   * every variable its type requires, or nothing starts.
+   */
+  const assertAcceptable = async (companyId: string, type: string, counterpartyId: string, data: Record<string, unknown>): Promise<void> => {
+    const { variables, counterpartyExists } = await events.targets(companyId, type, counterpartyId);
+    if (variables === undefined) {
       throw new UnprocessableError('UNKNOWN_EVENT_TYPE', `unknown event type "${type}"`, [
         { path: '/body/type', message: `no event type "${type}" is configured` },
       ]);
     }
-    if (!(await counterparties.exists(companyId, counterpartyId))) {
+    if (!counterpartyExists) {
       throw new UnprocessableError('UNKNOWN_COUNTERPARTY', `unknown counterparty "${counterpartyId}"`, [
         { path: '/body/counterpartyId', message: `no counterparty "${counterpartyId}" exists` },
       ]);
+    }
+    const missing = missingVariables(type, variables, data);
+    if (missing.length > 0) {
+      const names = missing.map((m) => m.path.slice('/body/data/'.length)).join(', ');
+      throw new UnprocessableError('MISSING_VARIABLES', `event type "${type}" requires variables missing from data: ${names}`, missing);
     }
   };
 
@@ -81,7 +87,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       }
 
       if (!existing) {
-        await assertKnown(companyId, input.type, input.counterpartyId);
+        await assertAcceptable(companyId, input.type, input.counterpartyId, input.data);
         await events.insertOnce({
           companyId,
           id: input.id,
