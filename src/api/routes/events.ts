@@ -14,7 +14,8 @@ import { missingVariables } from '../../domain/event-data';
 import { eventWorkflowId } from '../../domain/keys';
 import { startWorkflow } from '../../temporal/client';
 import { runLink } from '../../temporal/links';
-import { decideUpdate, stateQuery, type NotifyEventInput } from '../../../workflows/contract';
+import { decideUpdate, stateQuery, type NotifyEventInput, type PendingMessage } from '../../../workflows/contract';
+import { actorOf } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
 import {
   DecisionInputSchema,
@@ -154,6 +155,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const event = await events.find(companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       const entries = await journal.listForEvent(companyId, event.id);
+      const state = await eventState(temporal, event);
       return {
         eventId: event.id,
         type: event.type,
@@ -163,8 +165,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         receivedAt: event.receivedAt.toISOString(),
         workflowId: event.workflowId,
         runId: event.runId,
-        state: await eventState(temporal, event),
+        state,
         temporalUiUrl: event.runId ? runLink(deps, event.workflowId, event.runId) : null,
+        pending: state === 'awaiting_confirmation' ? pendingOf(entries) : [],
         journal: entries.map(toJournalEntryDto),
       };
     },
@@ -190,7 +193,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const event = await events.find(request.auth.companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       if (!event.runId) throw new ConflictError(`event ${event.id} is not awaiting confirmation`);
-      const { approve, by, comment } = request.body;
+      // The decider is who authenticated, not whom the body names (R13, R18).
+      const { approve, comment } = request.body;
+      const by = actorOf(request);
       try {
         await temporal.workflow
           .getHandle(event.workflowId)
@@ -224,6 +229,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 function isFinished(err: unknown): boolean {
   const code = (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
   return code === 5 || code === 9;
+}
+
+/** The messages the awaiting-confirmation entry says would go out; runs started before they were journaled have none. */
+function pendingOf(entries: readonly { status: string; details: unknown }[]): PendingMessage[] {
+  const awaiting = [...entries].reverse().find((e) => e.status === 'awaiting_confirmation');
+  const pending = (awaiting?.details as { pending?: unknown } | null | undefined)?.pending;
+  return Array.isArray(pending) ? (pending as PendingMessage[]) : [];
 }
 
 function accepted(eventId: string, workflowId: string, runId: string, status: string, duplicate: boolean): EventAccepted {
