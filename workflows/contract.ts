@@ -40,9 +40,28 @@ export interface NotifyEventResult {
 /** What `notifyEvent` is doing, for `GET /v1/events/:id`. */
 export type EventWorkflowState = 'running' | 'awaiting_confirmation';
 
+/**
+ * One message that would go out on approval (R13), journaled in the details of
+ * the `awaiting_confirmation` entry as `pending`.
+ */
+export interface PendingMessage {
+  deliveryKey: string;
+  audience: Audience;
+  recipientName: string;
+  channel: Channel;
+  /** The address on that channel. */
+  recipient: string;
+  /** E-mail only. */
+  subject?: string;
+  text: string;
+  /** Why the message could not be rendered; it would fall back or fail on approval. */
+  error?: string;
+}
+
 /** A person's answer to "send this?" (R13). */
 export interface DecisionInput {
   approve: boolean;
+  /** Who decided: the authenticated caller as the API names it (`actorOf`), never what a request body claims. */
   by: string;
   comment?: string;
 }

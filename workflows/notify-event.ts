@@ -31,6 +31,7 @@ import {
   type EventWorkflowState,
   type NotifyEventInput,
   type NotifyEventResult,
+  type PendingMessage,
 } from './contract';
 
 const PERMANENT_ERRORS = [...PERMANENT_FAILURE_TYPES];
@@ -124,13 +125,25 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
   });
 
   if (plan.confirm.required) {
-    state = 'awaiting_confirmation';
-    await recordStep({
-      scope,
-      step: EVENT_STEPS.awaitingConfirmation,
-      status: 'awaiting_confirmation',
-      details: { timeoutSeconds: plan.confirm.timeoutSeconds },
-    });
+    if (patched('render-before-confirmation')) {
+      // The person deciding sees what would go out (R13): the texts are journaled before a decision is accepted.
+      const pending = await pendingMessages(input, plan);
+      await recordStep({
+        scope,
+        step: EVENT_STEPS.awaitingConfirmation,
+        status: 'awaiting_confirmation',
+        details: { timeoutSeconds: plan.confirm.timeoutSeconds, pending },
+      });
+      state = 'awaiting_confirmation';
+    } else {
+      state = 'awaiting_confirmation';
+      await recordStep({
+        scope,
+        step: EVENT_STEPS.awaitingConfirmation,
+        status: 'awaiting_confirmation',
+        details: { timeoutSeconds: plan.confirm.timeoutSeconds },
+      });
+    }
     const answered = await condition(() => decision !== undefined, plan.confirm.timeoutSeconds * 1000);
     state = 'running';
     if (!answered || decision === undefined) {
@@ -174,12 +187,7 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
  * and end here; they never fail the workflow or hold the other recipients.
  */
 async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan, d: PlannedDelivery): Promise<DeliveryOutcome> {
-  const data = {
-    ...plan.context,
-    ...input.data,
-    recipient: d.recipient,
-    event: { id: input.eventId, type: input.eventType, occurredAt: input.occurredAt ?? null },
-  };
+  const data = messageData(input, plan, d);
   const base = { scope, audience: d.audience, recipientName: d.recipientName } as const;
   const outcome = { key: d.key, audience: d.audience, recipient: d.recipientName };
   const usable = usableRoutes(d);
@@ -309,6 +317,38 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
   const reason = lastReason || NO_CHANNEL_REASON;
   await recordStep({ ...base, step: deliveryStep(d.key, 'failed'), status: 'failed', reason });
   return { ...outcome, status: 'failed', reason };
+}
+
+/** The variables one recipient's templates see. */
+function messageData(input: NotifyEventInput, plan: Plan, d: PlannedDelivery): Record<string, unknown> {
+  return {
+    ...plan.context,
+    ...input.data,
+    recipient: d.recipient,
+    event: { id: input.eventId, type: input.eventType, occurredAt: input.occurredAt ?? null },
+  };
+}
+
+/**
+ * What would go out on approval: each recipient's message on the first route
+ * that can be tried. Recipients who opted out, or who cannot be reached at all,
+ * get nothing now and are journaled as such after the decision.
+ */
+async function pendingMessages(input: NotifyEventInput, plan: Plan): Promise<PendingMessage[]> {
+  const pending = await Promise.all(
+    plan.deliveries.map(async (d): Promise<PendingMessage | undefined> => {
+      const route = d.optedOut ? undefined : usableRoutes(d)[0];
+      if (!route) return undefined;
+      const base = { deliveryKey: d.key, audience: d.audience, recipientName: d.recipientName, channel: route.channel, recipient: route.address };
+      try {
+        const message = await renderMessage({ channel: route.channel, template: d.templates[route.channel]!, data: messageData(input, plan, d) });
+        return { ...base, ...(message.subject !== undefined ? { subject: message.subject } : {}), text: message.text };
+      } catch (err) {
+        return { ...base, text: '', error: failureReason(err).message };
+      }
+    }),
+  );
+  return pending.filter((p): p is PendingMessage => p !== undefined);
 }
 
 async function fallback(

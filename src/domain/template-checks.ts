@@ -184,3 +184,27 @@ export async function checkOverrideTemplates(
   }
   return problems;
 }
+
+/** What decides whether the responsible manager can be told, before and after a change. */
+export interface ManagerSettings {
+  sendToManager: boolean;
+  managerChannels: readonly Channel[];
+  /** The channels that have a manager template. */
+  templateChannels: readonly Channel[];
+}
+
+/**
+ * "Send to the responsible manager" (R8) needs a manager template for at least
+ * one of the manager's channels, or every event would end with nothing sent to
+ * the manager. Returns the problems of the settings `after` a change, naming
+ * the fields of the request; none when the manager is not to be told.
+ */
+export function managerTemplateProblems(after: ManagerSettings): TemplateProblem[] {
+  if (!after.sendToManager) return [];
+  if (after.managerChannels.some((channel) => after.templateChannels.includes(channel))) return [];
+  const channels = after.managerChannels.join(', ');
+  return [
+    { path: '/body/sendToManager', message: `needs a manager template for one of the manager channels (${channels}); there is none` },
+    ...after.managerChannels.map((channel) => ({ path: `/body/templates/manager/${channel}`, message: 'is missing' })),
+  ];
+}

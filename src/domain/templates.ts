@@ -12,10 +12,35 @@ const SANDBOX = {
   memoryLimit: 10_000_000,
 } as const;
 
-const htmlEngine = new Liquid({ ...SANDBOX, outputEscape: 'escape', strictFilters: true, lenientIf: true, cache: 256 });
-const textEngine = new Liquid({ ...SANDBOX, strictFilters: true, lenientIf: true, cache: 256 });
-const strictHtmlEngine = new Liquid({ ...SANDBOX, outputEscape: 'escape', strictFilters: true, strictVariables: true, lenientIf: true });
-const strictTextEngine = new Liquid({ ...SANDBOX, strictFilters: true, strictVariables: true, lenientIf: true });
+const htmlEngine = withFilters(new Liquid({ ...SANDBOX, outputEscape: 'escape', strictFilters: true, lenientIf: true, cache: 256 }));
+const textEngine = withFilters(new Liquid({ ...SANDBOX, strictFilters: true, lenientIf: true, cache: 256 }));
+const strictHtmlEngine = withFilters(
+  new Liquid({ ...SANDBOX, outputEscape: 'escape', strictFilters: true, strictVariables: true, lenientIf: true }),
+);
+const strictTextEngine = withFilters(new Liquid({ ...SANDBOX, strictFilters: true, strictVariables: true, lenientIf: true }));
+
+/** The filters of our own that every engine knows, so a template that checks also renders. */
+function withFilters(engine: Liquid): Liquid {
+  engine.registerFilter('phone', (value: unknown) => formatPhone(value));
+  return engine;
+}
+
+/**
+ * A phone number as people read it: a Russian number (`+79161234567`,
+ * `89161234567`, `9161234567`, with or without separators) becomes
+ * `+7 916 123-45-67`; anything else is left as it was. The `phone` filter of
+ * templates.
+ */
+export function formatPhone(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = String(value).trim();
+  if (!/^[+\d\s()-]+$/.test(text)) return text;
+  let digits = text.replace(/\D/g, '');
+  if (digits.length === 10 && !text.startsWith('+')) digits = `7${digits}`;
+  else if (digits.length === 11 && digits.startsWith('8') && !text.startsWith('+')) digits = `7${digits.slice(1)}`;
+  if (digits.length !== 11 || !digits.startsWith('7')) return text;
+  return `+7 ${digits.slice(1, 4)} ${digits.slice(4, 7)}-${digits.slice(7, 9)}-${digits.slice(9, 11)}`;
+}
 
 /** How a template's output is treated: HTML escapes every variable, text escapes nothing. */
 export type TemplateKind = 'html' | 'text';

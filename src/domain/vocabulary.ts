@@ -105,6 +105,8 @@ export interface EventVariableDef {
   /** Russian, for the people who write templates. */
   description: string;
   example: unknown;
+  /** An event without it (absent, null or an empty string) is refused when posted. */
+  required?: boolean;
 }
 
 export interface AttachmentTemplate {

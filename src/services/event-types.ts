@@ -4,7 +4,14 @@ import { createEventTypeRepository, type EventTypeFields, type EventTypeWithTemp
 import type { EventType, Template } from '../db/schema';
 import { BadRequestError, NotFoundError, UnprocessableError } from '../domain/errors';
 import { analyzeSms, type SmsAnalysis } from '../domain/sms';
-import { checkEventTypeTemplates, checkStoredTemplates, sampleFor, templateProblem, type TemplatesInput } from '../domain/template-checks';
+import {
+  checkEventTypeTemplates,
+  checkStoredTemplates,
+  managerTemplateProblems,
+  sampleFor,
+  templateProblem,
+  type TemplatesInput,
+} from '../domain/template-checks';
 import { builtinSampleData, renderEmailTemplate, renderTemplate, type TemplateKind } from '../domain/templates';
 import { AUDIENCES, CHANNELS, type Audience, type Channel } from '../domain/vocabulary';
 
@@ -89,6 +96,24 @@ function templateValues(input: TemplateInput): TemplateValues {
   };
 }
 
+/** The column's default for an event type created without manager channels. */
+const DEFAULT_MANAGER_CHANNELS: Channel[] = ['email'];
+
+/** The manager settings an event type will have once `change` is saved over `before`. */
+function managerSettingsAfter(before: EventTypeWithTemplates | undefined, change: EventTypeChange) {
+  const stored = new Set(before?.templates.filter((t) => t.audience === 'manager').map((t) => t.channel) ?? []);
+  for (const channel of CHANNELS) {
+    const input = change.templates?.manager?.[channel];
+    if (input === null) stored.delete(channel);
+    else if (input !== undefined) stored.add(channel);
+  }
+  return {
+    sendToManager: change.sendToManager ?? before?.eventType.sendToManager ?? false,
+    managerChannels: change.managerChannels ?? before?.eventType.managerChannels ?? DEFAULT_MANAGER_CHANNELS,
+    templateChannels: [...stored],
+  };
+}
+
 /** Event types (R7), their settings (R8) and their templates per audience and channel (R9). */
 export function createEventTypeService(db: Db) {
   const eventTypes = createEventTypeRepository(db);
@@ -118,7 +143,8 @@ export function createEventTypeService(db: Db) {
      * with the record of the change. Every template is checked first, and so
      * are the saved ones (the company's and each client's) when the variables change.
      * @throws BadRequestError for a new event type without a name.
-     * @throws UnprocessableError `TEMPLATE_ERROR` naming every refused field.
+     * @throws UnprocessableError `TEMPLATE_ERROR` naming every refused field;
+     *   `MANAGER_TEMPLATE_MISSING` when the manager is to be told but has no template on any of the manager channels.
      */
     async save(companyId: string, type: string, change: EventTypeChange, actor: string): Promise<EventTypeView> {
       const before = await eventTypes.findWithTemplates(companyId, type);
@@ -130,6 +156,17 @@ export function createEventTypeService(db: Db) {
       const problems = await checkEventTypeTemplates(change.templates, sample, '/body/templates');
       if (problems.length > 0) {
         throw new UnprocessableError('TEMPLATE_ERROR', `template refused: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+      }
+      // Settings saved before this check existed stay as they are until one of the fields it is about changes.
+      if (change.sendToManager !== undefined || change.managerChannels !== undefined || change.templates?.manager !== undefined) {
+        const unusable = managerTemplateProblems(managerSettingsAfter(before, change));
+        if (unusable.length > 0) {
+          throw new UnprocessableError(
+            'MANAGER_TEMPLATE_MISSING',
+            'sending to the responsible manager needs a manager template for one of the manager channels',
+            unusable,
+          );
+        }
       }
       if (before && change.variables) {
         const overrides = await eventTypes.overridesOf(companyId, type);

@@ -35,7 +35,7 @@ describe('an event becomes an e-mail', () => {
     expect(addressOf(ivan.to).name).toBe('Иван Петров');
     expect(ivan.subject).toBe('Заказ № ЗК-777 готов к выдаче');
     expect(ivan.text).toContain('Здравствуйте, Иван Петров!');
-    expect(ivan.text).toContain('Ваш заказ № ЗК-777 на сумму 1 250,50 ₽ готов к выдаче на складе «Южный склад».');
+    expect(ivan.text).toContain('Ваш заказ № ЗК-777 на сумму 1 250,50 ₽ готов к выдаче.\nМесто выдачи: Южный склад');
     expect(ivan.html).toContain('<p>Здравствуйте, Иван Петров!</p>');
     expect(ivan.text).toContain('ООО «Автозапчасти Демо»');
 

@@ -74,7 +74,7 @@ describe('posting an event', () => {
     const anna = tests.find((e) => e.recipient === 'anna.smirnova@romashka.example')!;
     expect(anna.subject).toBe('Заказ № ТЕСТ-1 готов к выдаче');
     expect(anna.body).toContain('Здравствуйте, Анна Смирнова!');
-    expect(anna.body).toContain('Ваш заказ № ТЕСТ-1 на сумму 10,00 ₽ готов к выдаче на складе «Северный».');
+    expect(anna.body).toContain('Ваш заказ № ТЕСТ-1 на сумму 10,00 ₽ готов к выдаче.\nМесто выдачи: Северный');
     expect(journal.some((e) => e.status === 'sent')).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(h.smtp.messages.length).toBe(before);

@@ -1,7 +1,8 @@
-import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
 import { EVENT_CATALOG } from '../../src/db/seed/event-catalog';
 import type { CatalogEventType, CatalogTemplate } from '../../src/db/seed/event-catalog-types';
+import { sampleFor } from '../../src/domain/template-checks';
+import { builtinSampleData, checkTemplate, htmlToText, oneLine, renderTemplate } from '../../src/domain/templates';
 
 const EXPECTED_TYPES = [
   'vin_request.posted',
@@ -23,33 +24,69 @@ const EXPECTED_TYPES = [
   'transport_request.checklist_event',
 ];
 
-/** Built-in variables every template may use, with sample values. */
-const BUILT_INS = {
-  recipient: { name: 'Иван Петров' },
-  client: { name: 'ООО «Ромашка»', id: 'demo-client' },
-  company: { name: 'ООО «Автозапчасти Демо»' },
-  manager: { name: 'Ольга Соколова', phone: '+79031234567', email: 'o.sokolova@demo-parts.example' },
-};
-const BUILT_IN_ROOTS = [...Object.keys(BUILT_INS), 'event'];
-
-const options = { strictVariables: true, strictFilters: true, lenientIf: true } as const;
-const textEngine = new Liquid(options);
-const htmlEngine = new Liquid({ ...options, outputEscape: 'escape' });
+const BUILT_IN_ROOTS = Object.keys(builtinSampleData());
 
 const CYRILLIC = /[\u0400-\u04FF]/;
 
+/** The type's examples over the built-in sample data, as previews and save-time checks use them. */
 function sampleData(eventType: CatalogEventType): Record<string, unknown> {
-  const data: Record<string, unknown> = { ...BUILT_INS, event: { id: 'evt-0001', type: eventType.type } };
-  for (const variable of eventType.variables) data[variable.name] = variable.example;
-  return data;
+  return sampleFor(eventType.variables);
+}
+
+/** The same, but only with the required variables: what the thinnest accepted event carries. */
+function requiredOnlyData(eventType: CatalogEventType): Record<string, unknown> {
+  return sampleFor(eventType.variables.filter((v) => v.required));
 }
 
 async function renderAll(template: CatalogTemplate, data: Record<string, unknown>) {
   return {
-    subject: template.subject === undefined ? undefined : await textEngine.parseAndRender(template.subject, data),
-    html: template.html === undefined ? undefined : await htmlEngine.parseAndRender(template.html, data),
-    text: await textEngine.parseAndRender(template.text, data),
+    subject: template.subject === undefined ? undefined : oneLine(await renderTemplate(template.subject, 'text', data)),
+    html: template.html === undefined ? undefined : await renderTemplate(template.html, 'html', data),
+    text: (await renderTemplate(template.text, 'text', data)).trim(),
   };
+}
+
+/** Every string in `data`, so Latin words that come from the data (codes, brands, ids) are allowed. */
+function valuesOf(data: unknown): string {
+  if (data === null || data === undefined) return '';
+  if (typeof data === 'object') return Object.values(data).map(valuesOf).join(' ');
+  return String(data);
+}
+
+/** Latin words a Russian business text may hold without them coming from the data. */
+const ALLOWED_LATIN = new Set(['VIN']);
+
+/**
+ * What a Russian reader would stumble on in a rendered text: empty or nested
+ * quotes, double spaces and stops, a noun repeated inside the quotes after it,
+ * Latin words that neither the data nor the allowed list explain, raw phone numbers.
+ */
+function readingProblems(text: string, data: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (/«\s*»/.test(text)) problems.push('empty «»');
+  if (/ {2}/.test(text)) problems.push('two spaces in a row');
+  if (/\.\./.test(text)) problems.push('two full stops');
+  if (/ [,.:;!?]/.test(text)) problems.push('a space before punctuation');
+  let depth = 0;
+  for (const ch of text) {
+    if (ch === '«' && ++depth > 1) problems.push('nested «…«…»…»');
+    if (ch === '»') depth--;
+  }
+  if (/склад\S*\s+«[^»]*склад/i.test(text)) problems.push('the noun repeated inside the quotes after it');
+  if (/\+7\d{10}/.test(text)) problems.push('a phone number not formatted for people');
+  const known = valuesOf(data);
+  const words = text.replace(/https?:\/\/\S+/g, ' ').replace(/\S+@\S+/g, ' ').match(/[A-Za-z][A-Za-z0-9]*/g) ?? [];
+  for (const word of words) {
+    if (!ALLOWED_LATIN.has(word) && !known.includes(word)) problems.push(`a Latin word not from the data: ${word}`);
+  }
+  return problems;
+}
+
+/** Each rendered part a person reads: the subject, the text and the HTML as text. */
+function readableParts(out: Awaited<ReturnType<typeof renderAll>>): string[] {
+  // Table cells are read apart, as a mail client shows them.
+  const html = out.html === undefined ? undefined : htmlToText(out.html.replace(/<\/t[dh]>/g, '\t'));
+  return [out.subject, out.text, html].filter((p): p is string => p !== undefined);
 }
 
 const templateCases = EVENT_CATALOG.flatMap((eventType) =>
@@ -99,14 +136,15 @@ describe('EVENT_CATALOG', () => {
     if (eventType.sendToClient) {
       for (const channel of eventType.channels) expect(has('client', channel), channel).toBe(true);
     }
-    if (eventType.sendToManager) {
-      expect(eventType.templates.some((t) => t.audience === 'manager')).toBe(true);
-      if (eventType.source === 'erp') expect(has('manager', 'sms') && has('manager', 'email')).toBe(true);
-    } else {
-      expect(eventType.templates.some((t) => t.audience === 'manager')).toBe(false);
-    }
+    // Seed 002: "send to the responsible manager" can be turned on for any ERP event, by SMS with e-mail as reserve.
     if (eventType.source === 'erp') {
       for (const channel of ['sms', 'telegram', 'email']) expect(has('client', channel), channel).toBe(true);
+      expect(eventType.managerChannels).toEqual(['sms', 'email']);
+    }
+    if (eventType.sendToManager || eventType.source === 'erp') {
+      for (const channel of eventType.managerChannels) expect(has('manager', channel), `manager ${channel}`).toBe(true);
+    } else {
+      expect(eventType.templates.some((t) => t.audience === 'manager')).toBe(false);
     }
     const keys = eventType.templates.map((t) => `${t.audience}/${t.channel}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -117,6 +155,15 @@ describe('EVENT_CATALOG', () => {
     expect(ready.variables.map((v) => v.name)).toEqual(
       expect.arrayContaining(['orderNumber', 'total', 'warehouse', 'pickupUntil']),
     );
+    expect(ready.variables.filter((v) => v.required).map((v) => v.name)).toEqual(['orderNumber', 'total', 'warehouse']);
+  });
+
+  it.each(byType)('$label requires the variables its texts need and nothing described as optional', ({ eventType }) => {
+    expect(eventType.variables.some((v) => v.required)).toBe(true);
+    for (const variable of eventType.variables) {
+      const optional = variable.description.includes('необязательно') || Array.isArray(variable.example);
+      expect(variable.required === true, variable.name).toBe(!optional);
+    }
   });
 
   it.each(templateCases)('$label renders with the examples and built-ins only', async ({ eventType, template }) => {
@@ -138,28 +185,58 @@ describe('EVENT_CATALOG', () => {
     }
   });
 
-  it.each(templateCases)('$label refers only to declared variables and built-ins (also inside conditions)', ({
+  it.each(templateCases)('$label refers only to declared variables and built-ins (also inside conditions)', async ({
     eventType,
     template,
   }) => {
-    const declared = new Set([...eventType.variables.map((v) => v.name), ...BUILT_IN_ROOTS]);
-    for (const source of [template.subject, template.html, template.text]) {
-      if (source === undefined) continue;
-      for (const root of textEngine.globalVariablesSync(source)) expect(declared, root).toContain(root);
+    // The save-time check: strict variables and filters, every root declared.
+    const sample = sampleData(eventType);
+    await expect(checkTemplate(template.text, 'text', sample)).resolves.toBeUndefined();
+    if (template.subject !== undefined) await expect(checkTemplate(template.subject, 'text', sample)).resolves.toBeUndefined();
+    if (template.html !== undefined) await expect(checkTemplate(template.html, 'html', sample)).resolves.toBeUndefined();
+  });
+
+  it.each(templateCases)('$label reads as a Russian business writes, with the examples and with required variables only', async ({
+    eventType,
+    template,
+  }) => {
+    for (const data of [sampleData(eventType), requiredOnlyData(eventType)]) {
+      for (const part of readableParts(await renderAll(template, data))) {
+        expect(readingProblems(part, data), part).toEqual([]);
+      }
     }
+  });
+
+  it.each(templateCases.filter((c) => [c.template.text, c.template.html ?? ''].some((t) => t.includes('manager.phone'))))(
+    '$label shows the manager\'s phone formatted for people',
+    async ({ eventType, template }) => {
+      const out = await renderAll(template, sampleData(eventType));
+      expect(readableParts(out).join('\n')).toContain('+7 903 123-45-67');
+    },
+  );
+
+  it('finds what it is meant to find in a text a Russian reader would stumble on', () => {
+    const data = { warehouse: 'Центральный склад', client: { name: 'ООО «Ромашка»' }, code: 'GDB1330' };
+    expect(readingProblems('Товар поступил на склад «Центральный склад».', data)).toContain('the noun repeated inside the quotes after it');
+    expect(readingProblems('Клиент «ООО «Ромашка»» отказался.', data)).toContain('nested «…«…»…»');
+    expect(readingProblems('Исполнитель Сергеев А. В..', data)).toContain('two full stops');
+    expect(readingProblems('Склад  «».', data)).toEqual(expect.arrayContaining(['empty «»', 'two spaces in a row']));
+    expect(readingProblems('Звоните: +79031234567', data)).toContain('a phone number not formatted for people');
+    expect(readingProblems('Order GDB1330 is ready', data)).toEqual(['a Latin word not from the data: Order', 'a Latin word not from the data: is', 'a Latin word not from the data: ready']);
+    expect(readingProblems('Артикул GDB1330, VIN-запрос, пишите на o.sokolova@example.ru', data)).toEqual([]);
   });
 
   it('escapes variables in the e-mail HTML', async () => {
     const ready = EVENT_CATALOG.find((e) => e.type === 'order.ready_for_pickup')!;
     const html = ready.templates.find((t) => t.audience === 'client' && t.channel === 'email')!.html!;
-    const out = await htmlEngine.parseAndRender(html, { ...sampleData(ready), warehouse: '<b>A & B</b>' });
+    const out = await renderTemplate(html, 'html', { ...sampleData(ready), warehouse: '<b>A & B</b>' });
     expect(out).toContain('&lt;b&gt;A &amp; B&lt;/b&gt;');
   });
 
   it.each(templateCases.filter((c) => c.template.channel === 'sms'))(
     '$label fits at most two UCS-2 SMS segments (134 characters)',
     async ({ eventType, template }) => {
-      const text = await textEngine.parseAndRender(template.text, sampleData(eventType));
+      const text = await renderTemplate(template.text, 'text', sampleData(eventType));
       expect(text).toMatch(CYRILLIC);
       expect(text.length, text).toBeLessThanOrEqual(134);
       if (template.audience === 'client') expect(text.length, text).toBeLessThanOrEqual(70);
@@ -176,7 +253,7 @@ describe('EVENT_CATALOG', () => {
   it('renders the unblocked branch of the block status SMS within one segment', async () => {
     const block = EVENT_CATALOG.find((e) => e.type === 'counterparty.block_status_changed')!;
     const smsTemplate = block.templates.find((t) => t.audience === 'client' && t.channel === 'sms')!;
-    const text = await textEngine.parseAndRender(smsTemplate.text, { ...sampleData(block), blocked: false });
+    const text = await renderTemplate(smsTemplate.text, 'text', { ...sampleData(block), blocked: false });
     expect(text).toBe('Блокировка снята, отгрузки возобновлены.');
   });
 });

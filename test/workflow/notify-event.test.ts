@@ -48,18 +48,31 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       await putClient(h, 'confirm-client', [{ name: 'Пётр', telegramChatId: '5001' }]);
     });
 
-    it('sends nothing before approval, sends once after it, and answers 409 to a second decision', async () => {
+    it('shows the texts that would go out, sends nothing before approval, sends once after it, and answers 409 to a second decision', async () => {
       const eventId = 'confirm-approve';
       const { workflowId } = await postEvent(h, { id: eventId, type: 'test.confirm', counterpartyId: 'confirm-client', data: { n: 'ЗК-10' } });
-      await until(async () => {
+      const awaiting = await until(async () => {
         const res = await h.request({ method: 'GET', url: `/v1/events/${eventId}` });
-        return res.json().state === 'awaiting_confirmation' ? true : undefined;
+        return res.json().state === 'awaiting_confirmation' ? res.json() : undefined;
       }, 'awaiting_confirmation');
+      expect(awaiting.pending).toEqual([
+        {
+          deliveryKey: expect.stringMatching(/^client:contact-\d+$/),
+          audience: 'client',
+          recipientName: 'Пётр',
+          channel: 'telegram',
+          recipient: '5001',
+          text: 'Telegram: заказ ЗК-10 готов, Пётр',
+        },
+      ]);
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(sentTo('5001')).toHaveLength(0);
 
+      // The body's "by" is what an old client sends; the decider recorded is the key that authenticated.
       const approve = await h.request({ method: 'POST', url: `/v1/events/${eventId}/decision`, payload: { approve: true, by: 'Ольга', comment: 'ок' } });
       expect(approve.statusCode, approve.body).toBe(200);
+      expect(approve.json().by).toMatch(/^key:\d+ demo admin$/);
+      expect((await h.request({ method: 'GET', url: `/v1/events/${eventId}` })).json().pending).toEqual([]);
       expect((await result(workflowId)).outcome).toBe('completed');
       expect(sentTo('5001').map((m) => m.text)).toEqual(['Telegram: заказ ЗК-10 готов, Пётр']);
 
@@ -71,8 +84,8 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const statuses = (await journalOf(h, eventId)).map((e) => e.status);
       expect(statuses).toEqual(['received', 'recipients_resolved', 'awaiting_confirmation', 'approved', 'rendered', 'sent', 'completed']);
       const approved = (await journalOf(h, eventId)).find((e) => e.status === 'approved')!;
-      expect(approved.details).toMatchObject({ by: 'Ольга', comment: 'ок' });
-      await saveHistory(h, workflowId, 'confirm-approved');
+      expect(approved.details).toMatchObject({ by: expect.stringMatching(/^key:\d+ demo admin$/), comment: 'ок' });
+      await saveHistory(h, workflowId, 'confirm-approved-rendered');
     });
 
     it('journals a rejection with who and why and sends nothing; a second decision is 409', async () => {
@@ -80,14 +93,15 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const { workflowId } = await postEvent(h, { id: eventId, type: 'test.confirm', counterpartyId: 'confirm-client', data: { n: 'ЗК-11' } });
       await until(async () => ((await h.request({ method: 'GET', url: `/v1/events/${eventId}` })).json().state === 'awaiting_confirmation' ? true : undefined), 'awaiting');
       const before = telegram.sent.length;
-      const reject = await h.request({ method: 'POST', url: `/v1/events/${eventId}/decision`, payload: { approve: false, by: 'Ольга', comment: 'клиент уже знает' } });
+      const deciderKey = await h.keyWithRoles(['journal:write']);
+      const reject = await h.request({ method: 'POST', url: `/v1/events/${eventId}/decision`, key: deciderKey, payload: { approve: false, comment: 'клиент уже знает' } });
       expect(reject.statusCode).toBe(200);
       expect((await result(workflowId)).outcome).toBe('rejected');
       expect((await h.request({ method: 'POST', url: `/v1/events/${eventId}/decision`, payload: { approve: true, by: 'x' } })).statusCode).toBe(409);
       expect(telegram.sent.length).toBe(before);
       const rejected = (await journalOf(h, eventId)).find((e) => e.status === 'rejected')!;
       expect(rejected.reason).toBe('клиент уже знает');
-      expect(rejected.details).toMatchObject({ by: 'Ольга' });
+      expect(rejected.details).toMatchObject({ by: expect.stringMatching(/^key:\d+ test journal:write$/), comment: 'клиент уже знает' });
       expect((await journalOf(h, eventId)).some((e) => e.status === 'sent')).toBe(false);
     });
 
@@ -118,7 +132,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const statuses = (await journalOf(h, 'confirm-expire')).map((e) => e.status);
       expect(statuses).toEqual(['received', 'recipients_resolved', 'awaiting_confirmation', 'expired']);
       expect((await h.request({ method: 'POST', url: '/v1/events/confirm-expire/decision', payload: { approve: true, by: 'x' } })).statusCode).toBe(409);
-      await saveHistory(h, workflowId, 'confirm-expired');
+      await saveHistory(h, workflowId, 'confirm-expired-rendered');
     });
   });
 

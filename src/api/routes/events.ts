@@ -7,15 +7,15 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Db } from '../../db/client';
-import { createCounterpartyRepository } from '../../db/repositories/counterparties';
 import { createEventRepository, type EventRow } from '../../db/repositories/events';
-import { createEventTypeRepository } from '../../db/repositories/event-types';
 import { createJournalRepository } from '../../db/repositories/journal';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
+import { missingVariables } from '../../domain/event-data';
 import { eventWorkflowId } from '../../domain/keys';
 import { startWorkflow } from '../../temporal/client';
 import { runLink } from '../../temporal/links';
-import { decideUpdate, stateQuery, type NotifyEventInput } from '../../../workflows/contract';
+import { decideUpdate, stateQuery, type NotifyEventInput, type PendingMessage } from '../../../workflows/contract';
+import { actorOf } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
 import {
   DecisionInputSchema,
@@ -41,21 +41,28 @@ export interface EventsRouteDeps {
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (app, deps) => {
   const { temporal } = deps;
   const events = createEventRepository(deps.db);
-  const eventTypes = createEventTypeRepository(deps.db);
-  const counterparties = createCounterpartyRepository(deps.db);
   const journal = createJournalRepository(deps.db);
 
-  /** An event must name a configured event type and a known client, or nothing starts. */
-  const assertKnown = async (companyId: string, type: string, counterpartyId: string): Promise<void> => {
-    if (!(await eventTypes.exists(companyId, type))) {
+  /**
+   * An event must name a configured event type and a known client and carry
+   * every variable its type requires, or nothing starts.
+   */
+  const assertAcceptable = async (companyId: string, type: string, counterpartyId: string, data: Record<string, unknown>): Promise<void> => {
+    const { variables, counterpartyExists } = await events.targets(companyId, type, counterpartyId);
+    if (variables === undefined) {
       throw new UnprocessableError('UNKNOWN_EVENT_TYPE', `unknown event type "${type}"`, [
         { path: '/body/type', message: `no event type "${type}" is configured` },
       ]);
     }
-    if (!(await counterparties.exists(companyId, counterpartyId))) {
+    if (!counterpartyExists) {
       throw new UnprocessableError('UNKNOWN_COUNTERPARTY', `unknown counterparty "${counterpartyId}"`, [
         { path: '/body/counterpartyId', message: `no counterparty "${counterpartyId}" exists` },
       ]);
+    }
+    const missing = missingVariables(type, variables, data);
+    if (missing.length > 0) {
+      const names = missing.map((m) => m.path.slice('/body/data/'.length)).join(', ');
+      throw new UnprocessableError('MISSING_VARIABLES', `event type "${type}" requires variables missing from data: ${names}`, missing);
     }
   };
 
@@ -81,7 +88,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       }
 
       if (!existing) {
-        await assertKnown(companyId, input.type, input.counterpartyId);
+        await assertAcceptable(companyId, input.type, input.counterpartyId, input.data);
         await events.insertOnce({
           companyId,
           id: input.id,
@@ -148,6 +155,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const event = await events.find(companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       const entries = await journal.listForEvent(companyId, event.id);
+      const state = await eventState(temporal, event);
       return {
         eventId: event.id,
         type: event.type,
@@ -157,8 +165,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         receivedAt: event.receivedAt.toISOString(),
         workflowId: event.workflowId,
         runId: event.runId,
-        state: await eventState(temporal, event),
+        state,
         temporalUiUrl: event.runId ? runLink(deps, event.workflowId, event.runId) : null,
+        pending: state === 'awaiting_confirmation' ? pendingOf(entries) : [],
         journal: entries.map(toJournalEntryDto),
       };
     },
@@ -184,7 +193,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const event = await events.find(request.auth.companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       if (!event.runId) throw new ConflictError(`event ${event.id} is not awaiting confirmation`);
-      const { approve, by, comment } = request.body;
+      // The decider is who authenticated, not whom the body names (R13, R18).
+      const { approve, comment } = request.body;
+      const by = actorOf(request);
       try {
         await temporal.workflow
           .getHandle(event.workflowId)
@@ -218,6 +229,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 function isFinished(err: unknown): boolean {
   const code = (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
   return code === 5 || code === 9;
+}
+
+/** The messages the awaiting-confirmation entry says would go out; runs started before they were journaled have none. */
+function pendingOf(entries: readonly { status: string; details: unknown }[]): PendingMessage[] {
+  const awaiting = [...entries].reverse().find((e) => e.status === 'awaiting_confirmation');
+  const pending = (awaiting?.details as { pending?: unknown } | null | undefined)?.pending;
+  return Array.isArray(pending) ? (pending as PendingMessage[]) : [];
 }
 
 function accepted(eventId: string, workflowId: string, runId: string, status: string, duplicate: boolean): EventAccepted {

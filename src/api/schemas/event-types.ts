@@ -6,6 +6,9 @@ export const VariableSchema = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
     description: Type.String({ maxLength: 500 }),
     example: Type.Unknown(),
+    required: Type.Optional(
+      Type.Boolean({ description: 'An event posted without this variable (absent, null or an empty string) is refused with 422.' }),
+    ),
   },
   { additionalProperties: false },
 );

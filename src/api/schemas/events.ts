@@ -31,6 +31,17 @@ export const EventStateSchema = Type.Union([
 ]);
 export type EventState = Static<typeof EventStateSchema>;
 
+export const PendingMessageSchema = Type.Object({
+  deliveryKey: Type.String({ description: 'The recipient within the event, as in the journal.' }),
+  audience: Type.String({ description: '`client` or `manager`.' }),
+  recipientName: Type.String(),
+  channel: Type.String({ description: 'The first channel that would be tried.' }),
+  recipient: Type.String({ description: 'The address on that channel.' }),
+  subject: Type.Optional(Type.String({ description: 'E-mail only.' })),
+  text: Type.String({ description: 'The rendered text (for e-mail, its text body).' }),
+  error: Type.Optional(Type.String({ description: 'Why the message could not be rendered.' })),
+});
+
 export const EventDetailsSchema = Type.Object({
   eventId: Type.String(),
   type: Type.String(),
@@ -42,6 +53,10 @@ export const EventDetailsSchema = Type.Object({
   runId: Type.Union([Type.String(), Type.Null()]),
   state: EventStateSchema,
   temporalUiUrl: Type.Union([Type.String(), Type.Null()]),
+  pending: Type.Array(PendingMessageSchema, {
+    description:
+      'While the event is awaiting_confirmation: each message that would go out on approval (recipient, channel, rendered text). Empty otherwise.',
+  }),
   journal: Type.Array(JournalEntrySchema),
 });
 export type EventDetails = Static<typeof EventDetailsSchema>;
@@ -51,12 +66,23 @@ export const EventParamsSchema = Type.Object({ id: Type.String({ minLength: 1, m
 export const DecisionInputSchema = Type.Object(
   {
     approve: Type.Boolean(),
-    by: Type.String({ minLength: 1, maxLength: 200, description: 'Who decided.' }),
+    by: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Ignored, kept for older clients: the decider recorded is the authenticated caller.',
+      }),
+    ),
     comment: Type.Optional(Type.String({ maxLength: 2000 })),
   },
   { additionalProperties: false },
 );
 export type DecisionInput = Static<typeof DecisionInputSchema>;
 
-export const DecisionSchema = Type.Object({ eventId: Type.String(), workflowId: Type.String(), approve: Type.Boolean(), by: Type.String() });
+export const DecisionSchema = Type.Object({
+  eventId: Type.String(),
+  workflowId: Type.String(),
+  approve: Type.Boolean(),
+  by: Type.String({ description: 'The authenticated caller recorded as the decider.' }),
+});
 export type Decision = Static<typeof DecisionSchema>;

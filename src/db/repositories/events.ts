@@ -1,9 +1,17 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { EventVariableDef } from '../../domain/vocabulary';
 import type { Db } from '../client';
-import { events, type EventRow } from '../schema';
+import { counterparties, events, eventTypes, type EventRow } from '../schema';
 
 export type { EventRow };
 export type NewEvent = typeof events.$inferInsert;
+
+/** What an event's check needs to know about its type and client, in one round trip. */
+export interface EventTargets {
+  /** The type's declared variables; undefined when no such type is configured. */
+  variables: EventVariableDef[] | undefined;
+  counterpartyExists: boolean;
+}
 
 /** Events as posted by business systems, keyed by company and the caller's id. */
 export function createEventRepository(db: Db) {
@@ -15,6 +23,17 @@ export function createEventRepository(db: Db) {
         .where(and(eq(events.companyId, companyId), eq(events.id, id)))
         .limit(1);
       return row;
+    },
+
+    /** The event type's variables and whether the client exists, for checking a posted event. */
+    async targets(companyId: string, type: string, counterpartyId: string): Promise<EventTargets> {
+      const [row] = await db
+        .select({
+          variables: sql<EventVariableDef[] | null>`(select ${eventTypes.variables} from ${eventTypes} where ${eventTypes.companyId} = ${companyId} and ${eventTypes.type} = ${type})`,
+          counterpartyExists: sql<boolean>`exists (select 1 from ${counterparties} where ${counterparties.companyId} = ${companyId} and ${counterparties.id} = ${counterpartyId})`,
+        })
+        .from(sql`(select 1) as one`);
+      return { variables: row?.variables ?? undefined, counterpartyExists: row?.counterpartyExists === true };
     },
 
     /** Stores an event unless one with its id exists: a concurrent post of the same id keeps the first. */

@@ -1,12 +1,7 @@
-import type { Audience, Channel } from '../../domain/vocabulary';
+import type { Audience, Channel, EventVariableDef } from '../../domain/vocabulary';
 
 /** A variable an event type carries in its `data`, with an example used for previews and template checks. */
-export interface EventVariable {
-  name: string;
-  /** Russian, for the people who write templates. */
-  description: string;
-  example: unknown;
-}
+export type EventVariable = EventVariableDef;
 
 export interface CatalogTemplate {
   audience: Audience;
@@ -34,5 +29,7 @@ export interface CatalogEventType {
   channels: Channel[];
   sendToClient: boolean;
   sendToManager: boolean;
+  /** The responsible manager's channels, first choice first (seed 002: SMS to the manager's mobile). */
+  managerChannels: Channel[];
   templates: CatalogTemplate[];
 }

@@ -1,4 +1,4 @@
-import type { Audience } from '../../domain/vocabulary';
+import type { Audience, Channel } from '../../domain/vocabulary';
 import type { CatalogEventType, CatalogTemplate, EventVariable } from './event-catalog-types';
 
 /*
@@ -10,6 +10,12 @@ import type { CatalogEventType, CatalogTemplate, EventVariable } from './event-c
  * may use the built-ins: recipient.name, client.name, client.id, company.name,
  * manager.name, manager.phone, manager.email, event.id, event.type.
  * Client SMS texts fit one UCS-2 segment (70 characters) with the example data.
+ *
+ * Texts are written so that any value reads well in them: values that may
+ * already name the place ("Центральный склад") or hold a quoted company name
+ * stand after a label ("Склад: …"), not inside «…» after the noun; free text
+ * (reasons, comments, changes) is never followed by a full stop of ours; phone
+ * numbers go through the `phone` filter.
  */
 
 // ---------------------------------------------------------------------------
@@ -33,7 +39,7 @@ function blockText(block: Block): string {
 const CLIENT_GREETING: Block = { html: '<p>Здравствуйте, {{ recipient.name }}!</p>', text: 'Здравствуйте, {{ recipient.name }}!\n' };
 const CLIENT_MANAGER: Block = {
   if: 'manager.name',
-  line: 'Ваш менеджер: {{ manager.name }}{% if manager.phone %}, {{ manager.phone }}{% endif %}{% if manager.email %}, {{ manager.email }}{% endif %}.',
+  line: 'Ваш менеджер: {{ manager.name }}{% if manager.phone %}, тел. {{ manager.phone | phone }}{% endif %}{% if manager.email %}, эл. почта {{ manager.email }}{% endif %}',
 };
 const CLIENT_SIGNATURE: Block = {
   html: '<p>С уважением,<br>{{ company.name }}</p>',
@@ -84,7 +90,16 @@ function itemsBlock(heading: string, list = 'items'): Block {
 // ---------------------------------------------------------------------------
 // Variables shared by several event types.
 
-const v = (name: string, description: string, example: unknown): EventVariable => ({ name, description, example });
+/**
+ * A declared variable. It is required (an event without it is refused) unless
+ * its description says "необязательно" or it is a list, which may be empty.
+ */
+const v = (name: string, description: string, example: unknown): EventVariable => ({
+  name,
+  description,
+  example,
+  ...(description.includes('необязательно') || Array.isArray(example) ? {} : { required: true }),
+});
 
 const ITEMS_DESCRIPTION =
   'Позиции (массив): article — артикул, brand — бренд, name — наименование, quantity — количество, amount — сумма, ₽';
@@ -119,12 +134,15 @@ const repairTaskVariables: EventVariable[] = [
 ];
 
 const repairTaskEmailBlocks: Block[] = [
-  'Заказ-наряд: {{ workOrderNumber }}.',
-  'Автомобиль: {{ carModel }}, госномер {{ plateNumber }}.',
-  'Работы: {{ taskDescription }}.',
-  'Ремзона: {{ repairZone }}{% if mechanic %}, исполнитель {{ mechanic }}{% endif %}.',
-  'Начало: {{ plannedStart }}{% if plannedEnd %}, окончание: {{ plannedEnd }}{% endif %}.',
+  'Заказ-наряд: {{ workOrderNumber }}',
+  'Автомобиль: {{ carModel }}, госномер {{ plateNumber }}',
+  'Работы: {{ taskDescription }}',
+  'Ремзона: {{ repairZone }}{% if mechanic %}, исполнитель: {{ mechanic }}{% endif %}',
+  'Начало: {{ plannedStart }}{% if plannedEnd %}, окончание: {{ plannedEnd }}{% endif %}',
 ];
+
+/** Seed 002: the responsible manager gets an SMS on the mobile; e-mail is the reserve. */
+const MANAGER_CHANNELS: Channel[] = ['sms', 'email'];
 
 // ---------------------------------------------------------------------------
 
@@ -146,13 +164,14 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['sms'],
     sendToClient: true,
     sendToManager: false,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'VIN-запрос {{ requestNumber }} обработан, подбор запчастей готов.'),
       telegram(
         'client',
         telegramText(
           'Ваш VIN-запрос № {{ requestNumber }} от {{ requestDate }} обработан: подбор запчастей для {{ carModel }} (VIN {{ vin }}) готов.',
-          '{% if comment %}{{ comment }}\n{% endif %}Чтобы оформить заказ, свяжитесь с менеджером{% if manager.phone %}: {{ manager.phone }}{% endif %}.',
+          '{% if comment %}{{ comment }}\n{% endif %}Чтобы оформить заказ, свяжитесь с менеджером{% if manager.phone %}: {{ manager.phone | phone }}{% endif %}.',
         ),
       ),
       email('client', 'VIN-запрос № {{ requestNumber }} обработан', [
@@ -160,6 +179,13 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
         { if: 'comment', line: '{{ comment }}' },
         'Чтобы оформить заказ, ответьте на это письмо или свяжитесь с менеджером.',
         CLIENT_MANAGER,
+      ]),
+      sms('manager', 'VIN-запрос {{ requestNumber }} ({{ client.name }}) проведён, подбор для {{ carModel }} готов'),
+      email('manager', 'VIN-запрос № {{ requestNumber }} проведён ({{ client.name }})', [
+        MANAGER_CLIENT,
+        'VIN-запрос № {{ requestNumber }} от {{ requestDate }} проведён: подбор запчастей для {{ carModel }} (VIN {{ vin }}) готов.',
+        { if: 'comment', line: 'Комментарий к подбору: {{ comment }}' },
+        'Свяжитесь с клиентом, чтобы оформить заказ.',
       ]),
     ],
   },
@@ -174,6 +200,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['telegram', 'sms'],
     sendToClient: true,
     sendToManager: false,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'Создан заказ {{ orderNumber }} на {{ total }} ₽. Спасибо за обращение!'),
       telegram(
@@ -189,6 +216,13 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
         { if: 'expectedDate', line: 'Ориентировочная дата готовности: {{ expectedDate }}.' },
         'Мы сообщим, когда заказ будет подтверждён. Спасибо за обращение!',
         CLIENT_MANAGER,
+      ]),
+      sms('manager', 'Новый заказ {{ orderNumber }} ({{ client.name }}) на {{ total }} ₽'),
+      email('manager', 'Новый заказ № {{ orderNumber }} ({{ client.name }})', [
+        MANAGER_CLIENT,
+        'Создан заказ № {{ orderNumber }} от {{ orderDate }} на сумму {{ total }} ₽.',
+        itemsBlock('Состав заказа:'),
+        { if: 'expectedDate', line: 'Ориентировочная дата готовности: {{ expectedDate }}.' },
       ]),
     ],
   },
@@ -210,6 +244,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['telegram', 'sms'],
     sendToClient: true,
     sendToManager: false,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms(
         'client',
@@ -229,6 +264,14 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
         { if: 'prepayment', line: 'Для начала работы по заказу внесите предоплату {{ prepayment }} ₽.' },
         'Мы сообщим, когда заказ будет готов к выдаче.',
         CLIENT_MANAGER,
+      ]),
+      sms('manager', 'Заказ {{ orderNumber }} ({{ client.name }}) на {{ total }} ₽ проведён'),
+      email('manager', 'Заказ № {{ orderNumber }} проведён ({{ client.name }})', [
+        MANAGER_CLIENT,
+        'Заказ № {{ orderNumber }} от {{ orderDate }} на сумму {{ total }} ₽ проведён и принят в работу.',
+        itemsBlock('Состав заказа:'),
+        { if: 'expectedDate', line: 'Ориентировочная дата готовности: {{ expectedDate }}.' },
+        { if: 'prepayment', line: 'Ожидается предоплата: {{ prepayment }} ₽.' },
       ]),
     ],
   },
@@ -251,19 +294,20 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['telegram', 'sms'],
     sendToClient: true,
     sendToManager: true,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'По заказу {{ orderNumber }} оформлен отказ на {{ refusalTotal }} ₽.'),
       telegram(
         'client',
         telegramText(
           'По вашему заказу № {{ orderNumber }} оформлен отказ № {{ refusalNumber }} от {{ refusalDate }} на сумму {{ refusalTotal }} ₽.',
-          '{% if reason %}Причина: {{ reason }}.\n{% endif %}Если это ошибка, пожалуйста, свяжитесь с менеджером{% if manager.phone %}: {{ manager.phone }}{% endif %}.',
+          '{% if reason %}Причина: {{ reason }}\n{% endif %}Если это ошибка, пожалуйста, свяжитесь с менеджером{% if manager.phone %}: {{ manager.phone | phone }}{% endif %}.',
         ),
       ),
       email('client', 'Отказ по заказу № {{ orderNumber }}', [
         'По вашему заказу № {{ orderNumber }} оформлен отказ № {{ refusalNumber }} от {{ refusalDate }} на сумму {{ refusalTotal }} ₽.',
         itemsBlock('Позиции, от которых вы отказались:'),
-        { if: 'reason', line: 'Причина: {{ reason }}.' },
+        { if: 'reason', line: 'Причина: {{ reason }}' },
         'Если это ошибка, пожалуйста, свяжитесь с менеджером.',
         CLIENT_MANAGER,
       ]),
@@ -271,7 +315,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
       email('manager', 'Отказ клиента {{ client.name }} по заказу № {{ orderNumber }}', [
         MANAGER_CLIENT,
         'Проведён отказ № {{ refusalNumber }} от {{ refusalDate }} по заказу № {{ orderNumber }} на сумму {{ refusalTotal }} ₽.',
-        { if: 'reason', line: 'Причина: {{ reason }}.' },
+        { if: 'reason', line: 'Причина: {{ reason }}' },
         itemsBlock('Позиции:'),
       ]),
     ],
@@ -293,6 +337,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['telegram', 'sms'],
     sendToClient: true,
     sendToManager: true,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'Оформлен отказ {{ refusalNumber }} на {{ refusalTotal }} ₽, позиций: {{ items | size }}.'),
       telegram(
@@ -300,13 +345,13 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
         telegramText(
           'Оформлен отказ № {{ refusalNumber }} от {{ refusalDate }} на сумму {{ refusalTotal }} ₽.',
           'Позиции:{% for item in items %}\n— {{ item.brand }} {{ item.article }}, {{ item.name }}: {{ item.quantity }} шт.{% endfor %}',
-          '{% if reason %}Причина: {{ reason }}.\n{% endif %}Если это ошибка, пожалуйста, свяжитесь с менеджером{% if manager.phone %}: {{ manager.phone }}{% endif %}.',
+          '{% if reason %}Причина: {{ reason }}\n{% endif %}Если это ошибка, пожалуйста, свяжитесь с менеджером{% if manager.phone %}: {{ manager.phone | phone }}{% endif %}.',
         ),
       ),
       email('client', 'Отказ № {{ refusalNumber }} от {{ refusalDate }}', [
         'Оформлен отказ № {{ refusalNumber }} от {{ refusalDate }} на сумму {{ refusalTotal }} ₽.',
         itemsBlock('Позиции, от которых вы отказались:'),
-        { if: 'reason', line: 'Причина: {{ reason }}.' },
+        { if: 'reason', line: 'Причина: {{ reason }}' },
         'Если это ошибка, пожалуйста, свяжитесь с менеджером.',
         CLIENT_MANAGER,
       ]),
@@ -314,7 +359,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
       email('manager', 'Отказ клиента {{ client.name }} № {{ refusalNumber }}', [
         MANAGER_CLIENT,
         'Проведён отказ № {{ refusalNumber }} от {{ refusalDate }} на сумму {{ refusalTotal }} ₽.',
-        { if: 'reason', line: 'Причина: {{ reason }}.' },
+        { if: 'reason', line: 'Причина: {{ reason }}' },
         itemsBlock('Позиции:'),
       ]),
     ],
@@ -338,18 +383,19 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['telegram', 'sms'],
     sendToClient: true,
     sendToManager: true,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'Часть позиций заказа {{ orderNumber }} не поставлена. Мы свяжемся с вами.'),
       telegram(
         'client',
         telegramText(
           'К сожалению, поставщик не сможет поставить часть позиций вашего заказа № {{ orderNumber }}{% if reason %} ({{ reason | downcase }}){% endif %}:',
-          '{% for item in items %}— {{ item.brand }} {{ item.article }}, {{ item.name }}: {{ item.quantity }} шт.\n{% endfor %}Менеджер свяжется с вами и предложит замену{% if manager.phone %}; телефон для связи: {{ manager.phone }}{% endif %}.',
+          '{% for item in items %}— {{ item.brand }} {{ item.article }}, {{ item.name }}: {{ item.quantity }} шт.\n{% endfor %}Менеджер свяжется с вами и предложит замену{% if manager.phone %}; телефон для связи: {{ manager.phone | phone }}{% endif %}.',
         ),
       ),
       email('client', 'Изменения в заказе № {{ orderNumber }}', [
         'К сожалению, поставщик не сможет поставить часть позиций вашего заказа № {{ orderNumber }}.',
-        { if: 'reason', line: 'Причина: {{ reason }}.' },
+        { if: 'reason', line: 'Причина: {{ reason }}' },
         itemsBlock('Позиции, которые не будут поставлены:'),
         'Менеджер свяжется с вами и предложит замену или вернёт предоплату за эти позиции.',
         CLIENT_MANAGER,
@@ -358,7 +404,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
       email('manager', 'Отказ поставщика по заказу № {{ orderNumber }} ({{ client.name }})', [
         MANAGER_CLIENT,
         'Поставщик {{ supplierName }} отказал в поставке по заказу клиента № {{ orderNumber }} (документ {{ refusalNumber }}) на сумму {{ refusalTotal }} ₽.',
-        { if: 'reason', line: 'Причина: {{ reason }}.' },
+        { if: 'reason', line: 'Причина: {{ reason }}' },
         itemsBlock('Позиции:'),
         'Предложите клиенту замену или верните предоплату.',
       ]),
@@ -382,20 +428,29 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['sms'],
     sendToClient: true,
     sendToManager: false,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
-      sms('client', 'Товар по заказу {{ orderNumber }} поступил на склад «{{ warehouse }}».'),
+      sms('client', 'Товар по заказу {{ orderNumber }} поступил. Склад: {{ warehouse }}'),
       telegram(
         'client',
         telegramText(
-          '{{ receiptDate }} на склад «{{ warehouse }}» поступил товар по вашему заказу № {{ orderNumber }}:',
+          '{{ receiptDate }} поступил товар по вашему заказу № {{ orderNumber }}, склад: {{ warehouse }}.',
           '{% for item in items %}— {{ item.brand }} {{ item.article }}, {{ item.name }}: {{ item.quantity }} шт.\n{% endfor %}Мы сообщим, когда заказ будет готов к выдаче.',
         ),
       ),
       email('client', 'Поступил товар по заказу № {{ orderNumber }}', [
-        '{{ receiptDate }} на склад «{{ warehouse }}» поступил товар по вашему заказу № {{ orderNumber }}.',
+        '{{ receiptDate }} поступил товар по вашему заказу № {{ orderNumber }}.',
+        'Склад: {{ warehouse }}',
         itemsBlock('Поступившие позиции:'),
         'Мы сообщим, когда заказ будет готов к выдаче.',
         CLIENT_MANAGER,
+      ]),
+      sms('manager', 'Поступил товар по заказу {{ orderNumber }} ({{ client.name }}), накладная {{ receiptNumber }}'),
+      email('manager', 'Поступил товар по заказу № {{ orderNumber }} ({{ client.name }})', [
+        MANAGER_CLIENT,
+        'Проведена приходная накладная № {{ receiptNumber }} от {{ receiptDate }}: поступил товар по заказу № {{ orderNumber }}.',
+        'Склад: {{ warehouse }}',
+        itemsBlock('Поступившие позиции:'),
       ]),
     ],
   },
@@ -418,6 +473,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['telegram', 'sms'],
     sendToClient: true,
     sendToManager: false,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'Получен платёж {{ amount }} ₽{% if orderNumber %} по заказу {{ orderNumber }}{% endif %}. Спасибо!'),
       telegram(
@@ -432,6 +488,13 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
         { if: 'orderNumber', line: 'Платёж зачтён по заказу № {{ orderNumber }}.' },
         { if: 'debt', line: 'Остаток задолженности: {{ debt }} ₽.' },
         'Спасибо за оплату!',
+      ]),
+      sms('manager', 'Платёж {{ amount }} ₽ от {{ client.name }}{% if orderNumber %} по заказу {{ orderNumber }}{% endif %}'),
+      email('manager', 'Платёж {{ amount }} ₽ ({{ client.name }})', [
+        MANAGER_CLIENT,
+        'Зарегистрирован платёж № {{ paymentNumber }} от {{ paymentDate }} на сумму {{ amount }} ₽ ({{ paymentMethod }}).',
+        { if: 'orderNumber', line: 'Платёж зачтён по заказу № {{ orderNumber }}.' },
+        { if: 'debt', line: 'Остаток задолженности: {{ debt }} ₽.' },
       ]),
     ],
   },
@@ -456,6 +519,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['telegram', 'sms'],
     sendToClient: true,
     sendToManager: false,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'Работы по заказ-наряду {{ workOrderNumber }} завершены, авто готово к выдаче.'),
       telegram(
@@ -475,6 +539,16 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
         'Итого к оплате (работы и запчасти): {{ total }} ₽.',
         { if: 'serviceAddress', line: 'Ждём вас по адресу: {{ serviceAddress }}.' },
         CLIENT_MANAGER,
+      ]),
+      sms('manager', 'Работы по заказ-наряду {{ workOrderNumber }} ({{ plateNumber }}) завершены, к оплате {{ total }} ₽'),
+      email('manager', 'Работы по заказ-наряду № {{ workOrderNumber }} завершены ({{ client.name }})', [
+        MANAGER_CLIENT,
+        'Работы по заказ-наряду № {{ workOrderNumber }} завершены: автомобиль {{ carModel }} ({{ plateNumber }}) готов к выдаче.',
+        {
+          html: '<p>Выполненные работы:</p>\n<ul>{% for work in works %}<li>{{ work.name }} — {{ work.amount }} ₽</li>{% endfor %}</ul>',
+          text: 'Выполненные работы:{% for work in works %}\n— {{ work.name }}: {{ work.amount }} ₽{% endfor %}',
+        },
+        'К оплате: {{ total }} ₽.',
       ]),
     ],
   },
@@ -496,6 +570,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['telegram', 'sms'],
     sendToClient: true,
     sendToManager: false,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms(
         'client',
@@ -504,13 +579,21 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
       telegram(
         'client',
         telegramText(
-          'Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче на складе «{{ warehouse }}».{% if pickupUntil %}\nЗаказ ждёт вас до {{ pickupUntil }}.{% endif %}',
+          'Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче.\nМесто выдачи: {{ warehouse }}{% if pickupUntil %}\nЗаказ ждёт вас до {{ pickupUntil }}.{% endif %}',
         ),
       ),
       email('client', 'Заказ № {{ orderNumber }} готов к выдаче', [
-        'Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче на складе «{{ warehouse }}».',
+        'Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче.',
+        'Место выдачи: {{ warehouse }}',
         { if: 'pickupUntil', line: 'Заказ ждёт вас до {{ pickupUntil }}.' },
         CLIENT_MANAGER,
+      ]),
+      sms('manager', 'Заказ {{ orderNumber }} ({{ client.name }}) на {{ total }} ₽ готов к выдаче'),
+      email('manager', 'Заказ № {{ orderNumber }} готов к выдаче ({{ client.name }})', [
+        MANAGER_CLIENT,
+        'Все позиции заказа № {{ orderNumber }} на сумму {{ total }} ₽ в резерве: заказ готов к выдаче.',
+        'Место выдачи: {{ warehouse }}',
+        { if: 'pickupUntil', line: 'Заказ ждёт клиента до {{ pickupUntil }}.' },
       ]),
     ],
   },
@@ -530,6 +613,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['sms'],
     sendToClient: true,
     sendToManager: true,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'Ваша категория клиента изменена на «{{ newCategory }}».'),
       telegram(
@@ -570,6 +654,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['sms'],
     sendToClient: true,
     sendToManager: true,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms(
         'client',
@@ -578,12 +663,12 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
       telegram(
         'client',
         telegramText(
-          '{% if blocked %}С {{ changedAt }} по вашему договору установлено ограничение «{{ blockStatus }}».{% if blockReason %}\nПричина: {{ blockReason }}.{% endif %}{% if debt %}\nТекущая задолженность: {{ debt }} ₽.{% endif %}\nЧтобы снять ограничение, свяжитесь с менеджером{% if manager.phone %}: {{ manager.phone }}{% endif %}.{% else %}С {{ changedAt }} блокировка снята, отгрузки возобновлены. Спасибо!{% endif %}',
+          '{% if blocked %}С {{ changedAt }} по вашему договору установлено ограничение «{{ blockStatus }}».{% if blockReason %}\nПричина: {{ blockReason }}{% endif %}{% if debt %}\nТекущая задолженность: {{ debt }} ₽.{% endif %}\nЧтобы снять ограничение, свяжитесь с менеджером{% if manager.phone %}: {{ manager.phone | phone }}{% endif %}.{% else %}С {{ changedAt }} блокировка снята, отгрузки возобновлены. Спасибо!{% endif %}',
         ),
       ),
       email('client', '{% if blocked %}Ограничение по договору: {{ blockStatus }}{% else %}Блокировка снята{% endif %}', [
         '{% if blocked %}С {{ changedAt }} по вашему договору установлено ограничение «{{ blockStatus }}».{% else %}С {{ changedAt }} блокировка снята, отгрузки возобновлены.{% endif %}',
-        { if: 'blocked and blockReason', line: 'Причина: {{ blockReason }}.' },
+        { if: 'blocked and blockReason', line: 'Причина: {{ blockReason }}' },
         { if: 'debt', line: 'Текущая задолженность: {{ debt }} ₽.' },
         { if: 'blocked', line: 'Чтобы снять ограничение, свяжитесь с менеджером.' },
         CLIENT_MANAGER,
@@ -595,7 +680,7 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
       email('manager', 'Статус блокировки клиента {{ client.name }}: {% if blocked %}{{ blockStatus }}{% else %}блокировка снята{% endif %}', [
         MANAGER_CLIENT,
         '{% if blocked %}С {{ changedAt }} установлено состояние «{{ blockStatus }}».{% else %}С {{ changedAt }} блокировка снята.{% endif %}',
-        { if: 'blockReason', line: 'Причина: {{ blockReason }}.' },
+        { if: 'blockReason', line: 'Причина: {{ blockReason }}' },
         { if: 'debt', line: 'Текущая задолженность: {{ debt }} ₽.' },
       ]),
     ],
@@ -617,20 +702,27 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['sms'],
     sendToClient: true,
     sendToManager: false,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
-      sms('client', 'Товар по заказу {{ orderNumber }} перемещён на склад «{{ toWarehouse }}».'),
+      sms('client', 'Товар по заказу {{ orderNumber }} перемещён. Склад: {{ toWarehouse }}'),
       telegram(
         'client',
         telegramText(
-          'Товар по вашему заказу № {{ orderNumber }} перемещён со склада «{{ fromWarehouse }}» на склад «{{ toWarehouse }}»:',
+          'Товар по вашему заказу № {{ orderNumber }} перемещён: {{ fromWarehouse }} → {{ toWarehouse }}.',
           '{% for item in items %}— {{ item.brand }} {{ item.article }}, {{ item.name }}: {{ item.quantity }} шт.\n{% endfor %}Мы сообщим, когда заказ будет готов к выдаче.',
         ),
       ),
-      email('client', 'Заказ № {{ orderNumber }}: товар перемещён на склад «{{ toWarehouse }}»', [
-        'Товар по вашему заказу № {{ orderNumber }} перемещён со склада «{{ fromWarehouse }}» на склад «{{ toWarehouse }}».',
+      email('client', 'Заказ № {{ orderNumber }}: товар перемещён', [
+        'Товар по вашему заказу № {{ orderNumber }} перемещён: {{ fromWarehouse }} → {{ toWarehouse }}.',
         itemsBlock('Перемещённые позиции:'),
         'Мы сообщим, когда заказ будет готов к выдаче.',
         CLIENT_MANAGER,
+      ]),
+      sms('manager', 'Перемещение {{ transferNumber }} по заказу {{ orderNumber }} ({{ client.name }}) проведено'),
+      email('manager', 'Перемещение № {{ transferNumber }} по заказу № {{ orderNumber }} ({{ client.name }})', [
+        MANAGER_CLIENT,
+        'Проведено перемещение № {{ transferNumber }} по заказу № {{ orderNumber }}: {{ fromWarehouse }} → {{ toWarehouse }}.',
+        itemsBlock('Перемещённые позиции:'),
       ]),
     ],
   },
@@ -645,19 +737,20 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['sms'],
     sendToClient: false,
     sendToManager: true,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'Автомобиль {{ plateNumber }} принят в работу, начало {{ plannedStart }}.'),
       telegram(
         'client',
         telegramText(
           'Ваш автомобиль {{ carModel }} ({{ plateNumber }}) принят в работу по заказ-наряду № {{ workOrderNumber }}.',
-          'Работы: {{ taskDescription }}.',
+          'Работы: {{ taskDescription }}',
           'Начало: {{ plannedStart }}{% if plannedEnd %}, ориентировочное окончание: {{ plannedEnd }}{% endif %}.',
         ),
       ),
       email('client', 'Автомобиль {{ carModel }} ({{ plateNumber }}) принят в работу', [
         'Ваш автомобиль {{ carModel }} ({{ plateNumber }}) принят в работу по заказ-наряду № {{ workOrderNumber }}.',
-        'Работы: {{ taskDescription }}.',
+        'Работы: {{ taskDescription }}',
         'Начало: {{ plannedStart }}{% if plannedEnd %}, ориентировочное окончание: {{ plannedEnd }}{% endif %}.',
         CLIENT_MANAGER,
       ]),
@@ -684,25 +777,27 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['sms'],
     sendToClient: false,
     sendToManager: true,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'Работы по авто {{ plateNumber }}: {{ taskStatus | downcase }}.'),
       telegram(
         'client',
         telegramText(
           'Изменения по работам с вашим автомобилем {{ carModel }} ({{ plateNumber }}), заказ-наряд № {{ workOrderNumber }}:',
-          '{{ changes }}.',
+          '{{ changes }}',
           'Состояние: {{ taskStatus }}.',
         ),
       ),
       email('client', 'Изменения по работам с автомобилем {{ carModel }} ({{ plateNumber }})', [
         'Изменения по работам с вашим автомобилем {{ carModel }} ({{ plateNumber }}), заказ-наряд № {{ workOrderNumber }}:',
-        '{{ changes }}.',
+        '{{ changes }}',
         'Состояние: {{ taskStatus }}.',
         CLIENT_MANAGER,
       ]),
-      sms('manager', 'Задание {{ taskNumber }} ({{ plateNumber }}) изменено. {{ changes }}.'),
+      sms('manager', 'Задание {{ taskNumber }} ({{ plateNumber }}) изменено. {{ changes }}'),
       email('manager', 'Изменено задание в ремзону № {{ taskNumber }}: {{ carModel }} ({{ plateNumber }})', [
-        'Изменено задание в ремзону № {{ taskNumber }}: {{ changes }}.',
+        'Изменено задание в ремзону № {{ taskNumber }}.',
+        'Что изменилось: {{ changes }}',
         'Состояние: {{ taskStatus }}.',
         MANAGER_CLIENT,
         ...repairTaskEmailBlocks,
@@ -728,13 +823,14 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['sms'],
     sendToClient: true,
     sendToManager: true,
+    managerChannels: MANAGER_CHANNELS,
     templates: [
       sms('client', 'Возврат {{ returnNumber }}: {{ decision }}{% if refundAmount %}, сумма {{ refundAmount }} ₽{% endif %}.'),
       telegram(
         'client',
         telegramText(
           'По вашему возврату № {{ returnNumber }} от {{ returnDate }} принято решение: {{ decision }}.',
-          '{% if refundAmount %}Сумма к возврату: {{ refundAmount }} ₽.\n{% endif %}{% if comment %}{{ comment }}\n{% endif %}Вопросы можно задать менеджеру{% if manager.phone %}: {{ manager.phone }}{% endif %}.',
+          '{% if refundAmount %}Сумма к возврату: {{ refundAmount }} ₽.\n{% endif %}{% if comment %}{{ comment }}\n{% endif %}Вопросы можно задать менеджеру{% if manager.phone %}: {{ manager.phone | phone }}{% endif %}.',
         ),
       ),
       email('client', 'Решение по возврату № {{ returnNumber }}: {{ decision }}', [
@@ -777,13 +873,14 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
     channels: ['email'],
     sendToClient: true,
     sendToManager: false,
+    managerChannels: ['email'],
     templates: [
       email('client', 'Заявка № {{ requestNumber }}: {{ checklistEvent }} — {{ actualTime }}', [
         'По заявке на перевозку № {{ requestNumber }} выполнено событие «{{ checklistEvent }}».',
-        'Фактическое время: {{ actualTime }}{% if plannedTime %} (по плану: {{ plannedTime }}){% endif %}.',
-        'Маршрут: {{ loadingAddress }} → {{ unloadingAddress }}.',
-        'Груз: {{ cargo }}.',
-        { if: 'vehicle', line: 'Транспорт: {{ vehicle }}{% if driver %}, водитель {{ driver }}{% endif %}.' },
+        'Фактическое время: {{ actualTime }}{% if plannedTime %} (по плану: {{ plannedTime }}){% endif %}',
+        'Маршрут: {{ loadingAddress }} → {{ unloadingAddress }}',
+        'Груз: {{ cargo }}',
+        { if: 'vehicle', line: 'Транспорт: {{ vehicle }}{% if driver %}, водитель: {{ driver }}{% endif %}' },
         { if: 'comment', line: 'Комментарий: {{ comment }}' },
         CLIENT_MANAGER,
       ]),

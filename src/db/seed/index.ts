@@ -99,14 +99,16 @@ const DEMO_EMAIL = {
   subject: 'Заказ № {{ orderNumber }} готов к выдаче',
   html: [
     '<p>Здравствуйте, {{ recipient.name }}!</p>',
-    '<p>Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче на складе «{{ warehouse }}».</p>',
+    '<p>Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче.</p>',
+    '<p>Место выдачи: {{ warehouse }}</p>',
     '{% if pickupUntil %}<p>Заказ ждёт вас до {{ pickupUntil }}.</p>{% endif %}',
     '<p>С уважением,<br>{{ company.name }}</p>',
   ].join('\n'),
   text: [
     'Здравствуйте, {{ recipient.name }}!',
     '',
-    'Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче на складе «{{ warehouse }}».',
+    'Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче.',
+    'Место выдачи: {{ warehouse }}',
     '{% if pickupUntil %}Заказ ждёт вас до {{ pickupUntil }}.{% endif %}',
     '',
     'С уважением,',
@@ -132,6 +134,7 @@ export async function seedCatalog(db: Db, companyId: string): Promise<void> {
         channels: entry.channels,
         sendToClient: entry.sendToClient,
         sendToManager: entry.sendToManager,
+        managerChannels: entry.managerChannels,
       })
       .onConflictDoNothing();
     for (const t of entry.templates) {
