@@ -51,7 +51,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
     it('shows the texts that would go out, sends nothing before approval, sends once after it, and answers 409 to a second decision', async () => {
       const eventId = 'confirm-approve';
       const { workflowId } = await postEvent(h, { id: eventId, type: 'test.confirm', counterpartyId: 'confirm-client', data: { n: 'ЗК-10' } });
-      const awaiting = await until(async () => {
+      const awaiting = await until<{ pending: unknown }>(async () => {
         const res = await h.request({ method: 'GET', url: `/v1/events/${eventId}` });
         return res.json().state === 'awaiting_confirmation' ? res.json() : undefined;
       }, 'awaiting_confirmation');
