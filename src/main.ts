@@ -20,7 +20,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     life.defer({ stop: database.close });
     const seeded = await prepareDatabase(db, config.adminApiKey);
     const secrets = createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir));
-    const temporal = { address: env.temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue };
+    const temporal = { address: env.temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, startTimeoutMs: config.startTimeoutSeconds * 1000 };
     const providers = { smsUrl: env.smsUrl, telegramApiRoot: env.telegramApiRoot };
     const bundle = config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {};
 
