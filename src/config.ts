@@ -8,6 +8,8 @@ export interface Config {
   readonly host: string;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
+  /** How long a role waits at start for Temporal (its frontend and namespace) before it gives up. */
+  readonly startTimeoutSeconds: number;
   readonly temporal: {
     /** Unset: the embedded dev server is started. */
     readonly address: string | undefined;
@@ -75,6 +77,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`TEMPORAL_ADDRESS must be host:port (e.g. temporal:7233), got "${temporalAddress}"`);
   }
 
+  const startTimeoutRaw = get('START_TIMEOUT_SECONDS') ?? '120';
+  const startTimeoutSeconds = Number(startTimeoutRaw);
+  if (!/^\d+$/.test(startTimeoutRaw) || startTimeoutSeconds < 1 || startTimeoutSeconds > 86_400) {
+    problems.push(`START_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 86400, got "${startTimeoutRaw}"`);
+  }
+
   const logLevel = (get('LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -99,6 +107,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: get('HOST') ?? '127.0.0.1',
     dataDir: path.resolve(get('DATA_DIR') ?? './data'),
     logLevel,
+    startTimeoutSeconds,
     temporal: {
       address: temporalAddress,
       namespace: get('TEMPORAL_NAMESPACE') ?? 'default',

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDatabase } from './db/client';
-import { prepareDatabase } from './db/seed';
+import { demoKeyNotice, prepareDatabase } from './db/seed';
 import { startEmbedded, type ProcessRole } from './dev/embedded';
 import { createLifecycle } from './lifecycle';
 import { createLogger } from './log';
@@ -19,8 +19,10 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const { db, ...database } = createDatabase(env.databaseUrl);
     life.defer({ stop: database.close });
     const seeded = await prepareDatabase(db, config.adminApiKey);
+    // Whichever role seeds first makes the key: a worker shows it at once, or it is lost (the API's banner shows it).
+    if (seeded.apiKey && role === 'worker') process.stdout.write(`\n${demoKeyNotice(seeded.apiKey)}\n\n`);
     const secrets = createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir));
-    const temporal = { address: env.temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue };
+    const temporal = { address: env.temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, startTimeoutMs: config.startTimeoutSeconds * 1000 };
     const providers = { smsUrl: env.smsUrl, telegramApiRoot: env.telegramApiRoot };
     const bundle = config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {};
 
@@ -36,7 +38,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const listen = { port: config.port, host: config.host };
     const api = life.defer(await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, listen }));
     const lines = [`  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
-    if (seeded.apiKey) lines.push(`  Demo API key  ${seeded.apiKey}   (shown once; it has every role)`);
+    if (seeded.apiKey) lines.push(demoKeyNotice(seeded.apiKey));
     process.stdout.write(`\n${lines.join('\n')}\n\n`);
   } catch (err) {
     log.fatal({ err }, 'start failed');

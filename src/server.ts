@@ -8,11 +8,13 @@ import type { Logger } from 'pino';
 import { buildApp } from './app';
 import type { Db } from './db/client';
 import type { SecretBox } from './secrets';
+import { waitForTemporal } from './temporal/connect';
 
 export interface ApiDeps {
   db: Db;
   secrets: SecretBox;
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl?: string | undefined };
+  /** `startTimeoutMs`: how long to wait for Temporal and its namespace at start (default 120 s). */
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl?: string | undefined; startTimeoutMs?: number | undefined };
   /** Where the Bot API is, for setting webhooks; Telegram's own when unset. */
   telegramApiRoot?: string | undefined;
   logger?: Logger | false | undefined;
@@ -29,7 +31,14 @@ export interface RunningApi {
 }
 
 export async function startApi(deps: ApiDeps): Promise<RunningApi> {
-  const connection = await Connection.connect({ address: deps.temporal.address });
+  // The API waits for Temporal before it listens: every call it serves needs it,
+  // and an orchestrator sees a process that is up but not yet ready.
+  const connection = await waitForTemporal(
+    deps.temporal,
+    (connectTimeoutMs) => Connection.connect({ address: deps.temporal.address, connectTimeout: connectTimeoutMs }),
+    (c) => c.workflowService.describeNamespace({ namespace: deps.temporal.namespace }),
+    { timeoutMs: deps.temporal.startTimeoutMs ?? 120_000, log: (message) => (deps.logger ? deps.logger.warn(message) : undefined) },
+  );
   const temporal = new Client({ connection, namespace: deps.temporal.namespace });
   const app = await buildApp({
     db: deps.db,

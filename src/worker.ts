@@ -15,6 +15,7 @@ import type { Db } from './db/client';
 import { createCompanyRepository } from './db/repositories/companies';
 import { createDeliveryReportHandler, createJournalRepository } from './db/repositories/journal';
 import type { SecretBox } from './secrets';
+import { waitForTemporal } from './temporal/connect';
 import { ensureSchedules } from './temporal/schedules';
 import { ensureTelegramPolling } from './temporal/telegram-polling';
 import { workflowsPath } from './temporal/workflows-path';
@@ -22,7 +23,8 @@ import { workflowsPath } from './temporal/workflows-path';
 export interface WorkerDeps {
   db: Db;
   secrets: SecretBox;
-  temporal: { address: string; namespace: string; taskQueue: string };
+  /** `startTimeoutMs`: how long to wait for Temporal and its namespace at start (default 120 s). */
+  temporal: { address: string; namespace: string; taskQueue: string; startTimeoutMs?: number | undefined };
   /** The SMTP server of companies that have none of their own. */
   smtpUrl: string;
   /** The built-in default SMS provider (R2); none when unset. */
@@ -50,6 +52,8 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+const DEFAULT_START_TIMEOUT_MS = 120_000;
+
 export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const log = deps.log;
   const transport = createSmtpTransport(deps.smtpUrl);
@@ -66,7 +70,19 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     onDeliveryReport,
     log: info,
   });
-  const connection = await NativeConnection.connect({ address: deps.temporal.address });
+  let connection: NativeConnection;
+  try {
+    connection = await waitForTemporal(
+      deps.temporal,
+      () => NativeConnection.connect({ address: deps.temporal.address }),
+      (c) => c.workflowService.describeNamespace({ namespace: deps.temporal.namespace }),
+      { timeoutMs: deps.temporal.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, log: (message) => log?.warn(message) },
+    );
+  } catch (err) {
+    await channels.close();
+    transport.close();
+    throw err;
+  }
   let worker: Worker;
   try {
     worker = await Worker.create({

@@ -60,7 +60,7 @@ async function startServices(): Promise<Services> {
 
   const started = await Promise.allSettled([
     process.env.TEMPORAL_ADDRESS
-      ? Promise.resolve({ address: process.env.TEMPORAL_ADDRESS, uiUrl: process.env.TEMPORAL_UI_URL ?? '', stop: async () => {} })
+      ? Promise.resolve({ address: process.env.TEMPORAL_ADDRESS, uiUrl: externalUiUrl(process.env.TEMPORAL_ADDRESS, log), stop: async () => {} })
       : startDevTemporal({ dataDir: path.join(dir, 'temporal'), log }),
     process.env.DATABASE_URL
       ? Promise.resolve({ url: process.env.DATABASE_URL, stop: async () => {} })
@@ -97,6 +97,20 @@ async function startServices(): Promise<Services> {
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
     },
   };
+}
+
+/**
+ * The Temporal UI next to an external Temporal: TEMPORAL_UI_URL, or else port
+ * 8233 on the frontend's host (where docker-compose.yml and the dev server put
+ * it), so the tests of run and schedule links work there too.
+ */
+function externalUiUrl(address: string, log: (msg: string) => void): string {
+  const configured = process.env.TEMPORAL_UI_URL?.trim().replace(/\/+$/, '');
+  if (configured) return configured;
+  const host = address.slice(0, address.lastIndexOf(':')) || '127.0.0.1';
+  const assumed = `http://${host}:8233`;
+  log(`TEMPORAL_ADDRESS is set without TEMPORAL_UI_URL: assuming the Temporal UI at ${assumed} (set TEMPORAL_UI_URL if it is elsewhere)`);
+  return assumed;
 }
 
 const quietLogger = {

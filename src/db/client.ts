@@ -3,7 +3,7 @@ import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { Pool } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import * as schema from './schema';
 import { repoRoot } from '../paths';
 
@@ -26,9 +26,48 @@ export function createDatabase(url: string, opts: { max?: number } = {}): Databa
   return { db, pool, close: () => pool.end() };
 }
 
-/** Applies the committed drizzle migrations; safe to run on every start. */
+/**
+ * The advisory lock every process takes around its migrations: the API and
+ * the workers start together, and drizzle's migrator run twice at once on an
+ * empty database fails (`CREATE ... IF NOT EXISTS` is not safe concurrently).
+ * A constant of our own (`notify` in ASCII), shared by every deployment of the service.
+ */
+export const MIGRATION_LOCK_ID = 0x6e6f74696679;
+
+/**
+ * Applies the committed drizzle migrations; safe to run on every start and
+ * from several processes at once: they take turns, and those after the first
+ * find nothing left to do.
+ */
 export async function migrateDatabase(db: Db): Promise<void> {
-  await migrate(db, { migrationsFolder: path.join(repoRoot, 'drizzle') });
+  await withAdvisoryLock(db, MIGRATION_LOCK_ID, (locked) => migrate(locked, { migrationsFolder: path.join(repoRoot, 'drizzle') }));
+}
+
+/**
+ * Runs `work` on one connection holding the PostgreSQL session advisory lock
+ * `lockId`, so processes sharing the database run it one at a time; the lock
+ * is released (and the connection returned) however `work` ends.
+ */
+export async function withAdvisoryLock<T>(db: Db, lockId: number, work: (locked: Db) => Promise<T>): Promise<T> {
+  const source = (db as { $client?: unknown }).$client;
+  if (!(source instanceof Pool) && !(source instanceof Client)) {
+    throw new Error('withAdvisoryLock needs a database opened with createDatabase, not a transaction');
+  }
+  const client: PoolClient | Client = source instanceof Pool ? await source.connect() : source;
+  let broken: Error | undefined;
+  try {
+    await client.query('select pg_advisory_lock($1)', [lockId]);
+    try {
+      return await work(drizzle(client, { schema }));
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [lockId]).catch((err: Error) => {
+        // A connection that cannot unlock must not go back to the pool still holding the lock.
+        broken = err;
+      });
+    }
+  } finally {
+    if (source instanceof Pool) (client as PoolClient).release(broken);
+  }
 }
 
 /** Asks the database one trivial question: for readiness checks. */

@@ -242,21 +242,37 @@ export async function updateSchedule(
     const made = await create(ctx, ref, everySeconds ?? DEFAULT_PERIOD_SECONDS[ref.name], change.paused ?? false);
     if (made) return { before, after: await describeSchedule(ctx, ref), created: true };
   }
-  const handle = handleOf(ctx, ref);
-  if (everySeconds !== undefined && everySeconds !== before.everySeconds) {
-    // Only the spec changes; the action, policies and state are written back as they are.
-    await handle.update((previous) => ({
-      spec: { intervals: [{ every: everySeconds * 1000 }] },
+  const periodChanges = everySeconds !== undefined && everySeconds !== before.everySeconds;
+  const pauseChanges = change.paused !== undefined && change.paused !== before.paused;
+  if (!periodChanges && !pauseChanges) return { before, after: before, created: false };
+  // Period and state in ONE update: a separate pause next to a spec update lets the
+  // update write back the state it read before the pause landed (issue 13, finding 1).
+  await handleOf(ctx, ref).update((previous) => {
+    const paused = change.paused ?? previous.state.paused;
+    const note = paused !== previous.state.paused ? (change.note ?? (paused ? 'paused through the API' : 'resumed through the API')) : previous.state.note;
+    return {
+      spec: everySeconds !== undefined ? { intervals: [{ every: everySeconds * 1000 }] } : previous.spec,
       action: previous.action,
       policies: previous.policies,
-      state: previous.state,
-    }));
+      state: { ...previous.state, paused, ...(note !== undefined ? { note } : {}) },
+    };
+  });
+  const expected = { everySeconds: everySeconds ?? before.everySeconds, paused: change.paused ?? before.paused };
+  return { before, after: await readBack(ctx, ref, expected), created: false };
+}
+
+/**
+ * The schedule as Temporal describes it once the change shows, so the answer is
+ * what Temporal holds rather than what was asked; gives up waiting after a few
+ * seconds and returns what Temporal says then.
+ */
+async function readBack(ctx: ScheduleContext, ref: ScheduleRef, expected: { everySeconds: number | null; paused: boolean }): Promise<ScheduleView> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const view = await describeSchedule(ctx, ref);
+    if ((view.everySeconds === expected.everySeconds && view.paused === expected.paused) || Date.now() > deadline) return view;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  if (change.paused !== undefined && change.paused !== before.paused) {
-    if (change.paused) await handle.pause(change.note ?? 'paused through the API');
-    else await handle.unpause(change.note ?? 'resumed through the API');
-  }
-  return { before, after: await describeSchedule(ctx, ref), created: false };
 }
 
 /**

@@ -15,14 +15,15 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ db: Db; temporal: Client 
     {
       schema: {
         tags: ['operations'],
-        summary: 'Temporal and the database answer',
+        summary: 'Temporal (with the namespace) and the database answer',
         response: { 200: ReadySchema, 503: ReadySchema },
       },
     },
     async (_request, reply) => {
       const [database, workflowEngine] = await Promise.all([
         check(() => pingDatabase(db)),
-        check(() => temporal.workflowService.getSystemInfo({})),
+        // The namespace, not just the frontend: a worker or a call on a missing namespace fails all the same.
+        check(() => temporal.workflowService.describeNamespace({ namespace: temporal.options.namespace })),
       ]);
       const ready = database.ok && workflowEngine.ok;
       return reply.status(ready ? 200 : 503).send({ ready, checks: { database, temporal: workflowEngine } });

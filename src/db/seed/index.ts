@@ -154,6 +154,23 @@ export async function seedCatalog(db: Db, companyId: string): Promise<void> {
   }
 }
 
+/**
+ * A new key with every role for the demo company, for when the one printed at
+ * the first start is lost (`npm run seed -- --new-key`). Earlier keys stay valid.
+ * @throws when the demo company does not exist yet.
+ */
+export async function createDemoAdminKey(db: Db, companyId: string = DEMO_COMPANY_ID): Promise<string> {
+  const [company] = await db.select({ id: companies.id }).from(companies).where(eq(companies.id, companyId));
+  if (!company) throw new Error(`the company ${companyId} does not exist; run \`npm run seed\` to create it`);
+  const { key } = await createApiKeyRepository(db).create(companyId, `demo admin (seed --new-key, ${new Date().toISOString()})`, ROLES);
+  return key;
+}
+
+/** The lines that show a freshly made demo key, wherever it was made: the API banner, the worker, the seed command. */
+export function demoKeyNotice(key: string): string {
+  return `  Demo API key  ${key}   (shown once; it has every role; \`npm run seed -- --new-key\` makes another)`;
+}
+
 /** Makes ADMIN_API_KEY a key with every role for the demo company (API.md, Operations contract). */
 export async function ensureAdminKey(db: Db, key: string): Promise<void> {
   const [company] = await db.select({ id: companies.id }).from(companies).where(eq(companies.id, DEMO_COMPANY_ID));
