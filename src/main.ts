@@ -21,7 +21,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const seeded = await prepareDatabase(db, config.adminApiKey);
     const secrets = createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir));
     const temporal = { address: env.temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue };
-    const providers = { smsUrl: env.smsUrl, telegramApiRoot: env.telegramApiRoot };
+    const providers = { smsUrl: env.smsUrl, telegramApiRoot: env.telegramApiRoot, outboundAllow: env.outboundAllow };
     const bundle = config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {};
 
     if (role !== 'api') {

@@ -169,13 +169,14 @@ describe('Telegram channel against a local Bot API server', () => {
       }
     });
 
-    it('when the Bot API cannot be reached, throws UnavailableError whose text has the reason but not the token', async () => {
+    it('when the Bot API cannot be reached, throws UnavailableError that says so in a few words, without the token, address or port', async () => {
       const unreachable = createTelegramChannel({ token: peer.token, apiRoot: `http://127.0.0.1:${await closedPort()}` });
       try {
         const error = await rejectionOf(unreachable.send({ to: '3010', text: 'привет' }));
         expect(error).toBeInstanceOf(UnavailableError);
-        expect(error.providerReason).toContain('ECONNREFUSED');
+        expect(error.providerReason).toBe('connection refused');
         expect(everythingSaidBy(error)).not.toContain(peer.token);
+        expect(everythingSaidBy(error)).not.toContain('127.0.0.1');
       } finally {
         await unreachable.close?.();
       }
@@ -189,7 +190,7 @@ describe('Telegram channel against a local Bot API server', () => {
       try {
         const error = await rejectionOf(slow.send({ to: '3011', text: 'привет' }));
         expect(error).toBeInstanceOf(UnavailableError);
-        expect(error.providerReason).toMatch(/timed out after 0.3 seconds/);
+        expect(error.providerReason).toBe('timed out');
         expect(everythingSaidBy(error)).not.toContain(peer.token);
       } finally {
         await slow.close?.();
