@@ -94,10 +94,12 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   // An IP literal is connected to without any lookup, so it is checked before each call instead.
   const rootHost = URL.canParse(apiRoot) ? urlHost(new URL(apiRoot)) : apiRoot;
   const checkLiteral = opts.resolveHost && (parseIp(rootHost) || !URL.canParse(apiRoot)) ? opts.resolveHost : undefined;
+  // The Bot API never redirects; a redirect to an IP literal would skip the checking lookup.
+  const noRedirects = opts.resolveHost ? { redirect: 'error' as const } : {};
   // grammY's own per-client deadline; its Node typings want the
   // `abort-controller` polyfill's AbortSignal, so per-call signals would need a cast.
   const apiWithDeadline = (timeoutMs: number) =>
-    new Api(token, { apiRoot, timeoutSeconds: timeoutMs / 1000, baseFetchConfig: { agent } });
+    new Api(token, { apiRoot, timeoutSeconds: timeoutMs / 1000, baseFetchConfig: { agent, ...noRedirects } });
   const api = apiWithDeadline(requestTimeoutMs);
   const redact = redactor(token);
 

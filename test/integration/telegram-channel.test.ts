@@ -12,6 +12,7 @@ import {
 } from '../../src/channels/errors';
 import { createTelegramChannel, parseStartCommand, type TelegramChannel } from '../../src/channels/telegram';
 import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
+import { createOutboundPolicy } from '../../src/providers/outbound-policy';
 
 /** The error a promise rejects with; fails the test when it resolves. */
 async function rejectionOf(promise: Promise<unknown>): Promise<ChannelError> {
@@ -179,6 +180,36 @@ describe('Telegram channel against a local Bot API server', () => {
         expect(everythingSaidBy(error)).not.toContain('127.0.0.1');
       } finally {
         await unreachable.close?.();
+      }
+    });
+
+    it("with a company's own API root, follows no redirect and connects to no address the policy refuses", async () => {
+      let victimHits = 0;
+      const victim = http.createServer((_req, res) => {
+        victimHits += 1;
+        res.end('{"ok":true,"result":{"message_id":1,"date":1,"chat":{"id":1,"type":"private"}}}');
+      });
+      await new Promise<void>((resolve) => victim.listen(0, '127.0.0.2', resolve));
+      const redirector = http.createServer((_req, res) => {
+        res.writeHead(307, { location: `http://127.0.0.2:${(victim.address() as AddressInfo).port}/` }).end();
+      });
+      await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+      const resolveHost = createOutboundPolicy({ allow: ['127.0.0.1'] }).resolve;
+      const root = (port: number, host = '127.0.0.1') => `http://${host}:${port}`;
+      const redirected = createTelegramChannel({ token: peer.token, apiRoot: root((redirector.address() as AddressInfo).port), resolveHost });
+      const direct = createTelegramChannel({ token: peer.token, apiRoot: root((victim.address() as AddressInfo).port, '127.0.0.2'), resolveHost });
+      try {
+        const viaRedirect = await rejectionOf(redirected.send({ to: '3012', text: 'привет' }));
+        expect(viaRedirect).toBeInstanceOf(UnavailableError);
+        const refused = await rejectionOf(direct.send({ to: '3012', text: 'привет' }));
+        expect(refused).toBeInstanceOf(RejectedError);
+        expect(refused.providerReason).toBe('address not allowed');
+        expect(victimHits).toBe(0);
+      } finally {
+        await redirected.close?.();
+        await direct.close?.();
+        await new Promise((resolve) => redirector.close(resolve));
+        await new Promise((resolve) => victim.close(resolve));
       }
     });
 
