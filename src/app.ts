@@ -53,6 +53,8 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Where the Bot API is, for setting the webhook; Telegram's own when unset. */
   telegramApiRoot?: string | undefined;
+  /** Hosts and ranges company providers may name although internal (`OUTBOUND_ALLOW`). */
+  outboundAllow?: readonly string[] | undefined;
   logger?: Logger | false;
 }
 
@@ -159,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         db: deps.db,
         secrets: deps.secrets,
         telegramApiRoot: deps.telegramApiRoot,
+        outboundAllow: deps.outboundAllow,
         onTelegramChanged: (companyId) => ensureTelegramPolling(deps.temporal, deps.taskQueue, companyId),
       });
       await v1.register(eventTypesRoutes, { db: deps.db });

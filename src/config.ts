@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseAllowEntry } from './domain/addresses';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -30,6 +31,11 @@ export interface Config {
   readonly telegramApiRoot: string | undefined;
   readonly adminApiKey: string | undefined;
   readonly secretsKey: string | undefined;
+  /**
+   * Hosts and ranges a company's provider settings may reach although they are
+   * loopback, private or link-local (`OUTBOUND_ALLOW`); empty: none.
+   */
+  readonly outboundAllow: readonly string[];
 }
 
 /** Thrown with every bad variable listed, so one start reports them all. */
@@ -102,6 +108,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('SECRETS_KEY is required when DATABASE_URL points at an external database');
   }
 
+  const outboundAllow = (get('OUTBOUND_ALLOW') ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of outboundAllow) {
+    if (!parseAllowEntry(entry)) {
+      problems.push(`OUTBOUND_ALLOW must list host names, IP addresses or CIDR ranges separated by commas (e.g. smtp.internal,10.0.0.0/8), got "${entry}"`);
+    }
+  }
+
   const config: Config = {
     port,
     host: get('HOST') ?? '127.0.0.1',
@@ -122,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     telegramApiRoot: urlOf('TELEGRAM_API_ROOT', ['http:', 'https:'])?.replace(/\/+$/, ''),
     adminApiKey,
     secretsKey,
+    outboundAllow,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -17,6 +17,8 @@ export interface ApiDeps {
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl?: string | undefined; startTimeoutMs?: number | undefined };
   /** Where the Bot API is, for setting webhooks; Telegram's own when unset. */
   telegramApiRoot?: string | undefined;
+  /** Hosts and ranges company providers may name although internal (`OUTBOUND_ALLOW`). */
+  outboundAllow?: readonly string[] | undefined;
   logger?: Logger | false | undefined;
   /** Listen here; without it the app only answers `inject`. */
   listen?: { port: number; host: string } | undefined;
@@ -48,6 +50,7 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     temporalUiUrl: deps.temporal.uiUrl,
     secrets: deps.secrets,
     telegramApiRoot: deps.telegramApiRoot,
+    outboundAllow: deps.outboundAllow,
     logger: deps.logger ?? false,
   });
   const address = deps.listen ? await app.listen(deps.listen) : undefined;

@@ -31,6 +31,8 @@ export interface WorkerDeps {
   smsUrl?: string | undefined;
   /** The Bot API root; Telegram's own when unset. */
   telegramApiRoot?: string | undefined;
+  /** Hosts and ranges company providers may reach although internal (`OUTBOUND_ALLOW`). */
+  outboundAllow?: readonly string[] | undefined;
   log?: Logger | undefined;
   /** A prebuilt workflow bundle; the sources are bundled when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -69,6 +71,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     ...(deps.telegramApiRoot ? { telegramApiRoot: deps.telegramApiRoot } : {}),
     onDeliveryReport,
     log: info,
+    outboundAllow: deps.outboundAllow,
   });
   let connection: NativeConnection;
   try {

@@ -1,5 +1,6 @@
 import { analyzeSms, encodeGsm7, encodeUcs2, splitSms } from '../domain/sms';
 import { InvalidRecipientError, RateLimitedError, RejectedError, UnavailableError, type ChannelError } from './errors';
+import { createGuardedFetch, describeConnectionFailure, pinnedLookup, type ResolveHost } from './outbound';
 import type { DeliveryReport, OutboundMessage, SendResult, SmsBalance, SmsProvider } from './types';
 
 /** The parts of the untyped `smpp` package (farhadi/node-smpp) this adapter relies on. */
@@ -21,7 +22,8 @@ interface SmppSession {
 }
 
 interface SmppLib {
-  connect(options: { host: string; port: number; tls: boolean }): SmppSession;
+  /** The options go to net.connect / tls.connect as they are. */
+  connect(options: { host: string; port: number; tls: boolean; servername?: string; lookup?: unknown }): SmppSession;
   PDU: new (command: string, fields?: Record<string, unknown>) => SmppPdu;
   errors: Readonly<Record<string, number>>;
 }
@@ -31,8 +33,17 @@ const smpp = require('smpp') as SmppLib;
 
 /** Options of {@link createSmppChannel}. */
 export interface SmppChannelOptions {
-  /** `smpp://system_id:password@host:port` (`ssmpp://` for TLS); the password is only ever sent in the bind. */
-  url: string;
+  /**
+   * `smpp://system_id:password@host:port` (`ssmpp://` for TLS), or the same by
+   * its parts (settings build no URL); the password is only ever sent in the bind.
+   */
+  url: string | SmppTarget;
+  /**
+   * Resolves and checks the host before every connection, of the session and
+   * of the balance query; the adapter connects to the address it returns.
+   * Unset for the operator's own gateway.
+   */
+  resolveHost?: ResolveHost;
   /** Sender: `+79161234567` (international), digits (short code) or up to 11 letters (alphanumeric). */
   sourceAddr: string;
   /** Called for each final delivery receipt; see {@link createSmppChannel} for multipart messages. */
@@ -148,7 +159,7 @@ const FINAL_STATES: Readonly<Record<string, DeliveryReport['status']>> = {
   UNKNOWN: 'undelivered',
 };
 
-interface SmppTarget {
+export interface SmppTarget {
   host: string;
   port: number;
   tls: boolean;
@@ -257,7 +268,7 @@ interface PartGroup {
  * did not send (e.g. after a restart) are reported by their own id.
  */
 export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
-  const target = parseSmppUrl(opts.url);
+  const target = typeof opts.url === 'string' ? parseSmppUrl(opts.url) : opts.url;
   const provider = opts.provider ?? 'smpp';
   const enquireLinkMs = opts.enquireLinkMs ?? 30_000;
   const bindWaitMs = opts.bindWaitMs ?? 10_000;
@@ -265,7 +276,8 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
   const reconnectMinMs = opts.reconnectMinMs ?? 250;
   const reconnectMaxMs = opts.reconnectMaxMs ?? 30_000;
   const throttleRetryMs = opts.throttleRetryMs ?? 1000;
-  const fetchImpl = opts.fetch ?? fetch;
+  const resolveHost = opts.resolveHost;
+  const fetchImpl = opts.fetch ?? (resolveHost ? createGuardedFetch(resolveHost) : fetch);
   const source = sourceAddress(opts.sourceAddr);
   const where = `${target.host}:${target.port} as ${target.systemId}`;
 
@@ -309,9 +321,33 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
     });
   }
 
+  /** The last connection the outbound policy refused: sends fail at once with it instead of waiting for a bind. */
+  let refused: ChannelError | undefined;
+
   function connect(): void {
     if (closing) return;
-    const session = smpp.connect({ host: target.host, port: target.port, tls: target.tls });
+    if (!resolveHost) return open({ host: target.host, port: target.port, tls: target.tls });
+    resolveHost(target.host).then(
+      (address) => {
+        refused = undefined;
+        // The checked address, with TLS still verified against the configured name.
+        open({ host: address.address, port: target.port, tls: target.tls, lookup: pinnedLookup(address), ...(target.tls ? { servername: target.host } : {}) });
+      },
+      (error: unknown) => {
+        if (closing) return;
+        const reason = describeConnectionFailure(error);
+        lastProblem = reason;
+        refused = reason === 'address not allowed' ? new RejectedError(`SMPP gateway ${reason}`, reason) : undefined;
+        log(`SMPP ${where}: ${reason}`);
+        if (refused) for (const waiter of [...waiters]) waiter.reject(refused);
+        scheduleReconnect();
+      },
+    );
+  }
+
+  function open(options: Parameters<SmppLib['connect']>[0]): void {
+    if (closing) return;
+    const session = smpp.connect(options);
     let markClosed!: () => void;
     const connection: Connection = {
       session,
@@ -420,6 +456,7 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
   function boundConnection(): Promise<Connection> {
     if (current?.bound) return Promise.resolve(current);
     if (closing) return Promise.reject(new UnavailableError('SMPP channel is closed'));
+    if (refused) return Promise.reject(refused);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.delete(waiter);
@@ -580,23 +617,25 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
         });
         raw = await response.text();
       } catch (error) {
-        const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-        const reason = redact(`${error instanceof Error ? error.message : String(error)}${cause}`);
+        // In a few words only: the socket's text names addresses and ports, and that would make this a port scanner.
+        const reason = describeConnectionFailure(error);
+        if (reason === 'address not allowed') throw new RejectedError(`SMS balance endpoint ${reason}`, reason);
         throw new UnavailableError(`SMS balance endpoint unreachable: ${reason}`, reason);
       }
+      // What the endpoint sent is not repeated unless it is the answer we asked for: the URL may point anywhere.
       if (!response.ok) {
-        throw new UnavailableError(`SMS balance endpoint answered HTTP ${response.status}`, redact(raw.slice(0, 200)));
+        throw new UnavailableError(`SMS balance endpoint answered HTTP ${response.status}`, `HTTP ${response.status}`);
       }
       let body: unknown;
       try {
         body = JSON.parse(raw);
       } catch {
-        throw new UnavailableError('SMS balance endpoint did not answer JSON', redact(raw.slice(0, 200)));
+        throw new UnavailableError('SMS balance endpoint did not answer JSON', 'not a balance answer');
       }
       const fields = (body ?? {}) as { balance?: unknown; currency?: unknown };
       const amount = typeof fields.balance === 'string' ? Number(fields.balance) : fields.balance;
       if (typeof amount !== 'number' || !Number.isFinite(amount)) {
-        throw new UnavailableError('SMS balance endpoint answered without a numeric "balance"', redact(raw.slice(0, 200)));
+        throw new UnavailableError('SMS balance endpoint answered without a numeric "balance"', 'not a balance answer');
       }
       return {
         provider,

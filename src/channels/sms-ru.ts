@@ -26,6 +26,7 @@ import {
   UnavailableError,
   type ChannelError,
 } from './errors';
+import { createGuardedFetch, describeConnectionFailure, type ResolveHost } from './outbound';
 import type { DeliveryReport, OutboundMessage, SendResult, SmsBalance, SmsProvider } from './types';
 
 export interface SmsRuChannelOptions {
@@ -37,6 +38,11 @@ export interface SmsRuChannelOptions {
   from?: string;
   /** Injected so tests and proxies can replace the transport; Node's global fetch by default. */
   fetch?: typeof fetch;
+  /**
+   * Resolves and checks the host of `baseUrl` before every request, which
+   * then goes to the address it returns. Unset for the operator's own default.
+   */
+  resolveHost?: ResolveHost;
   /** Per request, including reading the body. Default 15 s. */
   timeoutMs?: number;
   /** The provider name written to results and the journal. Default `sms.ru`. */
@@ -161,7 +167,7 @@ export function toSmsRuNumber(phone: string): string {
 export function createSmsRuChannel(opts: SmsRuChannelOptions): SmsRuChannel {
   const provider = opts.provider ?? 'sms.ru';
   const baseUrl = (opts.baseUrl ?? 'https://sms.ru').replace(/\/+$/, '');
-  const doFetch = opts.fetch ?? fetch;
+  const doFetch = opts.fetch ?? (opts.resolveHost ? createGuardedFetch(opts.resolveHost) : fetch);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const apiId = opts.apiId;
   if (!apiId) throw new Error('SMS.ru needs an api_id');
@@ -212,18 +218,19 @@ export function createSmsRuChannel(opts: SmsRuChannelOptions): SmsRuChannel {
         new RateLimitedError(
           'SMS.ru answered HTTP 429',
           Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000,
-          `HTTP 429 ${snippet(text)}`,
+          'HTTP 429',
         ),
       );
     }
     if (status < 200 || status >= 300) {
       // 5xx and the odd 4xx of a gateway in front of SMS.ru: the API itself
-      // answers its errors with HTTP 200 and a status_code.
-      throw scrubbed(new UnavailableError(`SMS.ru answered HTTP ${status}`, `HTTP ${status} ${snippet(text)}`));
+      // answers its errors with HTTP 200 and a status_code. The body is not
+      // repeated: the base URL is a setting, and it may point anywhere.
+      throw scrubbed(new UnavailableError(`SMS.ru answered HTTP ${status}`, `HTTP ${status}`));
     }
     const answer = parseAnswer(text);
     if (!answer) {
-      throw scrubbed(new UnavailableError('SMS.ru answered something that is not its JSON', snippet(text)));
+      throw scrubbed(new UnavailableError('SMS.ru answered something that is not its JSON', 'not an SMS.ru answer'));
     }
     if (answer.status !== 'OK') {
       throw scrubbed(classifySmsRuCode(toCode(answer.status_code), answer.status_text));
@@ -333,18 +340,14 @@ function toCode(value: number | string | undefined): number {
   return Number.isFinite(code) ? code : 0;
 }
 
-/** Enough of a foreign body for the journal, not a whole HTML page. */
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-}
-
 /** fetch rejects with TypeError('fetch failed', { cause }) or a timeout DOMException. */
 function transportError(err: unknown, timeoutMs: number): ChannelError {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
     return new UnavailableError(`SMS.ru did not answer within ${timeoutMs} ms`, 'timeout');
   }
-  const reason = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+  // In a few words: the socket's own text names the address and port.
+  const reason = describeConnectionFailure(err);
+  if (reason === 'address not allowed') return new RejectedError(`SMS.ru ${reason}`, reason);
   return new UnavailableError(`SMS.ru unreachable: ${reason}`, reason);
 }

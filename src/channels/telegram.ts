@@ -10,7 +10,9 @@ import {
   UnavailableError,
   type ChannelError,
 } from './errors';
+import { describeConnectionFailure, guardedLookup, urlHost, type ResolveHost } from './outbound';
 import type { ChannelAdapter, OutboundMessage, SendResult } from './types';
+import { parseIp } from '../domain/addresses';
 
 /** The public Bot API; a local Bot API server or the test peer replaces it through `apiRoot`. */
 export const DEFAULT_TELEGRAM_API_ROOT = 'https://api.telegram.org';
@@ -26,6 +28,11 @@ export interface TelegramChannelOptions {
   parseMode?: 'HTML' | undefined;
   /** Upper bound for one call other than long polling. Default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * Resolves and checks the API root's host before each connection, which
+   * then goes to the address it returns. Unset for the operator's own root.
+   */
+  resolveHost?: ResolveHost;
 }
 
 /**
@@ -82,17 +89,24 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
   const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
   // Our own keep-alive agent, so close() can release the sockets; grammY's
   // default agents are cached per API root for the life of the process.
-  const agent = apiRoot.startsWith('https:') ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  const lookup = opts.resolveHost ? { lookup: guardedLookup(opts.resolveHost) } : {};
+  const agent = apiRoot.startsWith('https:') ? new https.Agent({ keepAlive: true, ...lookup }) : new http.Agent({ keepAlive: true, ...lookup });
+  // An IP literal is connected to without any lookup, so it is checked before each call instead.
+  const rootHost = URL.canParse(apiRoot) ? urlHost(new URL(apiRoot)) : apiRoot;
+  const checkLiteral = opts.resolveHost && (parseIp(rootHost) || !URL.canParse(apiRoot)) ? opts.resolveHost : undefined;
+  // The Bot API never redirects; a redirect to an IP literal would skip the checking lookup.
+  const noRedirects = opts.resolveHost ? { redirect: 'error' as const } : {};
   // grammY's own per-client deadline; its Node typings want the
   // `abort-controller` polyfill's AbortSignal, so per-call signals would need a cast.
   const apiWithDeadline = (timeoutMs: number) =>
-    new Api(token, { apiRoot, timeoutSeconds: timeoutMs / 1000, baseFetchConfig: { agent } });
+    new Api(token, { apiRoot, timeoutSeconds: timeoutMs / 1000, baseFetchConfig: { agent, ...noRedirects } });
   const api = apiWithDeadline(requestTimeoutMs);
   const redact = redactor(token);
 
   /** Runs one Bot API call and classifies whatever it throws. */
   async function call<T>(method: string, run: () => Promise<T>): Promise<T> {
     try {
+      await checkLiteral?.(rootHost);
       return await run();
     } catch (err) {
       throw classifyTelegramError(err, { method, redact });
@@ -239,16 +253,18 @@ export function classifyTelegramError(err: unknown, ctx: ClassifyContext): Chann
     if (code >= 500 || code === 409) return new UnavailableError(said, reason);
     return new RejectedError(said, reason);
   }
-  if (err instanceof HttpError) {
-    // grammY leaves the fetch error's text out of its own message unless
-    // `sensitiveLogs` is on; the fetch error names the URL, hence redact.
-    // A deadline shows up as grammY's "Request to '<method>' timed out after N seconds".
-    const inner = err.error instanceof Error ? err.error : undefined;
-    const reason = redact(inner ? inner.message : err.message);
-    return new UnavailableError(`Telegram ${method} could not be reached: ${reason}`, reason);
+  // Anything but a Bot API answer is said in a few words: the fetch error's
+  // text names the URL (token included), the address and port, and for a
+  // body that is not JSON, the start of that body.
+  const inner = err instanceof HttpError ? err.error : err;
+  if ((inner as { type?: string } | undefined)?.type === 'invalid-json') {
+    return new UnavailableError(`Telegram ${method} failed: not a Bot API answer`, 'not a Bot API answer');
   }
-  const reason = redact(err instanceof Error ? err.message : String(err));
-  return new UnavailableError(`Telegram ${method} failed: ${reason}`, reason);
+  const reason = describeConnectionFailure(err);
+  if (reason === 'address not allowed') return new RejectedError(`Telegram ${method}: ${reason}`, reason);
+  if (err instanceof HttpError) return new UnavailableError(`Telegram ${method} could not be reached: ${reason}`, reason);
+  const own = redact(err instanceof Error ? err.message : String(err));
+  return new UnavailableError(`Telegram ${method} failed: ${own}`, own);
 }
 
 /** Replaces the token, raw or URL-encoded, wherever it occurs. */

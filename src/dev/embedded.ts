@@ -28,6 +28,8 @@ export interface Environment {
   smtpUrl: string | undefined;
   smsUrl: string | undefined;
   telegramApiRoot: string | undefined;
+  /** `OUTBOUND_ALLOW` and the hosts of the stand-ins started here, so company settings may point at them. */
+  outboundAllow: readonly string[];
   /** Lines for the start banner: the Temporal UI and the stand-ins. */
   banner: string[];
   /** Stops the stand-ins, last started first. */
@@ -37,6 +39,8 @@ export interface Environment {
 export async function startEmbedded(config: Config, role: ProcessRole, log: Logger): Promise<Environment> {
   const stops: (() => Promise<void>)[] = [];
   const banner: string[] = [];
+  const peerHosts = new Set<string>();
+  const peer = (url: string) => peerHosts.add(new URL(url).hostname);
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((err: unknown) => log.warn({ err }, 'shutdown step failed'));
   };
@@ -73,6 +77,7 @@ export async function startEmbedded(config: Config, role: ProcessRole, log: Logg
       const sink = await startSmtpSink({ dir: mailDir });
       stops.push(() => sink.stop());
       smtpUrl = sink.url;
+      peer(sink.url);
       banner.push(`  Sent e-mail   ${mailDir} (local SMTP sink at ${smtpUrl})`);
     }
 
@@ -83,6 +88,7 @@ export async function startEmbedded(config: Config, role: ProcessRole, log: Logg
       if (!smsUrl) {
         const smsc = await startSmsc({ balance: 1000 });
         stops.push(() => smsc.stop());
+        peer(smsc.url);
         smsUrl = `${smsc.url}?source=NOTIFY&balanceUrl=${encodeURIComponent(smsc.balanceUrl)}`;
         banner.push(`  SMS (dev SMSC) ${smsc.url.replace(/\/\/[^@]*@/, '//')}  built-in default SMS provider`);
       }
@@ -91,10 +97,12 @@ export async function startEmbedded(config: Config, role: ProcessRole, log: Logg
         const bot = await startTelegramBotApi({ token, botUsername: 'dev_notify_bot' });
         stops.push(() => bot.stop());
         telegramApiRoot = bot.apiRoot;
+        peer(bot.apiRoot);
         banner.push(`  Telegram (dev) ${bot.apiRoot}  bot token for settings: ${token}`);
       }
     }
-    return { databaseUrl, temporalAddress, temporalUiUrl, smtpUrl, smsUrl, telegramApiRoot, banner, stop };
+    const outboundAllow = [...new Set([...config.outboundAllow, ...peerHosts])];
+    return { databaseUrl, temporalAddress, temporalUiUrl, smtpUrl, smsUrl, telegramApiRoot, outboundAllow, banner, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -3,12 +3,15 @@ import { createCompanyRepository } from '../db/repositories/companies';
 import { createProviderRepository } from '../db/repositories/providers';
 import type { Provider } from '../db/schema';
 import type { SecretBox } from '../secrets';
-import { createEmailChannel, createSmtpTransport } from '../channels/email';
+import { createEmailChannel, createGuardedSmtpTransport } from '../channels/email';
+import { RejectedError } from '../channels/errors';
 import { createSmppChannel, type SmppChannel } from '../channels/smpp';
 import { createSmsRuChannel } from '../channels/sms-ru';
 import { createTelegramChannel, type TelegramChannel } from '../channels/telegram';
 import type { ChannelAdapter, DeliveryReport, SmsProvider } from '../channels/types';
+import { isPort } from '../domain/addresses';
 import { configOf } from './kinds';
+import { createOutboundPolicy } from './outbound-policy';
 
 /** The adapters one company sends through, built from its provider directory (R2). */
 export interface CompanyChannels {
@@ -35,6 +38,20 @@ export interface ChannelRegistryOptions {
   /** Where SMPP delivery receipts go (the journal). */
   onDeliveryReport?: (report: DeliveryReport) => void;
   log?: (msg: string) => void;
+  /**
+   * Hosts and ranges (`OUTBOUND_ALLOW`) a company's providers may reach
+   * although they are loopback, private or link-local. The defaults above are
+   * the operator's and are not checked.
+   */
+  outboundAllow?: readonly string[] | undefined;
+}
+
+/** An adapter whose settings cannot work: every use fails with the reason, permanently. */
+function misconfigured(provider: string, reason: string): SmsProvider & ChannelAdapter {
+  const fail = async (): Promise<never> => {
+    throw new RejectedError(`provider ${provider}: ${reason}`, reason);
+  };
+  return { channel: 'sms', provider, send: fail, balance: fail };
 }
 
 /** Old adapters stay open this long after a settings change, so sends already using them can finish. */
@@ -54,6 +71,8 @@ interface Cached {
  * closed a while later, once sends that already hold them are done.
  */
 export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegistry {
+  const policy = createOutboundPolicy({ allow: opts.outboundAllow });
+  const resolveHost = policy.resolve;
   const cache = new Map<string, Cached>();
   const building = new Map<string, Promise<Cached>>();
 
@@ -75,26 +94,28 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     const smtp = directory.find((p) => p.kind === 'smtp');
     if (smtp) {
       const c = configOf('smtp', smtp.config);
-      const password = secretsOf(smtp).password;
-      const auth = c.user ? `${encodeURIComponent(c.user)}${password ? `:${encodeURIComponent(password)}` : ''}@` : '';
-      const query = new URLSearchParams({
-        ...(c.requireTLS ? { requireTLS: 'true' } : {}),
-        ...(c.tlsRejectUnauthorized === false ? { tlsRejectUnauthorized: 'false' } : {}),
-      }).toString();
-      const url = `${c.secure ? 'smtps' : 'smtp'}://${auth}${c.host}:${c.port}${query ? `?${query}` : ''}`;
-      email = createEmailChannel({ transport: createSmtpTransport(url), provider: smtp.id });
-      owned.push(email);
+      if (isPort(c.port)) {
+        // By its parts, never a pasted URL: a host like `evil:25/x?` or with `@` cannot change the port or the login.
+        const server = { ...c, password: secretsOf(smtp).password };
+        email = createEmailChannel({ transport: createGuardedSmtpTransport(server, resolveHost), provider: smtp.id });
+        owned.push(email);
+      } else {
+        email = { ...misconfigured(smtp.id, 'the port must be 1–65535'), channel: 'email' };
+      }
     }
 
     let sms: SmsProvider | null = opts.defaultSms ?? null;
     const primary = primaryId ? directory.find((p) => p.id === primaryId) : undefined;
-    if (primary?.kind === 'smpp') {
+    if (primary?.kind === 'smpp' && !isPort(configOf('smpp', primary.config).port)) {
+      sms = misconfigured(primary.id, 'the port must be 1–65535');
+    } else if (primary?.kind === 'smpp') {
       const c = configOf('smpp', primary.config);
       const password = secretsOf(primary).password ?? '';
       // The SMPP session opens on the first SMS, not on every lookup (e-mail sends, Telegram polls).
       let session: SmppChannel | undefined;
       const open = (): SmppChannel => (session ??= createSmppChannel({
-        url: `smpp://${encodeURIComponent(c.systemId)}:${encodeURIComponent(password)}@${c.host}:${c.port}`,
+        url: { host: c.host, port: c.port, tls: false, systemId: c.systemId, password },
+        resolveHost,
         sourceAddr: c.sourceAddr,
         provider: primary.id,
         ...(c.balanceUrl ? { balanceUrl: c.balanceUrl } : {}),
@@ -108,6 +129,7 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
       sms = createSmsRuChannel({
         apiId: secretsOf(primary).apiId ?? '',
         provider: primary.id,
+        resolveHost,
         ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
         ...(c.from ? { from: c.from } : {}),
       });
@@ -117,9 +139,17 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     const token = companySecrets.telegramBotToken;
     if (token) {
       const fromDirectory = directory.find((p) => p.kind === 'telegram');
-      const apiRoot = (fromDirectory ? configOf('telegram', fromDirectory.config).apiRoot : undefined) ?? opts.telegramApiRoot;
+      const ownRoot = fromDirectory ? configOf('telegram', fromDirectory.config).apiRoot : undefined;
+      const apiRoot = ownRoot ?? opts.telegramApiRoot;
       // Below the send activity's 30 s budget, so an attempt never outlives its activity.
-      telegram = createTelegramChannel({ token, provider: 'telegram', requestTimeoutMs: 15_000, ...(apiRoot ? { apiRoot } : {}) });
+      // The company's own API root goes through the outbound policy; the operator's and Telegram's do not.
+      telegram = createTelegramChannel({
+        token,
+        provider: 'telegram',
+        requestTimeoutMs: 15_000,
+        ...(apiRoot ? { apiRoot } : {}),
+        ...(ownRoot ? { resolveHost } : {}),
+      });
       owned.push(telegram);
     }
     return { version, stamp, channels: { email, sms, telegram }, owned };

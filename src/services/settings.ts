@@ -7,7 +7,9 @@ import { createProviderRepository } from '../db/repositories/providers';
 import type { Company, Provider } from '../db/schema';
 import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../domain/errors';
 import type { CompanyMode, ProviderKind } from '../domain/vocabulary';
+import { isPort } from '../domain/addresses';
 import { checkProviderFields, isSmsProviderKind, PROVIDER_FIELDS } from '../providers/kinds';
+import { createOutboundPolicy, type OutboundPolicy } from '../providers/outbound-policy';
 import type { SecretBox } from '../secrets';
 import { hashWebhookSecret } from './telegram-webhook';
 
@@ -83,10 +85,13 @@ export interface SettingsServiceDeps {
   telegramApiRoot?: string | undefined;
   /** Starts long polling of the bot when a token is set without a webhook. */
   onTelegramChanged?: ((companyId: string) => Promise<void>) | undefined;
+  /** Hosts and ranges (`OUTBOUND_ALLOW`) provider settings may name although loopback, private or link-local. */
+  outboundAllow?: readonly string[] | undefined;
 }
 
 /** Company settings: mode (R1), providers and fallback (R2, R6), balance threshold (R4), Telegram (R5). */
-export function createSettingsService({ db, secrets, telegramApiRoot, onTelegramChanged }: SettingsServiceDeps) {
+export function createSettingsService({ db, secrets, telegramApiRoot, onTelegramChanged, outboundAllow }: SettingsServiceDeps) {
+  const outbound = createOutboundPolicy({ allow: outboundAllow });
   /**
    * Tells Telegram where to post updates (or removes the webhook). Called
    * inside the settings transaction, so a refusal keeps nothing of the change.
@@ -159,6 +164,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
     async update(companyId: string, change: SettingsChange, { actor, log }: { actor: string; log: SettingsLog }): Promise<SettingsView> {
       const before = await load(companyId);
       validateProviders(change.providers ?? []);
+      await checkAddresses(change, outbound);
       const directoryAfter = change.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind }));
       // The primary must exist in the directory as it will be after this change, not only when it is named.
       const primary = change.sms?.primaryProviderId !== undefined ? change.sms.primaryProviderId : before.company.primarySmsProviderId;
@@ -235,6 +241,11 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
         if (change.providers) {
           // Read under the lock, so a concurrent change's provider secrets are not lost either.
           const previous = new Map((await providerRepo.list(companyId)).map((p) => [p.id, p]));
+          requireSecretsWithNewAddress(change, previous, {
+            botTokenStored: Boolean(oldToken),
+            botTokenResent: typeof change.telegram?.botToken === 'string' || change.telegram?.botToken === null,
+            storedSecretsOf: (p) => (p.secrets ? Object.keys(secrets.open(p.secrets)) : []),
+          });
           await providerRepo.replaceAll(
             companyId,
             change.providers.map((input) => {
@@ -292,6 +303,94 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
 }
 
 export type SettingsService = ReturnType<typeof createSettingsService>;
+
+/** Where each kind sends its secret: changing one of these moves the secret to another server. */
+const ADDRESS_FIELDS: Readonly<Record<ProviderKind, readonly string[]>> = {
+  smtp: ['host', 'port'],
+  smpp: ['host', 'port', 'balanceUrl'],
+  sms_ru: ['baseUrl'],
+  telegram: ['apiRoot'],
+};
+
+/** Host fields and URL fields of each kind, for the outbound policy. */
+const HOST_FIELDS: Readonly<Record<ProviderKind, readonly string[]>> = { smtp: ['host'], smpp: ['host'], sms_ru: [], telegram: [] };
+const URL_FIELDS: Readonly<Record<ProviderKind, readonly string[]>> = { smtp: [], smpp: ['balanceUrl'], sms_ru: ['baseUrl'], telegram: ['apiRoot'] };
+const HTTP = ['http:', 'https:'] as const;
+
+/**
+ * Where the change would make the worker (or Telegram) connect: hosts and URLs
+ * must pass the outbound policy, ports must be ports, and URLs may carry no
+ * credentials. All problems at once, 422 naming each field.
+ */
+async function checkAddresses(change: SettingsChange, outbound: OutboundPolicy): Promise<void> {
+  const problems: ErrorDetail[] = [];
+  for (const [i, p] of (change.providers ?? []).entries()) {
+    const config = p.config ?? {};
+    const at = (field: string) => `/body/providers/${i}/config/${field}`;
+    for (const field of HOST_FIELDS[p.kind]) {
+      const value = config[field];
+      if (value === undefined) continue;
+      const problem = typeof value === 'string' ? await outbound.hostProblem(value) : 'must be a host name or an IP address';
+      if (problem) problems.push({ path: at(field), message: problem });
+    }
+    if ('port' in config && !isPort(config.port)) problems.push({ path: at('port'), message: 'must be an integer from 1 to 65535' });
+    for (const field of URL_FIELDS[p.kind]) {
+      const value = config[field];
+      if (value === undefined) continue;
+      const problem = typeof value === 'string' ? await outbound.urlProblem(value, HTTP) : 'must be an http:// or https:// URL';
+      if (problem) problems.push({ path: at(field), message: problem });
+    }
+  }
+  const webhookUrl = change.telegram?.webhookUrl;
+  if (typeof webhookUrl === 'string') {
+    const problem = await outbound.urlProblem(webhookUrl, HTTP);
+    if (problem) problems.push({ path: '/body/telegram/webhookUrl', message: problem });
+  }
+  if (problems.length > 0) throw new UnprocessableError('ADDRESS_NOT_ALLOWED', 'a provider address is not allowed', problems);
+}
+
+/**
+ * A stored secret goes only where it went before: a change of a provider's
+ * host, port or URL must give its secrets again, or an administrator could
+ * point a provider at a server of their own and have the worker send the
+ * secret there on the next test message. The company's bot token stands in
+ * for the Telegram provider's secret. Moving to the operator's default (an
+ * API root removed) needs nothing.
+ */
+function requireSecretsWithNewAddress(
+  change: SettingsChange,
+  previous: ReadonlyMap<string, Provider>,
+  company: { botTokenStored: boolean; botTokenResent: boolean; storedSecretsOf: (p: Provider) => string[] },
+): void {
+  const problems: ErrorDetail[] = [];
+  const providers = change.providers ?? [];
+  for (const [i, input] of providers.entries()) {
+    const old = previous.get(input.id);
+    const config = input.config ?? {};
+    if (input.kind === 'telegram') {
+      const before = [...previous.values()].find((p) => p.kind === 'telegram')?.config.apiRoot;
+      const after = config.apiRoot;
+      if (after !== undefined && after !== before && company.botTokenStored && !company.botTokenResent) {
+        problems.push({ path: '/body/telegram/botToken', message: `must be given again when the Telegram API root changes (providers/${i}/config/apiRoot)` });
+      }
+      continue;
+    }
+    if (!old || old.kind !== input.kind) continue;
+    const moved = ADDRESS_FIELDS[input.kind].filter((field) => old.config[field] !== config[field]);
+    if (moved.length === 0) continue;
+    const given = input.secrets ?? {};
+    for (const field of company.storedSecretsOf(old)) {
+      if (field in given) continue;
+      problems.push({
+        path: `/body/providers/${i}/secrets/${field}`,
+        message: `must be given again when the address changes (${moved.join(', ')} changed)`,
+      });
+    }
+  }
+  if (problems.length > 0) {
+    throw new UnprocessableError('SECRET_REQUIRED', 'a stored secret must be given again when the address it is sent to changes', problems);
+  }
+}
 
 /** Every provider's fields against its kind's schema, and ids unique; all problems at once. */
 function validateProviders(providers: readonly ProviderChange[]): void {

@@ -56,6 +56,8 @@ export interface HarnessOptions {
   smsUrl?: string;
   /** A local Bot API server. */
   telegramApiRoot?: string;
+  /** `OUTBOUND_ALLOW`: what company providers may reach although internal. Default 127.0.0.1, where the test peers listen. */
+  outboundAllow?: string[];
 }
 
 /** Creates a fresh PostgreSQL database on the shared test server and returns its URL. */
@@ -93,12 +95,14 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const smtp = await startSmtpSink(opts.smtp);
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const secrets = createSecretBox(TEST_SECRETS_KEY);
+  const outboundAllow = opts.outboundAllow ?? ['127.0.0.1'];
   const temporalOptions = { address: temporalAddress, namespace: 'default', taskQueue };
   const api = await startApi({
     db,
     secrets,
     temporal: { ...temporalOptions, uiUrl: inject('temporalUiUrl') },
     telegramApiRoot: opts.telegramApiRoot,
+    outboundAllow,
   });
   const { app, temporal } = api;
 
@@ -136,6 +140,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         smtpUrl: smtp.url,
         smsUrl: opts.smsUrl,
         telegramApiRoot: opts.telegramApiRoot,
+        outboundAllow,
         workflowBundle: { codePath: inject('workflowBundlePath') },
         shutdownGraceTime: '2 seconds',
         // Tests start the schedules and polling they need themselves.

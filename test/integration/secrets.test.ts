@@ -63,6 +63,8 @@ describe('secrets never reach logs, the journal or API answers', () => {
       SMTP_URL: sink.url,
       SMS_URL: `smsru+http://${smsRu.apiId}@${new URL(smsRu.baseUrl).host}`,
       TELEGRAM_API_ROOT: telegram.apiRoot,
+      // The company's own SMTP below is a local peer: the operator allows loopback for company providers.
+      OUTBOUND_ALLOW: '127.0.0.1',
     };
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'all'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -127,6 +129,11 @@ describe('secrets never reach logs, the journal or API answers', () => {
     expect((await call('PUT', '/v1/settings', providers('wrong-company-password-1'))).status).toBe(200);
     expect((await call('POST', '/v1/messaging/test', { channel: 'email', to: 'check@secret.example' })).json().ok).toBe(false);
     expect((await call('PUT', '/v1/settings', providers(COMPANY_SMTP_PASSWORD))).status).toBe(200);
+    // Pointing it elsewhere without giving the password again is refused, and the refusal names no secret.
+    const moved = await call('PUT', '/v1/settings', {
+      providers: [{ id: 'own-smtp', kind: 'smtp', name: 'Своя почта', config: { host: '127.0.0.1', port: sink.port, user: 'company' } }],
+    });
+    expect(moved.status, moved.text).toBe(422);
     expect((await call('POST', '/v1/events', { id: 's-3', type: 'test.secrets-mail', counterpartyId: 'secret-client', data: { n: 3 } })).status).toBe(202);
     await waitFor('s-3');
     expect(companySink.messages).toHaveLength(1);

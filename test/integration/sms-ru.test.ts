@@ -148,7 +148,7 @@ describe('the SMS.ru channel against a local SMS.ru peer', () => {
     await peer.stop();
     const error = await failure(channel.balance());
     expect(error).toBeInstanceOf(UnavailableError);
-    expect(error.providerReason).toBe('ECONNREFUSED');
+    expect(error.providerReason).toBe('connection refused');
     peer = await startSmsRuPeer();
   });
 

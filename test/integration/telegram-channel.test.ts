@@ -12,6 +12,7 @@ import {
 } from '../../src/channels/errors';
 import { createTelegramChannel, parseStartCommand, type TelegramChannel } from '../../src/channels/telegram';
 import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
+import { createOutboundPolicy } from '../../src/providers/outbound-policy';
 
 /** The error a promise rejects with; fails the test when it resolves. */
 async function rejectionOf(promise: Promise<unknown>): Promise<ChannelError> {
@@ -169,15 +170,46 @@ describe('Telegram channel against a local Bot API server', () => {
       }
     });
 
-    it('when the Bot API cannot be reached, throws UnavailableError whose text has the reason but not the token', async () => {
+    it('when the Bot API cannot be reached, throws UnavailableError that says so in a few words, without the token, address or port', async () => {
       const unreachable = createTelegramChannel({ token: peer.token, apiRoot: `http://127.0.0.1:${await closedPort()}` });
       try {
         const error = await rejectionOf(unreachable.send({ to: '3010', text: 'привет' }));
         expect(error).toBeInstanceOf(UnavailableError);
-        expect(error.providerReason).toContain('ECONNREFUSED');
+        expect(error.providerReason).toBe('connection refused');
         expect(everythingSaidBy(error)).not.toContain(peer.token);
+        expect(everythingSaidBy(error)).not.toContain('127.0.0.1');
       } finally {
         await unreachable.close?.();
+      }
+    });
+
+    it("with a company's own API root, follows no redirect and connects to no address the policy refuses", async () => {
+      let victimHits = 0;
+      const victim = http.createServer((_req, res) => {
+        victimHits += 1;
+        res.end('{"ok":true,"result":{"message_id":1,"date":1,"chat":{"id":1,"type":"private"}}}');
+      });
+      await new Promise<void>((resolve) => victim.listen(0, '127.0.0.2', resolve));
+      const redirector = http.createServer((_req, res) => {
+        res.writeHead(307, { location: `http://127.0.0.2:${(victim.address() as AddressInfo).port}/` }).end();
+      });
+      await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+      const resolveHost = createOutboundPolicy({ allow: ['127.0.0.1'] }).resolve;
+      const root = (port: number, host = '127.0.0.1') => `http://${host}:${port}`;
+      const redirected = createTelegramChannel({ token: peer.token, apiRoot: root((redirector.address() as AddressInfo).port), resolveHost });
+      const direct = createTelegramChannel({ token: peer.token, apiRoot: root((victim.address() as AddressInfo).port, '127.0.0.2'), resolveHost });
+      try {
+        const viaRedirect = await rejectionOf(redirected.send({ to: '3012', text: 'привет' }));
+        expect(viaRedirect).toBeInstanceOf(UnavailableError);
+        const refused = await rejectionOf(direct.send({ to: '3012', text: 'привет' }));
+        expect(refused).toBeInstanceOf(RejectedError);
+        expect(refused.providerReason).toBe('address not allowed');
+        expect(victimHits).toBe(0);
+      } finally {
+        await redirected.close?.();
+        await direct.close?.();
+        await new Promise((resolve) => redirector.close(resolve));
+        await new Promise((resolve) => victim.close(resolve));
       }
     });
 
@@ -189,7 +221,7 @@ describe('Telegram channel against a local Bot API server', () => {
       try {
         const error = await rejectionOf(slow.send({ to: '3011', text: 'привет' }));
         expect(error).toBeInstanceOf(UnavailableError);
-        expect(error.providerReason).toMatch(/timed out after 0.3 seconds/);
+        expect(error.providerReason).toBe('timed out');
         expect(everythingSaidBy(error)).not.toContain(peer.token);
       } finally {
         await slow.close?.();

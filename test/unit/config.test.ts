@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       smtpUrl: undefined,
       adminApiKey: undefined,
       secretsKey: undefined,
+      outboundAllow: [],
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
@@ -77,7 +78,25 @@ describe('loadConfig', () => {
       smtpUrl: 'smtps://u:p@mail.example',
       adminApiKey: 'a-long-enough-admin-key',
       secretsKey: SECRETS_KEY,
+      outboundAllow: [],
     });
+  });
+
+  it('reads OUTBOUND_ALLOW as a list of host names, addresses and CIDR ranges', () => {
+    expect(loadConfig({ OUTBOUND_ALLOW: ' smtp.internal, 10.0.0.0/8,127.0.0.1 ,[::1],fd00::/8,' }).outboundAllow).toEqual([
+      'smtp.internal',
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '[::1]',
+      'fd00::/8',
+    ]);
+  });
+
+  it.each(['10.0.0.0/33', 'http://smtp.internal', 'smtp.internal:25', '300.1.1.1', 'a b'])('refuses OUTBOUND_ALLOW entry %s, naming it', (entry) => {
+    const problems = problemsOf({ OUTBOUND_ALLOW: `127.0.0.1,${entry}` });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('OUTBOUND_ALLOW');
+    expect(problems[0]).toContain(entry);
   });
 
   it('resolves a relative DATA_DIR to an absolute path', () => {

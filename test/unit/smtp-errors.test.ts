@@ -41,11 +41,19 @@ describe('classifySmtpError', () => {
     expect(error.permanent).toBe(false);
   });
 
-  it('turns a refused connection (no reply code) into a transient UnavailableError with the socket message', () => {
+  it('turns a refused connection (no reply code) into a transient UnavailableError that names neither address nor port', () => {
     const error = classifySmtpError(smtpError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:25' }));
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error.permanent).toBe(false);
-    expect(error.providerReason).toBe('connect ECONNREFUSED 127.0.0.1:25');
+    expect(error.providerReason).toBe('connection refused');
+    expect(error.message).not.toContain('127.0.0.1');
+  });
+
+  it('says a server that sends something other than an SMTP greeting is not an SMTP server, without repeating what it sent', () => {
+    const error = classifySmtpError(smtpError({ code: 'EPROTOCOL', message: 'Invalid greeting. response=HTTP/1.1 400 internal-body', response: 'HTTP/1.1 400 internal-body' }));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(`${error.message} ${error.providerReason}`).not.toContain('internal-body');
+    expect(error.providerReason).toBe('not an SMTP server');
   });
 
   it('does not throw on something that is not an Error', () => {
@@ -151,7 +159,7 @@ describe('the e-mail channel classifies what a real SMTP server answers', () => 
       const error = await failureOf(nowhere.send(message()));
       expect(error).toBeInstanceOf(UnavailableError);
       expect(error.permanent).toBe(false);
-      expect(error.providerReason).toContain('ECONNREFUSED');
+      expect(error.providerReason).toBe('connection refused');
     } finally {
       await nowhere.close?.();
     }
