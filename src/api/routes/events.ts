@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger } from 'fastify';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -14,6 +15,7 @@ import { createJournalRepository } from '../../db/repositories/journal';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
 import { eventWorkflowId } from '../../domain/keys';
 import { startWorkflow } from '../../temporal/client';
+import { TemporalTimeoutError, withinDeadline } from '../../temporal/deadline';
 import { runLink } from '../../temporal/links';
 import { decideUpdate, stateQuery, type NotifyEventInput } from '../../../workflows/contract';
 import { errorResponses } from '../schemas/common';
@@ -106,22 +108,28 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       };
       let runId: string;
       let duplicate = false;
+      const unavailable = (err: unknown) => {
+        request.log.error({ err }, 'could not start the workflow');
+        return new ServiceUnavailableError('the workflow engine is unavailable; retry with the same event id');
+      };
       try {
-        const handle = await startWorkflow(temporal, 'notifyEvent', {
-          workflowId,
-          taskQueue: deps.taskQueue,
-          args: [workflowInput],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          workflowIdConflictPolicy: 'FAIL',
-          memo: { companyId, eventType: stored.type, counterpartyId: stored.counterpartyId },
-        });
+        // Bounded: a start that times out may still have happened; the retry with the same id finds it below.
+        const handle = await withinDeadline(temporal, () =>
+          startWorkflow(temporal, 'notifyEvent', {
+            workflowId,
+            taskQueue: deps.taskQueue,
+            args: [workflowInput],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            workflowIdConflictPolicy: 'FAIL',
+            memo: { companyId, eventType: stored.type, counterpartyId: stored.counterpartyId },
+          }),
+        );
         runId = handle.firstExecutionRunId;
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-          request.log.error({ err }, 'could not start the workflow');
-          throw new ServiceUnavailableError('the workflow engine is unavailable; retry with the same event id');
-        }
-        const description = await temporal.workflow.getHandle(workflowId).describe();
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw unavailable(err);
+        const description = await withinDeadline(temporal, () => temporal.workflow.getHandle(workflowId).describe()).catch((cause: unknown) => {
+          throw unavailable(cause);
+        });
         runId = description.runId;
         duplicate = true;
       }
@@ -139,8 +147,11 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       schema: {
         tags: ['events'],
         summary: 'An event, its state and its journal',
+        description:
+          'The event and its journal come from the database. The state comes from the workflow engine; ' +
+          'when it does not answer within 2 s, the state is `unknown` and the rest of the answer is still served.',
         params: EventParamsSchema,
-        response: { 200: EventDetailsSchema, ...errorResponses(401, 403, 404) },
+        response: { 200: EventDetailsSchema, ...errorResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
@@ -157,7 +168,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         receivedAt: event.receivedAt.toISOString(),
         workflowId: event.workflowId,
         runId: event.runId,
-        state: await eventState(temporal, event),
+        state: await eventState(temporal, event, request.log),
         temporalUiUrl: event.runId ? runLink(deps, event.workflowId, event.runId) : null,
         journal: entries.map(toJournalEntryDto),
       };
@@ -186,11 +197,16 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       if (!event.runId) throw new ConflictError(`event ${event.id} is not awaiting confirmation`);
       const { approve, by, comment } = request.body;
       try {
-        await temporal.workflow
-          .getHandle(event.workflowId)
-          .executeUpdate(decideUpdate, { args: [{ approve, by, ...(comment !== undefined ? { comment } : {}) }] });
+        await withinDeadline(
+          temporal,
+          () =>
+            temporal.workflow
+              .getHandle(event.workflowId)
+              .executeUpdate(decideUpdate, { args: [{ approve, by, ...(comment !== undefined ? { comment } : {}) }] }),
+          DECISION_TIMEOUT_MS,
+        );
       } catch (err) {
-        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof TemporalTimeoutError) {
           throw new ServiceUnavailableError('the workflow did not answer in time; retry');
         }
         if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError || isFinished(err)) {
@@ -204,15 +220,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
   );
 };
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+/** A decision waits for the workflow to apply it, so a little longer than a start; still far from the SDK's own retries. */
+const DECISION_TIMEOUT_MS = 5_000;
 
 /** A closed workflow refuses updates with gRPC NOT_FOUND or FAILED_PRECONDITION. */
 function isFinished(err: unknown): boolean {
@@ -224,20 +233,25 @@ function accepted(eventId: string, workflowId: string, runId: string, status: st
   return { eventId, workflowId, runId, status, duplicate };
 }
 
-async function eventState(temporal: Client, event: EventRow): Promise<EventState> {
+/**
+ * The event's state as its workflow tells it, each call bounded. When the
+ * workflow engine does not answer, `unknown`: the journal in the database is
+ * worth serving without it.
+ */
+async function eventState(temporal: Client, event: EventRow, log: FastifyBaseLogger): Promise<EventState> {
   if (!event.runId) return 'not_started';
   try {
     const handle = temporal.workflow.getHandle(event.workflowId, event.runId);
-    const description = await handle.describe();
+    const description = await withinDeadline(temporal, () => handle.describe());
     switch (description.status.name) {
       case 'RUNNING':
         // A query needs a worker; with none polling, "running" is the honest answer.
-        return await withTimeout(handle.query(stateQuery), 3000).catch(() => 'running' as const);
+        return await withinDeadline(temporal, () => handle.query(stateQuery)).catch(() => 'running' as const);
       case 'CONTINUED_AS_NEW':
         return 'running';
       case 'COMPLETED': {
         // The workflow completes even when no message could be delivered: the outcome says so.
-        const result = (await handle.result().catch(() => undefined)) as { outcome?: string } | undefined;
+        const result = (await withinDeadline(temporal, () => handle.result()).catch(() => undefined)) as { outcome?: string } | undefined;
         return result?.outcome === 'failed' ? 'failed' : 'completed';
       }
       default:
@@ -245,6 +259,7 @@ async function eventState(temporal: Client, event: EventRow): Promise<EventState
     }
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return 'completed';
-    throw new ServiceUnavailableError('the workflow engine is unavailable');
+    log.warn({ err }, 'the workflow engine did not tell the state of an event');
+    return 'unknown';
   }
 }
