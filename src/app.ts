@@ -8,9 +8,9 @@ import addFormats from 'ajv-formats';
 import type { Logger } from 'pino';
 import type { Db } from './db/client';
 import { registerAuth } from './api/plugins/auth';
-import { registerErrorHandling } from './api/plugins/errors';
-import { BadRequestError } from './domain/errors';
-import { ErrorSchema } from './api/schemas/common';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './api/plugins/errors';
+import { registerJsonBody } from './api/plugins/json-body';
+import { ErrorSchema, PATH_PARAM_MAX_LENGTH } from './api/schemas/common';
 import { eventsRoutes } from './api/routes/events';
 import { healthRoutes } from './api/routes/health';
 import { metricsRoutes } from './api/routes/metrics';
@@ -72,31 +72,15 @@ function withFormats(ajv: Ajv): Ajv {
   return ajv;
 }
 
-/** The JSON path of the first string (or key) holding U+0000, if any. */
-function findNul(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findNul(item, `${path}/${i}`);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const keyPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (key.includes('\u0000')) return keyPath;
-      const found = findNul(item, keyPath);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
-
 /** Builds the HTTP API; never listens, so tests and `main` decide how it runs. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const options: FastifyServerOptions = {
     bodyLimit: BODY_LIMIT_BYTES,
+    // Every id the API accepts fits in one path segment, so it can be read back (longer ones answer 414).
+    routerOptions: { maxParamLength: PATH_PARAM_MAX_LENGTH },
+    // Answers Fastify and Node give before any route runs (414, a bad URL, 431, 408) use the error contract too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // Request lines are logged below with the route pattern, never the raw URL: a webhook path carries a secret.
     logController: new LogController({ disableRequestLogging: true }),
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
@@ -129,13 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
   app.decorate('routeRoles', routeRoles);
-  // PostgreSQL text cannot hold U+0000: refuse it here with the field's path instead of failing in SQL.
-  app.addHook('preValidation', async (request) => {
-    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
-      const at = findNul(value, `/${part}`);
-      if (at !== undefined) throw new BadRequestError(`invalid ${part}: ${at} contains a NUL character`, [{ path: at, message: 'must not contain the NUL character (U+0000)' }]);
-    }
-  });
+  // Strict UTF-8, no unpaired surrogates or U+0000 (PostgreSQL text cannot hold it), bounded nesting: refused with the field's path.
+  registerJsonBody(app);
 
   await app.register(swagger, {
     openapi: {

@@ -28,6 +28,15 @@ function expectErrorBody(res: LightMyRequestResponse, status: number, code: stri
 }
 
 const valid = buildEvent();
+
+/** An event's JSON as bytes, with `bytes` where `@@` is in its text: for bodies no JavaScript string can produce. */
+const withBytes = (event: object, bytes: number[]): Buffer => {
+  const [before, after] = JSON.stringify(event).split('@@');
+  return Buffer.concat([Buffer.from(before!), Buffer.from(bytes), Buffer.from(after!)]);
+};
+/** An event's JSON text with `escape` (e.g. a lone `\ud800`) where `@@` is. */
+const withEscape = (event: object, escape: string): string => JSON.stringify(event).replace('@@', escape);
+const json = { 'content-type': 'application/json' };
 const without = (field: keyof typeof valid) => {
   const { [field]: _dropped, ...rest } = buildEvent();
   return rest;
@@ -141,6 +150,56 @@ const eventCases: Case[] = [
       payload: JSON.stringify(buildEvent()).replace('"data":{', '"data":{"__proto__":{"admin":true},'),
       headers: { 'content-type': 'application/json' },
     },
+    status: 400,
+    code: 'INVALID_JSON',
+  },
+  {
+    // Two ids that differ only in invalid bytes must not both become "evt-\uFFFD" and collide.
+    name: 'invalid UTF-8 in the id',
+    raw: { payload: withBytes(buildEvent({ id: 'evt-@@' }), [0xff]), headers: json },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    details: [{ path: '/body/id' }],
+  },
+  {
+    name: 'an overlong UTF-8 encoding in data',
+    raw: { payload: withBytes(buildEvent({ data: { orderNumber: 'ЗК-@@' } }), [0xc0, 0xaf]), headers: json },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    details: [{ path: '/body/data/orderNumber' }],
+  },
+  {
+    name: 'a UTF-8 encoded surrogate in data',
+    raw: { payload: withBytes(buildEvent({ data: { orderNumber: '@@' } }), [0xed, 0xa0, 0x80]), headers: json },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    details: [{ path: '/body/data/orderNumber' }],
+  },
+  {
+    name: 'an unpaired surrogate escape in a data value',
+    raw: { payload: withEscape(buildEvent({ data: { orderNumber: 'ЗК-@@' } }), '\\ud800'), headers: json },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    details: [{ path: '/body/data/orderNumber' }],
+  },
+  {
+    name: 'an unpaired surrogate escape in a data key',
+    raw: { payload: withEscape(buildEvent({ data: { '@@': 1 } }), '\\udc00'), headers: json },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    details: [{ path: '/body/data/\\udc00' }],
+  },
+  {
+    name: 'an unpaired surrogate escape in the id',
+    raw: { payload: withEscape(buildEvent({ id: 'evt-@@' }), '\\udbff'), headers: json },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    details: [{ path: '/body/id' }],
+  },
+  {
+    // 19 KB that overflowed the stack of every recursive walk after parsing.
+    name: 'JSON nested 10,000 deep',
+    raw: { payload: withEscape(buildEvent({ data: { deep: '@@' } }), `${'['.repeat(10_000)}${']'.repeat(10_000)}`).replace('"[', '[').replace(']"', ']'), headers: json },
     status: 400,
     code: 'INVALID_JSON',
   },
@@ -286,6 +345,64 @@ describe('bad input is refused with the error contract and starts nothing', () =
     });
   });
 
+  describe('numbers, addresses and header values', () => {
+    // Above the 64-bit range of the database's ids, and above what a JavaScript number holds exactly.
+    const huge = '9223372036854775808';
+    it.each([
+      { name: 'a journal cursor', method: 'GET' as const, url: `/v1/journal?cursor=${huge}`, path: '/querystring/cursor' },
+      { name: 'a journal entry id to change', method: 'PATCH' as const, url: `/v1/journal/${huge}`, payload: { status: 'resolved' }, path: '/params/entryId' },
+      { name: 'a journal entry id to send', method: 'POST' as const, url: '/v1/journal/99999999999999999999/send', path: '/params/entryId' },
+      { name: 'an API key id', method: 'DELETE' as const, url: `/v1/api-keys/${huge}`, path: '/params/id' },
+      {
+        name: 'a contact id',
+        method: 'PUT' as const,
+        url: '/v1/counterparties/demo-client',
+        payload: { contacts: [{ id: 9223372036854775808, name: 'Иван' }] },
+        path: '/body/contacts/0/id',
+      },
+    ])('answers 400 naming $path for $name beyond the 64-bit range', async ({ method, url, payload, path }) => {
+      const res = await h.request({ method, url, ...(payload ? { payload } : {}) });
+      const details = expectErrorBody(res, 400, 'VALIDATION_ERROR');
+      expect(details.map((d) => d.path)).toContain(path);
+    });
+
+    it.each([
+      { channel: 'email', to: 'a@x.ru, b@y.ru' },
+      { channel: 'email', to: 'a@x.ru;b@y.ru' },
+      { channel: 'email', to: 'not an address' },
+      { channel: 'sms', to: '+79161234567,+79161234568' },
+      { channel: 'sms', to: '89161234567' },
+      { channel: 'telegram', to: '123, 456' },
+      { channel: 'telegram', to: '@somebody' },
+    ])('answers 400 naming /body/to for a $channel test message to "$to"', async ({ channel, to }) => {
+      const res = await h.request({ method: 'POST', url: '/v1/messaging/test', payload: { channel, to } });
+      const details = expectErrorBody(res, 400, 'VALIDATION_ERROR');
+      expect(details.map((d) => d.path)).toEqual(['/body/to']);
+      expect(details[0]!.message).toMatch(channel === 'email' ? /e-mail/ : channel === 'sms' ? /E\.164/ : /chat id/);
+    });
+
+    const badContentType = 'text/plain\r\nBcc: spy@evil.example';
+    it('answers 400 for CR/LF in the content type of an event type\'s attachment', async () => {
+      const res = await h.request({
+        method: 'PUT',
+        url: '/v1/event-types/order.ready_for_pickup',
+        payload: { templates: { client: { email: { attachments: [{ filename: 'a.txt', content: 'x', contentType: badContentType }] } } } },
+      });
+      const details = expectErrorBody(res, 400, 'VALIDATION_ERROR');
+      expect(details).toContainEqual({ path: '/body/templates/client/email/attachments/0/contentType', message: expect.stringMatching(/pattern/) });
+    });
+
+    it("answers 400 for CR/LF in the content type of a client's own attachment", async () => {
+      const res = await h.request({
+        method: 'PUT',
+        url: '/v1/counterparties/demo-client',
+        payload: { overrides: { 'order.ready_for_pickup': { attachments: [{ filename: 'a.txt', content: 'x', contentType: badContentType }] } } },
+      });
+      const details = expectErrorBody(res, 400, 'VALIDATION_ERROR');
+      expect(details).toContainEqual({ path: '/body/overrides/order.ready_for_pickup/attachments/0/contentType', message: expect.stringMatching(/pattern/) });
+    });
+  });
+
   it('started nothing: no event was stored and no mail was sent', async () => {
     // Runs after every refusal above (vitest runs a file's tests in order).
     const stored = await h.db.select().from(events).where(eq(events.companyId, h.companyId));
@@ -303,6 +420,17 @@ describe('bad input is refused with the error contract and starts nothing', () =
     expect(res.statusCode, res.body).toBe(202);
     const stored = await h.db.select().from(events).where(eq(events.companyId, h.companyId));
     expect(stored.map((e) => e.id)).toEqual([valid.id]);
+    await h.temporal.workflow.getHandle(res.json().workflowId).terminate('test: no worker runs this workflow');
+  });
+
+  it('keeps well-formed text exactly: emoji, a real U+FFFD and nesting 32 deep', async () => {
+    let nested: unknown = 'дно';
+    for (let i = 0; i < 32; i++) nested = i % 2 === 0 ? [nested] : { level: nested };
+    const event = buildEvent({ id: `evt-😀-\uFFFD-${valid.id}`, data: { orderNumber: 'ЗК-😀\uFFFD', nested } });
+    const res = await post({ payload: event });
+    expect(res.statusCode, res.body).toBe(202);
+    const [stored] = await h.db.select().from(events).where(eq(events.id, event.id));
+    expect(stored?.data).toEqual(event.data);
     await h.temporal.workflow.getHandle(res.json().workflowId).terminate('test: no worker runs this workflow');
   });
 });

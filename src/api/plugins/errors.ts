@@ -1,5 +1,10 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorDetail } from '../../domain/errors';
+
+/** What a 503 answer tells the caller in `Retry-After`: outages of a dependency are retried, not given up on. */
+export const RETRY_AFTER_SECONDS = 5;
 
 interface AjvIssue {
   instancePath: string;
@@ -12,7 +17,15 @@ interface AjvIssue {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof AppError) {
+      if (err.statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return reply.status(err.statusCode).send(body(err.code, err.message, err.details));
+    }
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err }, 'database unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .send(body('UNAVAILABLE', 'the database is unavailable; retry the same request later', []));
     }
     if (err.validation) {
       const part = err.validationContext ?? 'body';
@@ -54,6 +67,74 @@ function clientMessage(err: FastifyError): string {
     default:
       return err.message;
   }
+}
+
+/**
+ * Errors the router finds before any route or hook runs: a path segment longer
+ * than any id (414) or a URL that does not decode (400). The URL is never echoed:
+ * a webhook path carries a secret.
+ */
+export function frameworkErrorHandler(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  switch (err.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      void reply.status(414).send(body('URI_TOO_LONG', 'a path segment is longer than any identifier the API accepts', []));
+      return;
+    case 'FST_ERR_BAD_URL':
+      void reply.status(400).send(body('BAD_URL', 'the URL path is not valid percent-encoded UTF-8', []));
+      return;
+    default:
+      void reply.status(500).send(body('INTERNAL', 'internal error', []));
+  }
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them: headers
+ * over the size limit (431), a request that took too long (408), or bytes that
+ * are not HTTP (400). The answer still has the contract's body.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'the request line and headers are larger than the server accepts']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
+        : [400, 'BAD_REQUEST', 'the request is not valid HTTP'];
+  if (socket.writable) {
+    const payload = JSON.stringify(body(code, message, []));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+/** Node's codes for a server that cannot be reached. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE']);
+/** SQLSTATEs of a database that is down, restarting or full: class 08 (connection exception) and these. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** pg and pg-pool say so only in words. */
+const UNAVAILABLE_MESSAGES = /^(timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout)?|Cannot use a pool after calling end on the pool)$/;
+
+/**
+ * Whether `err` (or what caused it: drizzle wraps pg's errors) says the
+ * database could not be reached, as opposed to a query it refused.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [err];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (!(current instanceof Error) || seen.has(current)) continue;
+    seen.add(current);
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    if (UNAVAILABLE_MESSAGES.test(current.message)) return true;
+    pending.push(current.cause);
+    if (current instanceof AggregateError) pending.push(...current.errors);
+  }
+  return false;
 }
 
 function validationDetail(part: string, issue: AjvIssue): ErrorDetail {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createApiKeyRepository } from '../../db/repositories/api-keys';
 import type { Db } from '../../db/client';
 import { createConfigChangeRepository } from '../../db/repositories/config-changes';
-import { NotFoundError } from '../../domain/errors';
+import { ConflictError, NotFoundError } from '../../domain/errors';
 import { actorOf } from '../plugins/auth';
 import { ApiKeyCreatedSchema, ApiKeyInputSchema, ApiKeyListSchema, ApiKeyParamsSchema, ApiKeyRevokedSchema } from '../schemas/api-keys';
 import { errorResponses } from '../schemas/common';
@@ -64,12 +64,19 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
       schema: {
         tags: ['access'],
         summary: 'Revoke a key at once',
+        description: 'Answers 409 for the last active key with `settings:admin`: create another admin key first.',
         params: ApiKeyParamsSchema,
-        response: { 204: ApiKeyRevokedSchema, ...errorResponses(401, 403, 404) },
+        response: { 204: ApiKeyRevokedSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
-      if (!(await keys.revoke(request.auth.companyId, request.params.id))) throw new NotFoundError(`API key ${request.params.id}`);
+      const outcome = await keys.revoke(request.auth.companyId, request.params.id);
+      if (outcome === 'not_found') throw new NotFoundError(`API key ${request.params.id}`);
+      if (outcome === 'last_admin') {
+        throw new ConflictError(
+          `API key ${request.params.id} is the last active key with settings:admin; create another admin key before revoking it`,
+        );
+      }
       await changes.record({
         companyId: request.auth.companyId,
         actor: actorOf(request),

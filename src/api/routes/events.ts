@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger } from 'fastify';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -13,6 +14,7 @@ import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableErr
 import { missingVariables } from '../../domain/event-data';
 import { eventWorkflowId } from '../../domain/keys';
 import { startWorkflow } from '../../temporal/client';
+import { TemporalTimeoutError, withinDeadline } from '../../temporal/deadline';
 import { runLink } from '../../temporal/links';
 import { decideUpdate, stateQuery, type NotifyEventInput, type PendingMessage } from '../../../workflows/contract';
 import { actorOf } from '../plugins/auth';
@@ -113,22 +115,28 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       };
       let runId: string;
       let duplicate = false;
+      const unavailable = (err: unknown) => {
+        request.log.error({ err }, 'could not start the workflow');
+        return new ServiceUnavailableError('the workflow engine is unavailable; retry with the same event id');
+      };
       try {
-        const handle = await startWorkflow(temporal, 'notifyEvent', {
-          workflowId,
-          taskQueue: deps.taskQueue,
-          args: [workflowInput],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          workflowIdConflictPolicy: 'FAIL',
-          memo: { companyId, eventType: stored.type, counterpartyId: stored.counterpartyId },
-        });
+        // Bounded: a start that times out may still have happened; the retry with the same id finds it below.
+        const handle = await withinDeadline(temporal, () =>
+          startWorkflow(temporal, 'notifyEvent', {
+            workflowId,
+            taskQueue: deps.taskQueue,
+            args: [workflowInput],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            workflowIdConflictPolicy: 'FAIL',
+            memo: { companyId, eventType: stored.type, counterpartyId: stored.counterpartyId },
+          }),
+        );
         runId = handle.firstExecutionRunId;
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-          request.log.error({ err }, 'could not start the workflow');
-          throw new ServiceUnavailableError('the workflow engine is unavailable; retry with the same event id');
-        }
-        const description = await temporal.workflow.getHandle(workflowId).describe();
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw unavailable(err);
+        const description = await withinDeadline(temporal, () => temporal.workflow.getHandle(workflowId).describe()).catch((cause: unknown) => {
+          throw unavailable(cause);
+        });
         runId = description.runId;
         duplicate = true;
       }
@@ -146,8 +154,11 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       schema: {
         tags: ['events'],
         summary: 'An event, its state and its journal',
+        description:
+          'The event and its journal come from the database. The state comes from the workflow engine; ' +
+          'when it does not answer within 2 s, the state is `unknown` and the rest of the answer is still served.',
         params: EventParamsSchema,
-        response: { 200: EventDetailsSchema, ...errorResponses(401, 403, 404) },
+        response: { 200: EventDetailsSchema, ...errorResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
@@ -155,7 +166,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const event = await events.find(companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       const entries = await journal.listForEvent(companyId, event.id);
-      const state = await eventState(temporal, event);
+      const state = await eventState(temporal, event, request.log);
       return {
         eventId: event.id,
         type: event.type,
@@ -197,11 +208,16 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const { approve, comment } = request.body;
       const by = actorOf(request);
       try {
-        await temporal.workflow
-          .getHandle(event.workflowId)
-          .executeUpdate(decideUpdate, { args: [{ approve, by, ...(comment !== undefined ? { comment } : {}) }] });
+        await withinDeadline(
+          temporal,
+          () =>
+            temporal.workflow
+              .getHandle(event.workflowId)
+              .executeUpdate(decideUpdate, { args: [{ approve, by, ...(comment !== undefined ? { comment } : {}) }] }),
+          DECISION_TIMEOUT_MS,
+        );
       } catch (err) {
-        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof TemporalTimeoutError) {
           throw new ServiceUnavailableError('the workflow did not answer in time; retry');
         }
         if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError || isFinished(err)) {
@@ -215,15 +231,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
   );
 };
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+/** A decision waits for the workflow to apply it, so a little longer than a start; still far from the SDK's own retries. */
+const DECISION_TIMEOUT_MS = 5_000;
 
 /** A closed workflow refuses updates with gRPC NOT_FOUND or FAILED_PRECONDITION. */
 function isFinished(err: unknown): boolean {
@@ -242,20 +251,25 @@ function accepted(eventId: string, workflowId: string, runId: string, status: st
   return { eventId, workflowId, runId, status, duplicate };
 }
 
-async function eventState(temporal: Client, event: EventRow): Promise<EventState> {
+/**
+ * The event's state as its workflow tells it, each call bounded. When the
+ * workflow engine does not answer, `unknown`: the journal in the database is
+ * worth serving without it.
+ */
+async function eventState(temporal: Client, event: EventRow, log: FastifyBaseLogger): Promise<EventState> {
   if (!event.runId) return 'not_started';
   try {
     const handle = temporal.workflow.getHandle(event.workflowId, event.runId);
-    const description = await handle.describe();
+    const description = await withinDeadline(temporal, () => handle.describe());
     switch (description.status.name) {
       case 'RUNNING':
         // A query needs a worker; with none polling, "running" is the honest answer.
-        return await withTimeout(handle.query(stateQuery), 3000).catch(() => 'running' as const);
+        return await withinDeadline(temporal, () => handle.query(stateQuery)).catch(() => 'running' as const);
       case 'CONTINUED_AS_NEW':
         return 'running';
       case 'COMPLETED': {
         // The workflow completes even when no message could be delivered: the outcome says so.
-        const result = (await handle.result().catch(() => undefined)) as { outcome?: string } | undefined;
+        const result = (await withinDeadline(temporal, () => handle.result()).catch(() => undefined)) as { outcome?: string } | undefined;
         return result?.outcome === 'failed' ? 'failed' : 'completed';
       }
       default:
@@ -263,6 +277,7 @@ async function eventState(temporal: Client, event: EventRow): Promise<EventState
     }
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return 'completed';
-    throw new ServiceUnavailableError('the workflow engine is unavailable');
+    log.warn({ err }, 'the workflow engine did not tell the state of an event');
+    return 'unknown';
   }
 }

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../dom
 import { manualSendWorkflowId } from '../../domain/keys';
 import { MANUAL_STATUSES } from '../../domain/vocabulary';
 import { startWorkflow } from '../../temporal/client';
+import { withinDeadline } from '../../temporal/deadline';
 import type { ManualSendInput } from '../../../workflows/contract';
 import { actorOf } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
@@ -104,14 +105,16 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
       };
       let handle;
       try {
-        handle = await startWorkflow(temporal, 'manualSend', {
-          workflowId,
-          taskQueue,
-          args: [input],
-          // A failed manual send (provider down) may be tried again; the journal check above stops a second delivery.
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          workflowIdConflictPolicy: 'FAIL',
-        });
+        handle = await withinDeadline(temporal, () =>
+          startWorkflow(temporal, 'manualSend', {
+            workflowId,
+            taskQueue,
+            args: [input],
+            // A failed manual send (provider down) may be tried again; the journal check above stops a second delivery.
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+            workflowIdConflictPolicy: 'FAIL',
+          }),
+        );
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictError(`entry ${entry.id} is being sent by hand right now`);
         throw new ServiceUnavailableError('the workflow engine is unavailable');

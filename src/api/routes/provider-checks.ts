@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
-import type { TestMessageInput } from '../../../workflows/contract';
+import type { TestMessageInput, WorkflowContract } from '../../../workflows/contract';
 import { smsBalanceQueryWorkflowId, testMessageWorkflowId } from '../../domain/keys';
-import { executeWorkflow } from '../../temporal/client';
-import { ServiceUnavailableError } from '../../domain/errors';
+import { startWorkflow } from '../../temporal/client';
+import { withinDeadline } from '../../temporal/deadline';
+import { BadRequestError, ServiceUnavailableError } from '../../domain/errors';
 import { errorResponses } from '../schemas/common';
-import { SmsBalanceSchema, TestMessageInputSchema, TestMessageResultSchema } from '../schemas/provider-checks';
+import { SmsBalanceSchema, TestMessageInputSchema, TestMessageResultSchema, testRecipientProblem } from '../schemas/provider-checks';
 
 const TEST_TEXT = 'Тестовое сообщение сервиса уведомлений';
 
@@ -31,10 +32,15 @@ export const providerChecksRoutes: FastifyPluginAsyncTypebox<{ temporal: Client;
     },
     async (request) => {
       const { channel, to } = request.body;
+      const problem = testRecipientProblem(channel, to);
+      if (problem) throw new BadRequestError(`invalid body: /body/to ${problem}`, [{ path: '/body/to', message: problem }]);
       const input: TestMessageInput = { companyId: request.auth.companyId, channel, to, text: request.body.text ?? TEST_TEXT };
-      const result = await run(() =>
-        executeWorkflow(temporal, 'testMessage', { workflowId: testMessageWorkflowId(input.companyId, randomUUID()), taskQueue, args: [input], workflowExecutionTimeout: '60 seconds' }),
-      );
+      const result = await run(temporal, 'testMessage', {
+        workflowId: testMessageWorkflowId(input.companyId, randomUUID()),
+        taskQueue,
+        args: [input],
+        workflowExecutionTimeout: '60 seconds',
+      });
       return {
         ...result,
         channel,
@@ -57,20 +63,29 @@ export const providerChecksRoutes: FastifyPluginAsyncTypebox<{ temporal: Client;
       },
     },
     async (request) =>
-      run(() =>
-        executeWorkflow(temporal, 'smsBalance', {
-          workflowId: smsBalanceQueryWorkflowId(request.auth.companyId, randomUUID()),
-          taskQueue,
-          args: [{ companyId: request.auth.companyId }],
-          workflowExecutionTimeout: '60 seconds',
-        }),
-      ),
+      run(temporal, 'smsBalance', {
+        workflowId: smsBalanceQueryWorkflowId(request.auth.companyId, randomUUID()),
+        taskQueue,
+        args: [{ companyId: request.auth.companyId }],
+        workflowExecutionTimeout: '60 seconds',
+      }),
   );
 };
 
-async function run<T>(execute: () => Promise<T>): Promise<T> {
+/** Starts a check's workflow (bounded: Temporal must answer at once) and waits for its result (up to its own timeout). */
+async function run<K extends 'testMessage' | 'smsBalance'>(
+  temporal: Client,
+  name: K,
+  options: Parameters<typeof startWorkflow<K>>[2],
+): Promise<Awaited<ReturnType<WorkflowContract[K]>>> {
+  let handle;
   try {
-    return await execute();
+    handle = await withinDeadline(temporal, () => startWorkflow(temporal, name, options));
+  } catch {
+    throw new ServiceUnavailableError('the workflow engine is unavailable');
+  }
+  try {
+    return (await handle.result()) as Awaited<ReturnType<WorkflowContract[K]>>;
   } catch {
     throw new ServiceUnavailableError('no worker answered; is the worker running?');
   }

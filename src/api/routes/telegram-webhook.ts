@@ -6,6 +6,7 @@ import type { TelegramUpdateInput } from '../../../workflows/contract';
 import { telegramUpdateWorkflowId } from '../../domain/keys';
 import { createTelegramWebhookService } from '../../services/telegram-webhook';
 import { startWorkflow } from '../../temporal/client';
+import { withinDeadline } from '../../temporal/deadline';
 import { ServiceUnavailableError } from '../../domain/errors';
 import { errorResponses } from '../schemas/common';
 
@@ -37,13 +38,15 @@ export const telegramWebhookRoutes: FastifyPluginAsyncTypebox<{ db: Db; temporal
       const { companyId, update } = await webhook.accept(request.params.secret, request.headers['x-telegram-bot-api-secret-token'], request.body);
       const input: TelegramUpdateInput = { companyId, update };
       try {
-        await startWorkflow(temporal, 'telegramUpdate', {
-          workflowId: telegramUpdateWorkflowId(companyId, update.update_id),
-          taskQueue,
-          args: [input],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          workflowIdConflictPolicy: 'FAIL',
-        });
+        await withinDeadline(temporal, () =>
+          startWorkflow(temporal, 'telegramUpdate', {
+            workflowId: telegramUpdateWorkflowId(companyId, update.update_id),
+            taskQueue,
+            args: [input],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            workflowIdConflictPolicy: 'FAIL',
+          }),
+        );
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
           // Telegram redelivers on a non-2xx answer, so the update is not lost.

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ROLES } from '../../domain/roles';
-import { StringEnum } from './common';
+import { SerialIdSchema, StringEnum } from './common';
 
 const RoleSchema = StringEnum(ROLES);
 
@@ -23,7 +23,7 @@ export type ApiKeyInput = Static<typeof ApiKeyInputSchema>;
 
 export const ApiKeyCreatedSchema = Type.Object({ id: Type.Integer(), name: Type.String(), roles: Type.Array(Type.String()), key: Type.String() });
 
-export const ApiKeyParamsSchema = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const ApiKeyParamsSchema = Type.Object({ id: SerialIdSchema() });
 
 /** A revoked key's answer is empty. */
 export const ApiKeyRevokedSchema = Type.Null();

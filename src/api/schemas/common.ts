@@ -37,8 +37,42 @@ export function errorResponses(...codes: number[]): Record<number, TSchema> {
 export const ChannelSchema = StringEnum(['email', 'sms', 'telegram']);
 export const AudienceSchema = StringEnum(['client', 'manager']);
 
-/** Identifiers chosen by callers: readable, URL-safe, no surprises in logs. */
-export const IdSchema = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s/\\u0000]+$' });
+/**
+ * The one length limit of identifiers chosen by callers (event ids, counterparty
+ * and manager ids), in characters: every body field, path parameter and filter
+ * that takes such an id uses it, so whatever is accepted can be read back.
+ */
+export const ID_MAX_LENGTH = 200;
+
+/**
+ * The router's limit for one path segment, decoded: an id of `ID_MAX_LENGTH`
+ * code points is up to twice as many UTF-16 units. Longer segments answer 414;
+ * anything up to it reaches the schema, which names the field.
+ */
+export const PATH_PARAM_MAX_LENGTH = ID_MAX_LENGTH * 2;
+
+/** A caller's identifier of an event: any text of 1 to `ID_MAX_LENGTH` characters. */
+export const EventIdSchema = Type.String({ minLength: 1, maxLength: ID_MAX_LENGTH });
+
+/** Identifiers chosen by callers for configuration: readable, URL-safe, no surprises in logs. */
+export const IdSchema = Type.String({ minLength: 1, maxLength: ID_MAX_LENGTH, pattern: '^[^\\s/\\u0000]+$' });
+
+/**
+ * Ids the database numbers (bigserial): at most 2^53 - 1, the largest integer a
+ * JavaScript number holds exactly and well inside PostgreSQL's 64-bit range.
+ */
+export const SerialIdSchema = (options: { description?: string } = {}) =>
+  Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, ...options });
 export const EventTypeNameSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9_.:-]*$' });
 
 export const EmailSchema = Type.String({ format: 'email', maxLength: 254 });
+
+/** A MIME type with optional parameters, e.g. `text/plain; charset=utf-8`: it becomes a mail header, so no CR, LF or other controls. */
+export const ContentTypeSchema = (options: { default?: string } = {}) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 100,
+    pattern: '^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*( *; *[A-Za-z0-9!#$&^_.+-]+=("[^"\\u0000-\\u001f\\u007f]*"|[A-Za-z0-9!#$&^_.+-]+))* *$',
+    description: 'A MIME type, e.g. text/plain; charset=utf-8.',
+    ...options,
+  });

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CHANGE_ENTITIES } from '../../db/repositories/config-changes';
-import { StringEnum } from './common';
+import { ID_MAX_LENGTH, SerialIdSchema, StringEnum } from './common';
 
 export const ChangeSchema = Type.Object({
   id: Type.Integer(),
@@ -16,8 +16,8 @@ export type ChangeDto = Static<typeof ChangeSchema>;
 
 export const ChangeQuerySchema = Type.Object({
   entity: Type.Optional(StringEnum(CHANGE_ENTITIES)),
-  entityId: Type.Optional(Type.String({ maxLength: 200 })),
-  before: Type.Optional(Type.Integer({ minimum: 1, description: 'Cursor: the id of the last change of the previous page.' })),
+  entityId: Type.Optional(Type.String({ maxLength: ID_MAX_LENGTH })),
+  before: Type.Optional(SerialIdSchema({ description: 'Cursor: the id of the last change of the previous page.' })),
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
 });
 export type ChangeQuery = Static<typeof ChangeQuerySchema>;

@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EmailSchema, IdSchema } from './common';
+import { ContentTypeSchema, EmailSchema, IdSchema, SerialIdSchema } from './common';
 
 const PhoneSchema = Type.String({ minLength: 4, maxLength: 32, description: 'E.164, e.g. +79161234567' });
 
 const ContactInputSchema = Type.Object(
   {
-    id: Type.Optional(Type.Integer({ minimum: 1, description: 'Keep this to update an existing contact.' })),
+    id: Type.Optional(SerialIdSchema({ description: 'Keep this to update an existing contact.' })),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     email: Type.Optional(Type.Union([EmailSchema, Type.Null()])),
     phone: Type.Optional(Type.Union([PhoneSchema, Type.Null()])),
@@ -27,7 +27,7 @@ const AttachmentSchema = Type.Object(
   {
     filename: Type.String({ minLength: 1, maxLength: 300 }),
     content: Type.String({ maxLength: 200_000 }),
-    contentType: Type.String({ minLength: 1, maxLength: 100 }),
+    contentType: ContentTypeSchema(),
   },
   { additionalProperties: false },
 );

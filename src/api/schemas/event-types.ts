@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ChannelSchema, EmailSchema, EventTypeNameSchema, StringEnum } from './common';
+import { ChannelSchema, ContentTypeSchema, EmailSchema, EventTypeNameSchema, StringEnum } from './common';
 
 export const VariableSchema = Type.Object(
   {
@@ -17,7 +17,7 @@ export const AttachmentSchema = Type.Object(
   {
     filename: Type.String({ minLength: 1, maxLength: 300, description: 'Liquid template of the file name.' }),
     content: Type.String({ maxLength: 200_000, description: 'Liquid template of the text content.' }),
-    contentType: Type.String({ minLength: 1, maxLength: 100, default: 'text/plain; charset=utf-8' }),
+    contentType: ContentTypeSchema({ default: 'text/plain; charset=utf-8' }),
   },
   { additionalProperties: false },
 );

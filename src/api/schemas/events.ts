@@ -1,11 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { EventIdSchema, ID_MAX_LENGTH } from './common';
 import { JournalEntrySchema } from './journal';
 
 export const EventInputSchema = Type.Object(
   {
-    id: Type.String({ minLength: 1, maxLength: 200, description: "The caller's idempotency key." }),
+    id: Type.String({ ...EventIdSchema, description: "The caller's idempotency key." }),
     type: Type.String({ minLength: 1, maxLength: 100, description: 'An event type configured for the company.' }),
-    counterpartyId: Type.String({ minLength: 1, maxLength: 200 }),
+    counterpartyId: Type.String({ minLength: 1, maxLength: ID_MAX_LENGTH }),
     data: Type.Record(Type.String(), Type.Unknown(), { description: 'Template variables of the event.' }),
     occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
   },
@@ -28,7 +29,8 @@ export const EventStateSchema = Type.Union([
   Type.Literal('completed'),
   Type.Literal('failed'),
   Type.Literal('not_started'),
-]);
+  Type.Literal('unknown'),
+], { description: '`unknown`: the workflow engine did not answer in time; the journal is still current.' });
 export type EventState = Static<typeof EventStateSchema>;
 
 export const PendingMessageSchema = Type.Object({
@@ -61,7 +63,7 @@ export const EventDetailsSchema = Type.Object({
 });
 export type EventDetails = Static<typeof EventDetailsSchema>;
 
-export const EventParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+export const EventParamsSchema = Type.Object({ id: EventIdSchema });
 
 export const DecisionInputSchema = Type.Object(
   {

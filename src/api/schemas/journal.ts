@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { JournalEntry } from '../../db/schema';
 import { MANUAL_STATUSES } from '../../domain/vocabulary';
-import { ChannelSchema, StringEnum } from './common';
+import { ChannelSchema, ID_MAX_LENGTH, SerialIdSchema, StringEnum } from './common';
 
 const nullableString = Type.Union([Type.String(), Type.Null()]);
 
@@ -29,21 +29,21 @@ export const JournalEntrySchema = Type.Object({
 export type JournalEntryDto = Static<typeof JournalEntrySchema>;
 
 export const JournalQuerySchema = Type.Object({
-  counterpartyId: Type.Optional(Type.String({ maxLength: 200 })),
+  counterpartyId: Type.Optional(Type.String({ maxLength: ID_MAX_LENGTH })),
   eventType: Type.Optional(Type.String({ maxLength: 100 })),
-  eventId: Type.Optional(Type.String({ maxLength: 200 })),
+  eventId: Type.Optional(Type.String({ maxLength: ID_MAX_LENGTH })),
   channel: Type.Optional(ChannelSchema),
   status: Type.Optional(Type.String({ maxLength: 50 })),
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
-  cursor: Type.Optional(Type.Integer({ minimum: 1, description: 'The `next` of the previous page.' })),
+  cursor: Type.Optional(SerialIdSchema({ description: 'The `next` of the previous page.' })),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
 });
 export type JournalQuery = Static<typeof JournalQuerySchema>;
 
 export const JournalPageSchema = Type.Object({ items: Type.Array(JournalEntrySchema), next: Type.Union([Type.Integer(), Type.Null()]) });
 
-export const JournalEntryParamsSchema = Type.Object({ entryId: Type.Integer({ minimum: 1 }) });
+export const JournalEntryParamsSchema = Type.Object({ entryId: SerialIdSchema() });
 
 export const ManualSendInputSchema = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
 export type ManualSendInput = Static<typeof ManualSendInputSchema>;

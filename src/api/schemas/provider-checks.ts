@@ -1,15 +1,32 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { fullFormats } from 'ajv-formats/dist/formats';
+import type { Channel } from '../../domain/vocabulary';
 import { ChannelSchema } from './common';
 
 export const TestMessageInputSchema = Type.Object(
   {
     channel: ChannelSchema,
-    to: Type.String({ minLength: 1, maxLength: 254, description: 'A phone in E.164, a Telegram chat id or an e-mail address.' }),
+    to: Type.String({ minLength: 1, maxLength: 254, description: 'One recipient: an e-mail address, a phone in E.164 (sms) or a numeric Telegram chat id.' }),
     text: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
   },
   { additionalProperties: false },
 );
 export type TestMessageRequest = Static<typeof TestMessageInputSchema>;
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const CHAT_ID = /^-?\d{1,20}$/;
+
+/** Why `to` is not one recipient of `channel` (a list, or the wrong kind of address), or undefined when it is. */
+export function testRecipientProblem(channel: Channel, to: string): string | undefined {
+  switch (channel) {
+    case 'email':
+      return to.length <= 254 && (fullFormats.email as RegExp).test(to) ? undefined : 'must be one e-mail address, e.g. name@example.com';
+    case 'sms':
+      return E164.test(to) ? undefined : 'must be one phone number in E.164, e.g. +79161234567';
+    case 'telegram':
+      return CHAT_ID.test(to) ? undefined : 'must be one numeric Telegram chat id, e.g. 123456789';
+  }
+}
 
 export const TestMessageResultSchema = Type.Object({
   ok: Type.Boolean(),

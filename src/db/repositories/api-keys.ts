@@ -13,6 +13,9 @@ export function generateApiKey(): string {
   return `nk_${randomBytes(24).toString('base64url')}`;
 }
 
+/** The role that manages keys: a company always keeps one active key with it. */
+const ADMIN_ROLE: Role = 'settings:admin';
+
 export interface AuthenticatedKey {
   keyId: number;
   keyName: string;
@@ -32,15 +35,21 @@ export function createApiKeyRepository(db: Db) {
       return { id: row!.id, key };
     },
 
-    /** Makes sure a key with this exact value exists with these roles (for ADMIN_API_KEY). */
-    async ensure(companyId: string, name: string, key: string, roles: readonly Role[]): Promise<void> {
-      await db
+    /**
+     * Makes sure a key with this exact value exists with these roles (for
+     * ADMIN_API_KEY). A value that was revoked stays revoked: a leaked key must
+     * not come back at the next restart. Says which it is.
+     */
+    async ensure(companyId: string, name: string, key: string, roles: readonly Role[]): Promise<'active' | 'revoked'> {
+      const [row] = await db
         .insert(apiKeys)
         .values({ companyId, name, keyHash: hashApiKey(key), roles: [...roles] })
         .onConflictDoUpdate({
           target: apiKeys.keyHash,
-          set: { companyId, roles: [...roles], revokedAt: null },
-        });
+          set: { companyId, roles: [...roles] },
+        })
+        .returning({ revokedAt: apiKeys.revokedAt });
+      return row?.revokedAt ? 'revoked' : 'active';
     },
 
     async list(companyId: string) {
@@ -57,14 +66,26 @@ export function createApiKeyRepository(db: Db) {
         .orderBy(apiKeys.id);
     },
 
-    /** Returns false when no such key of this company exists. */
-    async revoke(companyId: string, id: number): Promise<boolean> {
-      const rows = await db
-        .update(apiKeys)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(apiKeys.companyId, companyId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-        .returning({ id: apiKeys.id });
-      return rows.length > 0;
+    /**
+     * Revokes an active key of the company, unless it is the last active key
+     * with `settings:admin`: without one nobody could manage the company's keys.
+     * The company's active keys are locked meanwhile, so two revocations at once
+     * cannot remove the last two admin keys.
+     */
+    async revoke(companyId: string, id: number): Promise<'revoked' | 'not_found' | 'last_admin'> {
+      return db.transaction(async (tx) => {
+        const active = await tx
+          .select({ id: apiKeys.id, roles: apiKeys.roles })
+          .from(apiKeys)
+          .where(and(eq(apiKeys.companyId, companyId), isNull(apiKeys.revokedAt)))
+          .for('update');
+        const target = active.find((k) => k.id === id);
+        if (!target) return 'not_found';
+        const isAdmin = (roles: string[]) => roles.includes(ADMIN_ROLE);
+        if (isAdmin(target.roles) && !active.some((k) => k.id !== id && isAdmin(k.roles))) return 'last_admin';
+        await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.companyId, companyId), eq(apiKeys.id, id)));
+        return 'revoked';
+      });
     },
 
     async authenticate(key: string): Promise<AuthenticatedKey | undefined> {

@@ -172,8 +172,9 @@ export function demoKeyNotice(key: string): string {
 }
 
 /** Makes ADMIN_API_KEY a key with every role for the demo company (API.md, Operations contract). */
-export async function ensureAdminKey(db: Db, key: string): Promise<void> {
+export async function ensureAdminKey(db: Db, key: string): Promise<'active' | 'revoked'> {
   const [company] = await db.select({ id: companies.id }).from(companies).where(eq(companies.id, DEMO_COMPANY_ID));
   if (!company) throw new Error('the demo company must exist before ADMIN_API_KEY can be bound to it');
-  await createApiKeyRepository(db).ensure(DEMO_COMPANY_ID, 'ADMIN_API_KEY', key, ROLES);
+  // A value revoked through the API stays revoked: setting ADMIN_API_KEY again does not bring it back.
+  return createApiKeyRepository(db).ensure(DEMO_COMPANY_ID, 'ADMIN_API_KEY', key, ROLES);
 }
