@@ -426,7 +426,8 @@ describe('bad input is refused with the error contract and starts nothing', () =
   it('keeps well-formed text exactly: emoji, a real U+FFFD and nesting 32 deep', async () => {
     let nested: unknown = 'дно';
     for (let i = 0; i < 32; i++) nested = i % 2 === 0 ? [nested] : { level: nested };
-    const event = buildEvent({ id: `evt-😀-\uFFFD-${valid.id}`, data: { orderNumber: 'ЗК-😀\uFFFD', nested } });
+    const base = buildEvent();
+    const event = buildEvent({ id: `evt-😀-\uFFFD-${valid.id}`, data: { ...base.data, orderNumber: 'ЗК-😀\uFFFD', nested } });
     const res = await post({ payload: event });
     expect(res.statusCode, res.body).toBe(202);
     const [stored] = await h.db.select().from(events).where(eq(events.id, event.id));
