@@ -38,7 +38,7 @@ export interface StartDevTemporalOptions {
  * Custom search attributes the service's workflows carry, registered at every
  * dev server start (a cluster creates them once with
  * `temporal operator search-attribute create`, see README). The names and types
- * must match `workflows/search-attributes.ts`; `test/unit/search-attributes.test.ts` checks that.
+ * must match `SEARCH_ATTRIBUTES` in `workflows/contract.ts`; `test/integration/dev-temporal.test.ts` checks that.
  */
 export const DEV_SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword'>> = {
   CompanyId: 'Keyword',
