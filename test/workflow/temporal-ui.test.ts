@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEARCH_ATTRIBUTES } from '../../workflows/contract';
 import { createHarness, type Harness } from '../helpers/harness';
+import { saveHistory } from '../helpers/histories';
 import { postEvent, putClient, putNoticeType, until } from '../helpers/scenario';
 
 /**
@@ -61,6 +62,9 @@ describe('event runs in the Temporal UI', () => {
     expect(
       await listedEventually(`CompanyId='${h.companyId}' AND EventType='test.ui-plain' AND NotifyState='completed'`, [a3.workflowId]),
     ).toEqual([a3.workflowId]);
+
+    await saveHistory(h, a2.workflowId, 'search-attributes-rejected');
+    await saveHistory(h, a3.workflowId, 'search-attributes-test-mode');
 
     const described = await h.temporal.workflow.getHandle(a1.workflowId).describe();
     expect(described.typedSearchAttributes.get(SEARCH_ATTRIBUTES.companyId)).toBe(h.companyId);
