@@ -5,10 +5,39 @@
  * arguments against; `workflows/index.ts` checks that the implementations
  * match it.
  */
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Audience, Channel, DeliveryStatus, EventOutcome } from '../src/domain/vocabulary';
+import type { Audience, Channel, DeliveryStatus, EventOutcome, NotifyState } from '../src/domain/vocabulary';
 
 export const DEFAULT_TASK_QUEUE = 'notifications';
+
+/**
+ * Custom search attributes of `notifyEvent` runs, so operators find them in the
+ * Temporal UI by company, client, event type and state, e.g.
+ * `CounterpartyId='c-1' AND NotifyState='awaiting_confirmation'`. The API sets
+ * them at start; the workflow moves `NotifyState` along (`NotifyState` values:
+ * `NOTIFY_STATES`). They must be registered on the server: the dev server does it
+ * at start (`src/dev/temporal.ts`), a cluster once by hand (README).
+ */
+export const SEARCH_ATTRIBUTES = {
+  companyId: defineSearchAttributeKey('CompanyId', SearchAttributeType.KEYWORD),
+  counterpartyId: defineSearchAttributeKey('CounterpartyId', SearchAttributeType.KEYWORD),
+  eventType: defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD),
+  notifyState: defineSearchAttributeKey('NotifyState', SearchAttributeType.KEYWORD),
+} as const;
+
+/** The search attributes a `notifyEvent` run starts with. */
+export function eventSearchAttributes(
+  input: Pick<NotifyEventInput, 'companyId' | 'counterpartyId' | 'eventType'>,
+  state: NotifyState = 'received',
+): SearchAttributePair[] {
+  return [
+    { key: SEARCH_ATTRIBUTES.companyId, value: input.companyId },
+    { key: SEARCH_ATTRIBUTES.counterpartyId, value: input.counterpartyId },
+    { key: SEARCH_ATTRIBUTES.eventType, value: input.eventType },
+    { key: SEARCH_ATTRIBUTES.notifyState, value: state },
+  ];
+}
 
 /** Input of `notifyEvent`. One object, so fields can be added without breaking histories. */
 export interface NotifyEventInput {

@@ -3,6 +3,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { JournalScope, RenderedMessage } from '../activities/types';
@@ -22,9 +23,11 @@ import {
   usableRoutes,
   waitsForDispatch,
 } from '../src/domain/routing';
-import type { Channel } from '../src/domain/vocabulary';
+import type { Channel, NotifyState } from '../src/domain/vocabulary';
 import {
   decideUpdate,
+  eventSearchAttributes,
+  SEARCH_ATTRIBUTES,
   stateQuery,
   type DecisionInput,
   type DeliveryOutcome,
@@ -50,16 +53,19 @@ const senders = {
   // Each budget is above the adapter's own worst case, so Temporal never starts a new attempt while one still runs;
   // the heartbeat shows a dead worker within seconds instead of at the end of the budget.
   email: proxyActivities<Activities>({
+    summary: 'Отправка e-mail',
     startToCloseTimeout: '90 seconds',
     heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: PERMANENT_ERRORS },
   }).sendMessage,
   sms: proxyActivities<Activities>({
+    summary: 'Отправка SMS',
     startToCloseTimeout: '90 seconds',
     heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT_ERRORS },
   }).sendMessage,
   telegram: proxyActivities<Activities>({
+    summary: 'Отправка в Telegram',
     startToCloseTimeout: '30 seconds',
     heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: PERMANENT_ERRORS },
@@ -72,6 +78,19 @@ const senders = {
  * fallback (R6), journaling every step (R15).
  */
 export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventResult> {
+  // Runs recorded before the search attributes replay without the upserts.
+  const indexed = patched('notify-search-attributes');
+  const mark = (notifyState: NotifyState): void => {
+    if (indexed) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.notifyState, value: notifyState }]);
+  };
+  /** The result, with `NotifyState` set to its outcome for the Temporal UI. */
+  const finish = (result: NotifyEventResult): NotifyEventResult => {
+    mark(result.outcome);
+    return result;
+  };
+  // The API sets these at start; a run started any other way (by hand, from the UI) gets them here.
+  if (indexed) upsertSearchAttributes(eventSearchAttributes(input, 'received'));
+
   let state: EventWorkflowState = 'running';
   let decision: DecisionInput | undefined;
   setHandler(stateQuery, () => state);
@@ -102,11 +121,11 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
   const plan = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
   if (plan.mode === 'off') {
     await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: 'sending is off for the company' });
-    return { outcome: 'skipped', reason: 'mode off', deliveries: [] };
+    return finish({ outcome: 'skipped', reason: 'mode off', deliveries: [] });
   }
   if (plan.skipReason !== undefined) {
     await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: plan.skipReason });
-    return { outcome: 'skipped', reason: plan.skipReason, deliveries: [] };
+    return finish({ outcome: 'skipped', reason: plan.skipReason, deliveries: [] });
   }
   await recordStep({
     scope,
@@ -135,8 +154,10 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
         details: { timeoutSeconds: plan.confirm.timeoutSeconds, pending },
       });
       state = 'awaiting_confirmation';
+      mark('awaiting_confirmation');
     } else {
       state = 'awaiting_confirmation';
+      mark('awaiting_confirmation');
       await recordStep({
         scope,
         step: EVENT_STEPS.awaitingConfirmation,
@@ -148,12 +169,12 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     state = 'running';
     if (!answered || decision === undefined) {
       await recordStep({ scope, step: EVENT_STEPS.expired, status: 'expired', reason: `no decision within ${plan.confirm.timeoutSeconds} s` });
-      return { outcome: 'expired', reason: 'no decision in time', deliveries: [] };
+      return finish({ outcome: 'expired', reason: 'no decision in time', deliveries: [] });
     }
     const comment = decision.comment ?? null;
     if (!decision.approve) {
       await recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { by: decision.by, comment } });
-      return { outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] };
+      return finish({ outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] });
     }
     await recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { by: decision.by, comment } });
     // The wait may have lasted hours: honour the company's mode as it is now (R1), not as it was.
@@ -161,12 +182,13 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
       const now = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
       if (now.mode === 'off') {
         await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: 'sending was turned off while awaiting confirmation' });
-        return { outcome: 'skipped', reason: 'mode off', deliveries: [] };
+        return finish({ outcome: 'skipped', reason: 'mode off', deliveries: [] });
       }
       plan.mode = now.mode;
     }
   }
 
+  mark('sending');
   const deliveries = await Promise.all(
     plan.deliveries.map((d) =>
       // Whatever goes wrong with one recipient stays with that recipient.
@@ -179,7 +201,7 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
   );
   const outcome = eventOutcome(deliveries);
   await recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcome, details: { outcome } });
-  return { outcome, deliveries };
+  return finish({ outcome, deliveries });
 }
 
 /**

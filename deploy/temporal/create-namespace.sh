@@ -20,3 +20,14 @@ else
   temporal operator namespace create --address "$address" -n "$namespace" --retention "$retention"
   echo "namespace $namespace created"
 fi
+
+# The search attributes of the event runs (README, "Temporal UI"); a start
+# naming an unregistered one fails.
+for name in CompanyId CounterpartyId EventType NotifyState; do
+  if temporal operator search-attribute list --address "$address" -n "$namespace" | grep -qw "$name"; then
+    echo "search attribute $name exists"
+  else
+    temporal operator search-attribute create --address "$address" -n "$namespace" --name "$name" --type Keyword
+    echo "search attribute $name created"
+  fi
+done

@@ -34,6 +34,35 @@ export interface StartDevTemporalOptions {
   healthTimeoutMs?: number;
 }
 
+/**
+ * Custom search attributes the service's workflows carry, registered at every
+ * dev server start (a cluster creates them once with
+ * `temporal operator search-attribute create`, see README). The names and types
+ * must match `SEARCH_ATTRIBUTES` in `workflows/contract.ts`; `test/integration/dev-temporal.test.ts` checks that.
+ */
+export const DEV_SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword'>> = {
+  CompanyId: 'Keyword',
+  CounterpartyId: 'Keyword',
+  EventType: 'Keyword',
+  NotifyState: 'Keyword',
+};
+
+/**
+ * SQLite pragmas of the dev server's file: write-ahead logging lets readers
+ * (visibility queries, the UI) run beside the writer, and `synchronous=normal`
+ * syncs at checkpoints instead of at every commit. A crash of the machine may
+ * lose the last transactions, never corrupt the file: right for a dev server.
+ */
+export const DEV_SQLITE_PRAGMAS: Readonly<Record<string, string>> = { journal_mode: 'wal', synchronous: 'normal' };
+
+/** The `temporal server start-dev` flags for the search attributes and pragmas above. */
+export function devServerExtraArgs(): string[] {
+  return [
+    ...Object.entries(DEV_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    ...Object.entries(DEV_SQLITE_PRAGMAS).flatMap(([pragma, value]) => ['--sqlite-pragma', `${pragma}=${value}`]),
+  ];
+}
+
 const INSTALL_SCRIPT = path.join('scripts', 'install-temporal.sh');
 const LOCAL_CLI = path.join('.tools', 'temporal', 'venv', 'bin', 'temporal');
 const DEFAULT_NAMESPACE = 'default';
@@ -333,6 +362,7 @@ export async function startDevTemporal(opts: StartDevTemporalOptions): Promise<D
       '--log-level',
       'warn',
       '--ui-disable-news-fetch',
+      ...devServerExtraArgs(),
       // "default" always exists; naming it again is harmless but noisy in the log.
       ...(namespace === DEFAULT_NAMESPACE ? [] : ['--namespace', namespace]),
     ];

@@ -61,7 +61,17 @@ export const MANUAL_STATUSES = ['sent_manually', 'resolved', 'cancelled'] as con
 export type ManualStatus = (typeof MANUAL_STATUSES)[number];
 
 /** What became of an event as a whole. */
-export type EventOutcome = 'completed' | 'partial' | 'failed' | 'skipped' | 'rejected' | 'expired';
+export const EVENT_OUTCOMES = ['completed', 'partial', 'failed', 'skipped', 'rejected', 'expired'] as const;
+export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
+
+/**
+ * Where an event's workflow is, as operators search for it in the Temporal UI
+ * (search attribute `NotifyState`): `received` from the start, then
+ * `awaiting_confirmation` while a person has to decide (R13), `sending` while
+ * the messages go out, and finally the event's outcome.
+ */
+export const NOTIFY_STATES = ['received', 'awaiting_confirmation', 'sending', ...EVENT_OUTCOMES] as const;
+export type NotifyState = (typeof NOTIFY_STATES)[number];
 
 /** What became of one recipient of an event. */
 export type DeliveryStatus = 'sent' | 'test' | 'queued' | 'failed' | 'skipped' | 'not_sent_tracked';

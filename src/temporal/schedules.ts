@@ -38,6 +38,15 @@ export function isScheduleName(value: string): value is ScheduleName {
 /** Default period of each schedule, in seconds. */
 export const DEFAULT_PERIOD_SECONDS: Readonly<Record<ScheduleName, number>> = { 'email-dispatch': 300, 'sms-balance': 3600 };
 export const WORKFLOW_TYPES: Readonly<Record<ScheduleName, string>> = { 'email-dispatch': 'dispatchEmailOutbox', 'sms-balance': 'checkSmsBalance' };
+/**
+ * What operators call each job (seed 000 names the e-mail task), shown in the
+ * Temporal UI as the schedule's note when it is created, in its memo and as the
+ * summary of every run it starts.
+ */
+export const SCHEDULE_TITLES: Readonly<Record<ScheduleName, string>> = {
+  'email-dispatch': 'Журнал обмена. Отправка e-mail',
+  'sms-balance': 'Проверка баланса SMS',
+};
 
 /** Bounds of a period set through the API: a minute to a week. */
 export const MIN_PERIOD_SECONDS = 60;
@@ -127,9 +136,10 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
     scheduleId,
     spec: { intervals: [{ every: everySeconds * 1000 }] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-    memo: { name: ref.name, companyId: ref.companyId },
-    state: { paused, note: paused ? 'created paused' : 'created by the notification service' },
+    memo: { name: ref.name, title: SCHEDULE_TITLES[ref.name], companyId: ref.companyId },
+    state: { paused, note: paused ? `${SCHEDULE_TITLES[ref.name]} (создано на паузе)` : SCHEDULE_TITLES[ref.name] },
   };
+  const staticSummary = `${SCHEDULE_TITLES[ref.name]} (компания ${ref.companyId})`;
   try {
     if (ref.name === 'email-dispatch') {
       await ctx.client.schedule.create<WorkflowContract['dispatchEmailOutbox']>({
@@ -141,6 +151,7 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
           taskQueue: ctx.taskQueue,
           args: [{ companyId: ref.companyId }],
           workflowExecutionTimeout: '1 hour',
+          staticSummary,
         },
       });
     } else {
@@ -153,6 +164,7 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
           taskQueue: ctx.taskQueue,
           args: [{ companyId: ref.companyId }],
           workflowExecutionTimeout: '10 minutes',
+          staticSummary,
         },
       });
     }

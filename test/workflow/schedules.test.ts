@@ -147,7 +147,8 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     // B's are untouched, in Temporal and as B sees them.
     for (const name of ['email-dispatch', 'sms-balance'] as const) {
       const other = await handleOf(name, otherCompanyId).describe();
-      expect(other.state, name).toMatchObject({ paused: false, note: 'created by the notification service' });
+      expect(other.state, name).toMatchObject({ paused: false, note: { 'email-dispatch': 'Журнал обмена. Отправка e-mail', 'sms-balance': 'Проверка баланса SMS' }[name] });
+      expect(other.action, name).toMatchObject({ staticSummary: expect.stringContaining(other.state.note ?? '?') });
     }
     const otherView = await h.request({ method: 'GET', url: '/v1/schedules', key: otherKey });
     expect(otherView.json().items.map((s: { scheduleId: string; paused: boolean }) => [s.scheduleId, s.paused])).toEqual([

@@ -16,7 +16,8 @@ import { eventWorkflowId } from '../../domain/keys';
 import { startWorkflow } from '../../temporal/client';
 import { TemporalTimeoutError, withinDeadline } from '../../temporal/deadline';
 import { runLink } from '../../temporal/links';
-import { decideUpdate, stateQuery, type NotifyEventInput, type PendingMessage } from '../../../workflows/contract';
+import { eventRunDetails, eventRunSummary } from '../../temporal/summaries';
+import { decideUpdate, eventSearchAttributes, stateQuery, type NotifyEventInput, type PendingMessage } from '../../../workflows/contract';
 import { actorOf } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
 import {
@@ -47,10 +48,16 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
 
   /**
    * An event must name a configured event type and a known client and carry
-   * every variable its type requires, or nothing starts.
+   * every variable its type requires, or nothing starts. Returns the names of
+   * the type and the client, for the run's summary.
    */
-  const assertAcceptable = async (companyId: string, type: string, counterpartyId: string, data: Record<string, unknown>): Promise<void> => {
-    const { variables, counterpartyExists } = await events.targets(companyId, type, counterpartyId);
+  const assertAcceptable = async (
+    companyId: string,
+    type: string,
+    counterpartyId: string,
+    data: Record<string, unknown>,
+  ): Promise<{ typeName: string | undefined; counterpartyName: string | undefined }> => {
+    const { variables, counterpartyExists, typeName, counterpartyName } = await events.targets(companyId, type, counterpartyId);
     if (variables === undefined) {
       throw new UnprocessableError('UNKNOWN_EVENT_TYPE', `unknown event type "${type}"`, [
         { path: '/body/type', message: `no event type "${type}" is configured` },
@@ -66,6 +73,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const names = missing.map((m) => m.path.slice('/body/data/'.length)).join(', ');
       throw new UnprocessableError('MISSING_VARIABLES', `event type "${type}" requires variables missing from data: ${names}`, missing);
     }
+    return { typeName, counterpartyName };
   };
 
   app.post(
@@ -89,8 +97,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         return reply.status(200).send(accepted(existing.id, workflowId, existing.runId, 'duplicate', true));
       }
 
+      let names: { typeName: string | undefined; counterpartyName: string | undefined } | undefined;
       if (!existing) {
-        await assertAcceptable(companyId, input.type, input.counterpartyId, input.data);
+        names = await assertAcceptable(companyId, input.type, input.counterpartyId, input.data);
         await events.insertOnce({
           companyId,
           id: input.id,
@@ -104,6 +113,11 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       // A concurrent request may have won the insert with other content: the stored event is the one that runs.
       const stored = existing ?? (await events.find(companyId, input.id));
       if (!stored) throw new Error(`event ${input.id} vanished after insert`);
+      // A retried start, or a concurrent post that stored other content, looks the names up for what is stored.
+      if (!names || stored.type !== input.type || stored.counterpartyId !== input.counterpartyId) {
+        names = await events.targets(companyId, stored.type, stored.counterpartyId);
+      }
+      const runNames = { companyId, eventId: stored.id, eventType: stored.type, counterpartyId: stored.counterpartyId, ...names };
 
       const workflowInput: NotifyEventInput = {
         companyId,
@@ -129,6 +143,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             workflowIdConflictPolicy: 'FAIL',
             memo: { companyId, eventType: stored.type, counterpartyId: stored.counterpartyId },
+            // Operators find and read runs in the Temporal UI by these (README, "Temporal UI").
+            typedSearchAttributes: eventSearchAttributes(workflowInput),
+            staticSummary: eventRunSummary(runNames),
+            staticDetails: eventRunDetails(runNames),
           }),
         );
         runId = handle.firstExecutionRunId;

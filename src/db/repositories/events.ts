@@ -11,6 +11,10 @@ export interface EventTargets {
   /** The type's declared variables; undefined when no such type is configured. */
   variables: EventVariableDef[] | undefined;
   counterpartyExists: boolean;
+  /** The type's Russian name, for the run's summary in the Temporal UI. */
+  typeName: string | undefined;
+  /** The client's name, for the run's summary in the Temporal UI. */
+  counterpartyName: string | undefined;
 }
 
 /** Events as posted by business systems, keyed by company and the caller's id. */
@@ -30,10 +34,18 @@ export function createEventRepository(db: Db) {
       const [row] = await db
         .select({
           variables: sql<EventVariableDef[] | null>`(select ${eventTypes.variables} from ${eventTypes} where ${eventTypes.companyId} = ${companyId} and ${eventTypes.type} = ${type})`,
-          counterpartyExists: sql<boolean>`exists (select 1 from ${counterparties} where ${counterparties.companyId} = ${companyId} and ${counterparties.id} = ${counterpartyId})`,
+          typeName: sql<string | null>`(select ${eventTypes.name} from ${eventTypes} where ${eventTypes.companyId} = ${companyId} and ${eventTypes.type} = ${type})`,
+          counterpartyName: sql<
+            string | null
+          >`(select ${counterparties.name} from ${counterparties} where ${counterparties.companyId} = ${companyId} and ${counterparties.id} = ${counterpartyId})`,
         })
         .from(sql`(select 1) as one`);
-      return { variables: row?.variables ?? undefined, counterpartyExists: row?.counterpartyExists === true };
+      return {
+        variables: row?.variables ?? undefined,
+        counterpartyExists: row?.counterpartyName !== null && row?.counterpartyName !== undefined,
+        typeName: row?.typeName ?? undefined,
+        counterpartyName: row?.counterpartyName ?? undefined,
+      };
     },
 
     /** Stores an event unless one with its id exists: a concurrent post of the same id keeps the first. */
