@@ -145,8 +145,8 @@ function reasonCode(raw: string, type: string | undefined): ReasonCode | null {
   if (/undefined variable|template/.test(lower)) return 'template_error';
   if (/not a phone number|not an e\.164|not a telegram chat id|bad recipient|recipient refused|destination address/.test(lower)) return 'invalid_address';
   if (/too many requests|rate limit|throttl/.test(lower)) return 'rate_limited';
+  if (/\brefused\b|\brejected\b|^5\d\d\b|\b5\.\d\.\d\b/.test(lower)) return 'rejected';
   if (/econnrefused|etimedout|econnreset|enotfound|timed? ?out|unavailable|unreachable|not reachable|circuit/.test(lower)) return 'provider_unavailable';
-  if (/refused|rejected|^5\d\d\b|\b5\.\d\.\d\b/.test(lower)) return 'rejected';
   return 'other';
 }
 
