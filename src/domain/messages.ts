@@ -279,8 +279,13 @@ function foldMessage(id: string, deliveryKey: string, steps: { entry: MessageSte
   const rawReason =
     final?.reason ??
     (status === 'failed' || status === 'in_progress' ? (failedTry?.status === 'fallback' ? fallbackRaw(failedTry.reason) : (failedTry?.reason ?? null)) : null);
+  // A receipt's own words ("DELIVRD") stay raw: a message that went out has nothing to explain.
   const explained =
-    status === 'undelivered' ? { code: 'undelivered' as const, text: REASON_LABELS.undelivered } : explainReason(rawReason, final ? typeOf(final) : undefined);
+    status === 'sent' || status === 'delivered'
+      ? null
+      : status === 'undelivered'
+        ? { code: 'undelivered' as const, text: REASON_LABELS.undelivered }
+        : explainReason(rawReason, final ? typeOf(final) : undefined);
 
   const legs = channels.map((c) => legOf(c, entries.filter((e) => e.channel === c), c === finalChannel ? status : undefined));
   return {

@@ -116,10 +116,12 @@ const eventCases: Case[] = [
     code: 'INVALID_JSON',
   },
   {
+    // An empty body is no body: this route needs one, so the answer names /body.
     name: 'an empty body with a JSON content type',
     raw: { payload: '', headers: { 'content-type': 'application/json' } },
     status: 400,
-    code: 'INVALID_JSON',
+    code: 'VALIDATION_ERROR',
+    details: [{ path: '/body' }],
   },
   {
     // Ajv's date-time format accepts a leap second; JavaScript's Date cannot represent it.
