@@ -47,6 +47,8 @@ const ROUTES: Record<string, Sample> = {
 
   'GET /v1/journal': { role: 'journal:read', status: 200, request: ({ eventId }) => ({ url: `/v1/journal?eventId=${eventId}` }) },
   'HEAD /v1/journal': { role: 'journal:read', status: 200, request: statically('/v1/journal') },
+  'GET /v1/messages': { role: 'journal:read', status: 200, request: ({ eventId }) => ({ url: `/v1/messages?eventId=${eventId}` }) },
+  'HEAD /v1/messages': { role: 'journal:read', status: 200, request: statically('/v1/messages') },
   'POST /v1/journal/:entryId/send': {
     role: 'journal:write',
     status: 200,

@@ -309,6 +309,25 @@ const PROBES: Record<string, Probe> = {
       await expectCleanList(ctx, 'HEAD', '/v1/journal', { ids: true });
     },
   },
+  'GET /v1/messages': {
+    async foreign(ctx) {
+      // Messages are folded from the journal: B's filters on A's ids find nothing, and no row names A's entries.
+      for (const query of ['limit=500', `eventId=${A_IDS.event}`, `counterpartyId=${A_IDS.counterparty}`, `eventType=${A_IDS.eventType}`, 'status=not_sent_tracked']) {
+        const res = await expectCleanList(ctx, 'GET', `/v1/messages?${query}`, { ids: true });
+        const items = res.json().items as { entryIds: number[]; workflowId: string }[];
+        if (query !== 'limit=500') expect(items, `B GET /v1/messages?${query}`).toEqual([]);
+        for (const item of items) {
+          expect(item.workflowId).not.toBe(ctx.a.workflowId);
+          for (const id of item.entryIds) expect(ctx.a.entryIds, `B sees A's journal entry ${id}`).not.toContain(id);
+        }
+      }
+    },
+  },
+  'HEAD /v1/messages': {
+    async foreign(ctx) {
+      await expectCleanList(ctx, 'HEAD', '/v1/messages', { ids: true });
+    },
+  },
   'POST /v1/journal/:entryId/send': {
     async foreign(ctx) {
       const res = await asB(ctx, 'POST', `/v1/journal/${ctx.a.trackedEntryId}/send`, { comment: 'Бета отправляет чужое' });

@@ -13,6 +13,7 @@ import { createJournalRepository } from '../../db/repositories/journal';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
 import { missingVariables } from '../../domain/event-data';
 import { eventWorkflowId } from '../../domain/keys';
+import { buildMessages } from '../../domain/messages';
 import { startWorkflow } from '../../temporal/client';
 import { TemporalTimeoutError, withinDeadline } from '../../temporal/deadline';
 import { runLink } from '../../temporal/links';
@@ -31,6 +32,7 @@ import {
   type EventState,
 } from '../schemas/events';
 import { toJournalEntryDto } from '../schemas/journal';
+import { toMessageDto } from '../schemas/messages';
 
 export interface EventsRouteDeps {
   db: Db;
@@ -198,6 +200,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         temporalUiUrl: event.runId ? runLink(deps, event.workflowId, event.runId) : null,
         pending: state === 'awaiting_confirmation' ? pendingOf(entries) : [],
         journal: entries.map(toJournalEntryDto),
+        messages: buildMessages(entries).map(toMessageDto),
       };
     },
   );

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EventIdSchema, ID_MAX_LENGTH } from './common';
 import { JournalEntrySchema } from './journal';
+import { MessageSchema } from './messages';
 
 export const EventInputSchema = Type.Object(
   {
@@ -60,6 +61,7 @@ export const EventDetailsSchema = Type.Object({
       'While the event is awaiting_confirmation: each message that would go out on approval (recipient, channel, rendered text). Empty otherwise.',
   }),
   journal: Type.Array(JournalEntrySchema),
+  messages: Type.Array(MessageSchema, { description: 'One row per recipient, folded from the journal, newest first (as `GET /v1/messages`).' }),
 });
 export type EventDetails = Static<typeof EventDetailsSchema>;
 

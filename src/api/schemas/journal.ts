@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { JournalEntry } from '../../db/schema';
-import { MANUAL_STATUSES } from '../../domain/vocabulary';
+import { JOURNAL_STATUSES, MANUAL_STATUSES } from '../../domain/vocabulary';
 import { ChannelSchema, ID_MAX_LENGTH, SerialIdSchema, StringEnum } from './common';
 
 const nullableString = Type.Union([Type.String(), Type.Null()]);
@@ -33,7 +33,7 @@ export const JournalQuerySchema = Type.Object({
   eventType: Type.Optional(Type.String({ maxLength: 100 })),
   eventId: Type.Optional(Type.String({ maxLength: ID_MAX_LENGTH })),
   channel: Type.Optional(ChannelSchema),
-  status: Type.Optional(Type.String({ maxLength: 50 })),
+  status: Type.Optional(StringEnum([...JOURNAL_STATUSES, ...MANUAL_STATUSES], { description: "An entry's status; a tracked entry a manager acted on has a manual one." })),
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
   cursor: Type.Optional(SerialIdSchema({ description: 'The `next` of the previous page.' })),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, sql } from 'drizzle-orm';
 import { deliveryReportStepKey, statusChangeStepKey } from '../../domain/keys';
 import type { Channel, DeliveryReport, ManualStatus } from '../../domain/vocabulary';
 import type { Db } from '../client';
@@ -16,6 +16,25 @@ export interface JournalFilter {
   before?: number | undefined;
   limit: number;
 }
+
+/** Filters of the message view that the database applies: the ones every entry of a message shares, and its first step's time. */
+export interface MessageGroupFilter {
+  counterpartyId?: string | undefined;
+  eventType?: string | undefined;
+  eventId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Cursor: only messages whose first entry is older than this id. */
+  before?: number | undefined;
+  limit: number;
+}
+
+/**
+ * The recipient part of an event workflow's step key
+ * `<workflowId>/<deliveryKey>[/<channel>]/<step>`; empty for steps of the event as a whole.
+ */
+const stepTail = sql`substr(${journalEntries.stepKey}, length(${journalEntries.workflowId}) + 2)`;
+const deliveryKeyOfStep = sql<string>`split_part(${stepTail}, '/', 1)`;
 
 /** A manager's change of a tracked entry's status (R14). */
 export interface StatusChange {
@@ -109,6 +128,50 @@ export function createJournalRepository(db: Db) {
         )
         .orderBy(desc(journalEntries.id))
         .limit(filter.limit + 1);
+    },
+
+    /**
+     * The entries of the messages (event and recipient) whose first step
+     * passes `filter`, newest message first, `limit` messages at most; the
+     * message view folds them (see `domain/messages`).
+     */
+    async listMessageEntries(companyId: string, filter: MessageGroupFilter): Promise<{ groups: number; entries: JournalEntry[] }> {
+      const firstId = sql<string>`min(${journalEntries.id})`;
+      const firstAt = sql`min(${journalEntries.createdAt})`;
+      const groups = await db
+        .select({ workflowId: journalEntries.workflowId, deliveryKey: deliveryKeyOfStep, firstId })
+        .from(journalEntries)
+        .where(
+          and(
+            eq(journalEntries.companyId, companyId),
+            like(journalEntries.workflowId, 'event:%'),
+            sql`strpos(${stepTail}, '/') > 0`,
+            ne(journalEntries.status, 'status_changed'),
+            filter.counterpartyId ? eq(journalEntries.counterpartyId, filter.counterpartyId) : undefined,
+            filter.eventType ? eq(journalEntries.eventType, filter.eventType) : undefined,
+            filter.eventId ? eq(journalEntries.eventId, filter.eventId) : undefined,
+          ),
+        )
+        .groupBy(journalEntries.workflowId, deliveryKeyOfStep)
+        .having(
+          and(
+            filter.before ? sql`${firstId} < ${filter.before}` : undefined,
+            filter.from ? sql`${firstAt} >= ${filter.from.toISOString()}::timestamptz` : undefined,
+            filter.to ? sql`${firstAt} <= ${filter.to.toISOString()}::timestamptz` : undefined,
+          ),
+        )
+        .orderBy(desc(firstId))
+        .limit(filter.limit);
+      if (groups.length === 0) return { groups: 0, entries: [] };
+      const wanted = new Set(groups.map((g) => `${g.workflowId}\u0000${g.deliveryKey}`));
+      const rows = await db
+        .select()
+        .from(journalEntries)
+        .where(and(eq(journalEntries.companyId, companyId), inArray(journalEntries.workflowId, [...new Set(groups.map((g) => g.workflowId))])))
+        .orderBy(asc(journalEntries.id));
+      const prefixLength = (row: JournalEntry) => row.workflowId.length + 1;
+      const entries = rows.filter((row) => wanted.has(`${row.workflowId}\u0000${row.stepKey.slice(prefixLength(row)).split('/')[0]}`));
+      return { groups: groups.length, entries };
     },
 
     /** Every entry of one event, oldest first: its timeline. */
