@@ -26,9 +26,9 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS }: 
    * just before the provider call; concurrent sends to one phone may each see
    * the last free slot, so the limit can be passed by the number of sends in flight.
    */
-  const checkSmsLimits = async (companyId: string, to: string): Promise<string | undefined> => {
+  const checkSmsLimits = async (companyId: string, to: string, audience: SendMessageInput['audience']): Promise<string | undefined> => {
     const sent = await counters.sentSms(companyId, to, 3600, 86_400);
-    return smsLimitReason({ toRecipientLastHour: sent.toRecipient, byCompanyLastDay: sent.byCompany }, limits);
+    return smsLimitReason({ toRecipientLastHour: sent.toRecipient, byCompanyLastDay: sent.byCompany }, limits, audience);
   };
 
   return {
@@ -65,7 +65,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS }: 
         attempt: info.attempt,
       };
       if (input.channel === 'sms') {
-        const refused = await checkSmsLimits(input.scope.companyId, input.to);
+        const refused = await checkSmsLimits(input.scope.companyId, input.to, input.audience);
         if (refused) {
           await journal.record({
             ...base,

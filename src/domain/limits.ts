@@ -4,13 +4,14 @@
  * (`loadConfig`); the rules and the refusals live here.
  */
 import { AppError, type ErrorDetail } from './errors';
+import type { Audience } from './vocabulary';
 
 export interface Limits {
   /** `POST /v1/events` per API key per minute; 0: no limit. */
   readonly eventsPerMinute: number;
   /** Deliveries (recipients) in one event's plan. */
   readonly recipientsPerEvent: number;
-  /** SMS sent to one phone number of one company in the last hour. */
+  /** SMS sent to one client phone number of one company in the last hour (managers are the company's own staff: not counted). */
   readonly smsPerRecipientPerHour: number;
   /** SMS sent by one company in the last 24 hours. */
   readonly smsPerCompanyPerDay: number;
@@ -57,8 +58,13 @@ export interface SmsCounts {
  * Whether one more SMS may go out. Returns the reason a person reads in the
  * journal (Russian) when it may not.
  */
-export function smsLimitReason(counts: SmsCounts, limits: Pick<Limits, 'smsPerRecipientPerHour' | 'smsPerCompanyPerDay'>): string | undefined {
-  if (counts.toRecipientLastHour >= limits.smsPerRecipientPerHour) {
+export function smsLimitReason(
+  counts: SmsCounts,
+  limits: Pick<Limits, 'smsPerRecipientPerHour' | 'smsPerCompanyPerDay'>,
+  audience: Audience,
+): string | undefined {
+  // Pumping comes through the phone numbers clients give; a manager's phone is set by the company and hears of every client.
+  if (audience === 'client' && counts.toRecipientLastHour >= limits.smsPerRecipientPerHour) {
     return `превышен лимит SMS на получателя: не более ${limits.smsPerRecipientPerHour} в час`;
   }
   if (counts.byCompanyLastDay >= limits.smsPerCompanyPerDay) {
