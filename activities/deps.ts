@@ -1,8 +1,11 @@
 import type { ChannelRegistry } from '../src/providers/registry';
 import type { Db } from '../src/db/client';
+import type { Limits } from '../src/domain/limits';
 
 /** What the activities are built from: the database and the companies' channels. */
 export interface ActivityDeps {
   db: Db;
   channels: ChannelRegistry;
+  /** Recipients per event and SMS per phone and per company; the defaults when unset. */
+  limits?: Limits | undefined;
 }

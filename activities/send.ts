@@ -1,9 +1,12 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { stableMessageId } from '../src/channels/email';
 import { RateLimitedError } from '../src/channels/errors';
 import type { SendResult } from '../src/channels/types';
 import { createCompanyRepository } from '../src/db/repositories/companies';
 import { createJournalRepository } from '../src/db/repositories/journal';
+import { createLimitsRepository } from '../src/db/repositories/limits';
+import { DEFAULT_LIMITS, SMS_LIMIT_FAILURE_TYPE, smsLimitReason } from '../src/domain/limits';
 import { attemptStep, routeBase, routeStep, stepKey } from '../src/domain/keys';
 import type { TestMessageInput, TestMessageResult } from '../workflows/contract';
 import { currentExecution, withHeartbeat } from './context';
@@ -12,9 +15,21 @@ import { adapterFor, asChannelError, toActivityFailure } from './failures';
 import type { SendMessageInput, SendMessageResult } from './types';
 
 /** Provider calls: one message of an event or a manual send, and the test message (R3). */
-export function createSendActivities({ db, channels }: ActivityDeps) {
+export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS }: ActivityDeps) {
   const journal = createJournalRepository(db);
   const companies = createCompanyRepository(db);
+  const counters = createLimitsRepository(db);
+
+  /**
+   * SMS pumping protection: refuses an SMS past the per-phone hourly or the
+   * per-company daily limit, counted from the journal's `sent` SMS. Checked
+   * just before the provider call; concurrent sends to one phone may each see
+   * the last free slot, so the limit can be passed by the number of sends in flight.
+   */
+  const checkSmsLimits = async (companyId: string, to: string, audience: SendMessageInput['audience']): Promise<string | undefined> => {
+    const sent = await counters.sentSms(companyId, to, 3600, 86_400);
+    return smsLimitReason({ toRecipientLastHour: sent.toRecipient, byCompanyLastDay: sent.byCompany }, limits, audience);
+  };
 
   return {
     /**
@@ -49,6 +64,20 @@ export function createSendActivities({ db, channels }: ActivityDeps) {
         body: input.message.text,
         attempt: info.attempt,
       };
+      if (input.channel === 'sms') {
+        const refused = await checkSmsLimits(input.scope.companyId, input.to, input.audience);
+        if (refused) {
+          await journal.record({
+            ...base,
+            stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(info.attempt))),
+            status: 'attempt_failed',
+            reason: refused,
+            details: { error: SMS_LIMIT_FAILURE_TYPE, permanent: true },
+          });
+          // Permanent: no retry, and the workflow falls back or journals the delivery failed with this reason.
+          throw ApplicationFailure.create({ message: refused, type: SMS_LIMIT_FAILURE_TYPE, details: [refused], nonRetryable: true });
+        }
+      }
       let result: SendResult;
       try {
         result = await withHeartbeat(async () => {

@@ -10,6 +10,8 @@ import type { Db } from './db/client';
 import { registerAuth } from './api/plugins/auth';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './api/plugins/errors';
 import { registerJsonBody } from './api/plugins/json-body';
+import { registerEventLimits } from './api/plugins/limits';
+import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { ErrorSchema, PATH_PARAM_MAX_LENGTH } from './api/schemas/common';
 import { eventsRoutes } from './api/routes/events';
 import { healthRoutes } from './api/routes/health';
@@ -57,6 +59,8 @@ export interface AppDeps {
   /** Hosts and ranges company providers may name although internal (`OUTBOUND_ALLOW`). */
   outboundAllow?: readonly string[] | undefined;
   logger?: Logger | false;
+  /** Abuse limits (`loadConfig`); the defaults when unset. */
+  limits?: Limits | undefined;
 }
 
 /** Events carry template variables, not files: anything near this size is a mistake. */
@@ -136,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.db);
+      registerEventLimits(v1, { db: deps.db, limits: deps.limits ?? DEFAULT_LIMITS });
       await v1.register(eventsRoutes, deps);
       await v1.register(settingsRoutes, {
         db: deps.db,

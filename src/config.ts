@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseAllowEntry } from './domain/addresses';
+import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -36,6 +37,8 @@ export interface Config {
    * loopback, private or link-local (`OUTBOUND_ALLOW`); empty: none.
    */
   readonly outboundAllow: readonly string[];
+  /** Abuse limits: events per key, recipients per event, SMS per phone and per company, event data size. */
+  readonly limits: Limits;
 }
 
 /** Thrown with every bad variable listed, so one start reports them all. */
@@ -115,6 +118,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  const limit = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const limits: Limits = {
+    eventsPerMinute: limit('EVENTS_PER_MINUTE_PER_KEY', DEFAULT_LIMITS.eventsPerMinute, 0, 1_000_000),
+    recipientsPerEvent: limit('MAX_RECIPIENTS_PER_EVENT', DEFAULT_LIMITS.recipientsPerEvent, 1, 100_000),
+    smsPerRecipientPerHour: limit('SMS_PER_RECIPIENT_PER_HOUR', DEFAULT_LIMITS.smsPerRecipientPerHour, 1, 100_000),
+    smsPerCompanyPerDay: limit('SMS_PER_COMPANY_PER_DAY', DEFAULT_LIMITS.smsPerCompanyPerDay, 1, 100_000_000),
+    // The whole request body is capped at 256 KiB (`BODY_LIMIT_BYTES`); data cannot be larger than that.
+    eventDataBytes: limit('EVENT_DATA_MAX_BYTES', DEFAULT_LIMITS.eventDataBytes, 2, 256 * 1024 - 1024),
+  };
+
   const config: Config = {
     port,
     host: get('HOST') ?? '127.0.0.1',
@@ -136,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminApiKey,
     secretsKey,
     outboundAllow,
+    limits,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -23,7 +23,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     if (seeded.apiKey && role === 'worker') process.stdout.write(`\n${demoKeyNotice(seeded.apiKey)}\n\n`);
     const secrets = createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir));
     const temporal = { address: env.temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, startTimeoutMs: config.startTimeoutSeconds * 1000 };
-    const providers = { smsUrl: env.smsUrl, telegramApiRoot: env.telegramApiRoot, outboundAllow: env.outboundAllow };
+    const providers = { smsUrl: env.smsUrl, telegramApiRoot: env.telegramApiRoot, outboundAllow: env.outboundAllow, limits: config.limits };
     const bundle = config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {};
 
     if (role !== 'api') {

@@ -14,6 +14,7 @@ import { createChannelRegistry, type ChannelRegistry } from './providers/registr
 import type { Db } from './db/client';
 import { createCompanyRepository } from './db/repositories/companies';
 import { createDeliveryReportHandler, createJournalRepository } from './db/repositories/journal';
+import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import type { SecretBox } from './secrets';
 import { waitForTemporal } from './temporal/connect';
 import { ensureSchedules } from './temporal/schedules';
@@ -34,6 +35,8 @@ export interface WorkerDeps {
   /** Hosts and ranges company providers may reach although internal (`OUTBOUND_ALLOW`). */
   outboundAllow?: readonly string[] | undefined;
   log?: Logger | undefined;
+  /** Abuse limits (`loadConfig`): recipients per event, SMS per phone and per company; the defaults when unset. */
+  limits?: Limits | undefined;
   /** A prebuilt workflow bundle; the sources are bundled when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
@@ -92,7 +95,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       connection,
       namespace: deps.temporal.namespace,
       taskQueue: deps.temporal.taskQueue,
-      activities: createActivities({ db: deps.db, channels }),
+      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS }),
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
       shutdownGraceTime: deps.shutdownGraceTime ?? '10 seconds',
     });

@@ -288,6 +288,13 @@ export const journalEntries = pgTable(
     uniqueIndex('journal_step_key_idx').on(t.stepKey),
     index('journal_event_idx').on(t.companyId, t.eventId, t.id),
     index('journal_company_created_idx').on(t.companyId, t.createdAt, t.id),
+    // The SMS limits count sent SMS per phone per hour and per company per day.
+    index('journal_sms_sent_recipient_idx')
+      .on(t.companyId, t.recipient, t.createdAt)
+      .where(sql`${t.status} = 'sent' and ${t.channel} = 'sms'`),
+    index('journal_sms_sent_company_idx')
+      .on(t.companyId, t.createdAt)
+      .where(sql`${t.status} = 'sent' and ${t.channel} = 'sms'`),
     index('journal_email_outbox_idx')
       .on(t.id)
       .where(sql`${t.status} = 'queued' and ${t.channel} = 'email' and ${t.dispatchedAt} is null`),
@@ -314,6 +321,21 @@ export const smsBalanceAlerts = pgTable('sms_balance_alerts', {
   checkedAt: timestamp('checked_at', { withTimezone: true }),
   alertedAt: timestamp('alerted_at', { withTimezone: true }),
 });
+
+/**
+ * Fixed-window request counters shared by every API process (the API scales
+ * horizontally, so a limit kept in one process's memory would be per process).
+ * One row per key and window; a key's past windows are deleted when it opens a new one.
+ */
+export const rateLimitWindows = pgTable(
+  'rate_limit_windows',
+  {
+    key: text('key').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);
 
 export type Company = typeof companies.$inferSelect;
 export type Counterparty = typeof counterparties.$inferSelect;

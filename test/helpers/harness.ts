@@ -12,6 +12,7 @@ import { type CompanyMode } from '../../src/domain/vocabulary';
 import { seedDemo } from '../../src/db/seed';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../src/dev/smtp-sink';
 import type { Role } from '../../src/domain/roles';
+import { DEFAULT_LIMITS, type Limits } from '../../src/domain/limits';
 import { createSecretBox } from '../../src/secrets';
 import { startApi } from '../../src/server';
 import { startWorker, type RunningWorker } from '../../src/worker';
@@ -58,6 +59,8 @@ export interface HarnessOptions {
   telegramApiRoot?: string;
   /** `OUTBOUND_ALLOW`: what company providers may reach although internal. Default 127.0.0.1, where the test peers listen. */
   outboundAllow?: string[];
+  /** Abuse limits for both the API and the worker; the defaults for what is not given. */
+  limits?: Partial<Limits>;
 }
 
 /** Creates a fresh PostgreSQL database on the shared test server and returns its URL. */
@@ -97,12 +100,14 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const secrets = createSecretBox(TEST_SECRETS_KEY);
   const outboundAllow = opts.outboundAllow ?? ['127.0.0.1'];
   const temporalOptions = { address: temporalAddress, namespace: 'default', taskQueue };
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const api = await startApi({
     db,
     secrets,
     temporal: { ...temporalOptions, uiUrl: inject('temporalUiUrl') },
     telegramApiRoot: opts.telegramApiRoot,
     outboundAllow,
+    limits,
   });
   const { app, temporal } = api;
 
@@ -141,6 +146,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         smsUrl: opts.smsUrl,
         telegramApiRoot: opts.telegramApiRoot,
         outboundAllow,
+        limits,
         workflowBundle: { codePath: inject('workflowBundlePath') },
         shutdownGraceTime: '2 seconds',
         // Tests start the schedules and polling they need themselves.

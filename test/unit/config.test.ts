@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       adminApiKey: undefined,
       secretsKey: undefined,
       outboundAllow: [],
+      limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536 },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
@@ -79,6 +80,7 @@ describe('loadConfig', () => {
       adminApiKey: 'a-long-enough-admin-key',
       secretsKey: SECRETS_KEY,
       outboundAllow: [],
+      limits: loadConfig({}).limits,
     });
   });
 
@@ -191,5 +193,34 @@ describe('loadConfig', () => {
 
   it('strips trailing slashes from TEMPORAL_UI_URL so run links have no double slash', () => {
     expect(loadConfig({ TEMPORAL_UI_URL: 'http://localhost:8233//' }).temporal.uiUrl).toBe('http://localhost:8233');
+  });
+
+  it('takes the abuse limits from their variables', () => {
+    const config = loadConfig({
+      EVENTS_PER_MINUTE_PER_KEY: '0',
+      MAX_RECIPIENTS_PER_EVENT: '3',
+      SMS_PER_RECIPIENT_PER_HOUR: '2',
+      SMS_PER_COMPANY_PER_DAY: '100',
+      EVENT_DATA_MAX_BYTES: '1024',
+    });
+    expect(config.limits).toEqual({ eventsPerMinute: 0, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, smsPerCompanyPerDay: 100, eventDataBytes: 1024 });
+  });
+
+  it('refuses limits that are not whole numbers in range, naming each variable', () => {
+    const problems = problemsOf({
+      EVENTS_PER_MINUTE_PER_KEY: '-1',
+      MAX_RECIPIENTS_PER_EVENT: '0',
+      SMS_PER_RECIPIENT_PER_HOUR: '1.5',
+      SMS_PER_COMPANY_PER_DAY: 'many',
+      EVENT_DATA_MAX_BYTES: '10000000',
+    });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual([
+      'EVENTS_PER_MINUTE_PER_KEY',
+      'EVENT_DATA_MAX_BYTES',
+      'MAX_RECIPIENTS_PER_EVENT',
+      'SMS_PER_COMPANY_PER_DAY',
+      'SMS_PER_RECIPIENT_PER_HOUR',
+    ]);
+    expect(problems.find((p) => p.startsWith('EVENT_DATA_MAX_BYTES'))).toMatch(/whole number from 2 to \d+, got "10000000"/);
   });
 });

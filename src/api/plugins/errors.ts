@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorDetail } from '../../domain/errors';
+import { TooManyRequestsError } from '../../domain/limits';
 
 /** What a 503 answer tells the caller in `Retry-After`: outages of a dependency are retried, not given up on. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -18,6 +19,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof AppError) {
       if (err.statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      if (err instanceof TooManyRequestsError) reply.header('retry-after', String(err.retryAfterSeconds));
       return reply.status(err.statusCode).send(body(err.code, err.message, err.details));
     }
     if (isDatabaseUnavailable(err)) {

@@ -86,7 +86,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         tags: ['events'],
         summary: 'Post a business event',
         body: EventInputSchema,
-        response: { 200: EventAcceptedSchema, 202: EventAcceptedSchema, ...errorResponses(400, 401, 403, 413, 415, 422, 503) },
+        response: { 200: EventAcceptedSchema, 202: EventAcceptedSchema, ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {

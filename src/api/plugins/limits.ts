@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../../db/client';
+import { createLimitsRepository } from '../../db/repositories/limits';
+import { PayloadTooLargeError, TooManyRequestsError, type Limits } from '../../domain/limits';
+
+/** The route the event limits guard, as Fastify names it inside the `/v1` scope. */
+const EVENTS_ROUTE = { method: 'POST', url: '/v1/events' } as const;
+
+const isEventPost = (request: FastifyRequest): boolean =>
+  request.method === EVENTS_ROUTE.method && request.routeOptions.url === EVENTS_ROUTE.url;
+
+/**
+ * Abuse limits of `POST /v1/events`: events per API key per minute (429 with
+ * `Retry-After`) and the size of the event's `data` (413 naming the field).
+ * Register after the authentication hook of the same scope: the rate is
+ * counted per authenticated key, so unauthenticated floods never reach the counter.
+ *
+ * The counter lives in PostgreSQL: API processes scale horizontally and must
+ * share one count per key.
+ */
+export function registerEventLimits(app: FastifyInstance, deps: { db: Db; limits: Pick<Limits, 'eventsPerMinute' | 'eventDataBytes'> }): void {
+  const counters = createLimitsRepository(deps.db);
+  const { eventsPerMinute, eventDataBytes } = deps.limits;
+
+  app.addHook('onRequest', async (request) => {
+    if (eventsPerMinute === 0 || !isEventPost(request)) return;
+    const hit = await counters.hit(`events:key:${request.auth.keyId}`, 60);
+    if (hit.count > eventsPerMinute) {
+      throw new TooManyRequestsError(
+        `this API key may post at most ${eventsPerMinute} events per minute; retry in ${hit.retryAfterSeconds} s`,
+        hit.retryAfterSeconds,
+      );
+    }
+  });
+
+  app.addHook('preValidation', async (request) => {
+    if (!isEventPost(request)) return;
+    const data = (request.body as { data?: unknown } | null | undefined)?.data;
+    if (data === undefined) return;
+    const size = Buffer.byteLength(JSON.stringify(data));
+    if (size > eventDataBytes) {
+      throw new PayloadTooLargeError(`event data is ${size} bytes as JSON; at most ${eventDataBytes} are accepted`, [
+        { path: '/body/data', message: `must be at most ${eventDataBytes} bytes as JSON, got ${size}` },
+      ]);
+    }
+  });
+}

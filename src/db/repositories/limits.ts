@@ -1,0 +1,49 @@
+import { and, count, eq, gt, lt, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { journalEntries, rateLimitWindows } from '../schema';
+
+export interface WindowHit {
+  /** Requests in the current window, this one included. */
+  count: number;
+  /** Whole seconds until the current window ends (at least 1). */
+  retryAfterSeconds: number;
+}
+
+/** Counters behind the abuse limits, kept in PostgreSQL so every process sees the same numbers. */
+export function createLimitsRepository(db: Db) {
+  return {
+    /**
+     * Counts one request of `key` in the fixed window of `windowSeconds` that
+     * holds the database's now, atomically across processes.
+     */
+    async hit(key: string, windowSeconds: number): Promise<WindowHit> {
+      const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${windowSeconds}) * ${windowSeconds})`;
+      const result = await db.execute(sql`
+        insert into ${rateLimitWindows} (key, window_start, count)
+        values (${key}, ${windowStart}, 1)
+        on conflict (key, window_start) do update set count = ${rateLimitWindows.count} + 1
+        returning count,
+          greatest(1, ceil(extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))))::int as retry_after`);
+      const row = result.rows[0] as { count: number; retry_after: number };
+      if (row.count === 1) {
+        // The first request of a new window: the key's older windows are no longer needed.
+        await db.delete(rateLimitWindows).where(and(eq(rateLimitWindows.key, key), lt(rateLimitWindows.windowStart, sql`now() - make_interval(secs => ${windowSeconds})`)));
+      }
+      return { count: Number(row.count), retryAfterSeconds: Number(row.retry_after) };
+    },
+
+    /** SMS the company sent to `recipient` in the last `seconds`, and in all in the last `companySeconds`. */
+    async sentSms(companyId: string, recipient: string, seconds: number, companySeconds: number): Promise<{ toRecipient: number; byCompany: number }> {
+      const sentSms = and(eq(journalEntries.companyId, companyId), eq(journalEntries.status, 'sent'), eq(journalEntries.channel, 'sms'));
+      const [toRecipient] = await db
+        .select({ n: count() })
+        .from(journalEntries)
+        .where(and(sentSms, eq(journalEntries.recipient, recipient), gt(journalEntries.createdAt, sql`now() - make_interval(secs => ${seconds})`)));
+      const [byCompany] = await db
+        .select({ n: count() })
+        .from(journalEntries)
+        .where(and(sentSms, gt(journalEntries.createdAt, sql`now() - make_interval(secs => ${companySeconds})`)));
+      return { toRecipient: toRecipient?.n ?? 0, byCompany: byCompany?.n ?? 0 };
+    },
+  };
+}

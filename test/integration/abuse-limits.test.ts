@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmsRuPeer, type SmsRuPeer } from '../../src/dev/peers/sms-ru';
+import { createHarness, type Harness } from '../helpers/harness';
+import { journalOf, putClient, putNoticeType, until } from '../helpers/scenario';
+
+/** Small limits, so each can be reached in a few requests. */
+const LIMITS = { eventsPerMinute: 3, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, eventDataBytes: 2048 };
+const PHONE = '+79160001122';
+const OTHER_PHONE = '+79160003344';
+
+describe('abuse limits', () => {
+  let h: Harness;
+  let sms: SmsRuPeer;
+
+  beforeAll(async () => {
+    sms = await startSmsRuPeer({ balance: 1000 });
+    h = await createHarness({ mode: 'live', smsUrl: `smsru+http://${sms.apiId}@${new URL(sms.baseUrl).host}`, limits: LIMITS });
+    await putNoticeType(h, 'test.sms-only', { channels: ['sms'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.close();
+    await sms?.stop();
+  });
+
+  /** Each test posts with its own key: the event rate is counted per key. */
+  const poster = async () => {
+    const key = await h.keyWithRoles(['events:write']);
+    return (id: string, counterpartyId: string, data: Record<string, unknown> = { n: id }) =>
+      h.request({ method: 'POST', url: '/v1/events', key, payload: { id, type: 'test.sms-only', counterpartyId, data } });
+  };
+
+  /** The event's journal once its run has ended (`completed`, or `skipped` when nothing was planned). */
+  const completed = (eventId: string, last: 'completed' | 'skipped' = 'completed') =>
+    until(async () => {
+      const entries = await journalOf(h, eventId);
+      return entries.some((e) => e.status === last) ? entries : undefined;
+    }, `event ${eventId} to end`);
+
+  it('answers 429 with Retry-After and the error contract once a key posts more events in a minute than allowed, and other keys go on', async () => {
+    // The window is a calendar minute: start with enough of it left for four quick requests.
+    const second = new Date().getSeconds();
+    if (second > 50) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+    await putClient(h, 'rate-client', [{ name: 'Покупатель', phone: '+79160005566' }]);
+    await h.setMode('test');
+    try {
+      const post = await poster();
+      for (const id of ['rate-1', 'rate-2', 'rate-3']) expect((await post(id, 'rate-client')).statusCode).toBe(202);
+
+      const refused = await post('rate-4', 'rate-client');
+      expect(refused.statusCode, refused.body).toBe(429);
+      const retryAfter = Number(refused.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(refused.json()).toEqual({
+        error: { code: 'RATE_LIMITED', message: expect.stringContaining('at most 3 events per minute'), details: [] },
+      });
+      // Refused means not started: the event is unknown.
+      expect((await h.request({ method: 'GET', url: '/v1/events/rate-4' })).statusCode).toBe(404);
+
+      const otherKey = await poster();
+      expect((await otherKey('rate-5', 'rate-client')).statusCode).toBe(202);
+    } finally {
+      await h.setMode('live');
+    }
+  });
+
+  it('does not send the SMS past the per-phone hourly limit, journals why, and still texts other phones', async () => {
+    await putClient(h, 'sms-a', [{ name: 'Частый получатель', phone: PHONE }]);
+    await putClient(h, 'sms-b', [
+      { name: 'Частый получатель', phone: PHONE },
+      { name: 'Другой получатель', phone: OTHER_PHONE },
+    ]);
+    const post = await poster();
+    for (const id of ['sms-1', 'sms-2']) {
+      expect((await post(id, 'sms-a')).statusCode).toBe(202);
+      await completed(id);
+    }
+    expect(sms.sent.filter((m) => m.to === PHONE.slice(1))).toHaveLength(2);
+
+    expect((await post('sms-3', 'sms-b')).statusCode).toBe(202);
+    const entries = await completed('sms-3');
+
+    expect(sms.sent.filter((m) => m.to === PHONE.slice(1))).toHaveLength(2);
+    expect(sms.sent.filter((m) => m.to === OTHER_PHONE.slice(1))).toHaveLength(1);
+    const frequent = entries.filter((e) => e.recipientName === 'Частый получатель' && e.status !== 'rendered');
+    // One attempt, no retries: the refusal is permanent.
+    expect(frequent.map((e) => `${e.status} ${e.channel}`)).toEqual(['attempt_failed sms', 'failed sms']);
+    for (const entry of frequent) expect(entry.reason).toBe('превышен лимит SMS на получателя: не более 2 в час');
+
+    const details = await h.request({ method: 'GET', url: '/v1/events/sms-3' });
+    expect(details.body).toContain('превышен лимит SMS на получателя');
+  });
+
+  it('sends an event with more recipients than allowed to nobody and journals it skipped with the count', async () => {
+    await putClient(h, 'crowd', [1, 2, 3, 4].map((i) => ({ name: `Контакт ${i}`, phone: `+7916000770${i}` })));
+    const before = sms.sent.length;
+    const post = await poster();
+
+    expect((await post('crowd-1', 'crowd')).statusCode).toBe(202);
+    const entries = await completed('crowd-1', 'skipped');
+
+    expect(entries.find((e) => e.status === 'skipped')?.reason).toBe('слишком много получателей: 4, допустимо не более 3; событие не отправлено');
+    expect(sms.sent.length).toBe(before);
+  });
+
+  it('refuses event data larger than the configured size with 413 naming /body/data, and accepts data within it', async () => {
+    await putClient(h, 'data-client', [{ name: 'Покупатель', phone: '+79160008899' }]);
+    const post = await poster();
+
+    const big = await post('data-big', 'data-client', { n: 'я'.repeat(1100) });
+    expect(big.statusCode, big.body).toBe(413);
+    expect(big.json()).toEqual({
+      error: {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: expect.stringContaining('at most 2048'),
+        details: [{ path: '/body/data', message: expect.stringMatching(/^must be at most 2048 bytes as JSON, got \d+$/) }],
+      },
+    });
+    expect((await post('data-ok', 'data-client', { n: 'я'.repeat(1000) })).statusCode).toBe(202);
+  });
+});
