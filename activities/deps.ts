@@ -1,8 +1,11 @@
 import type { ChannelRegistry } from '../src/providers/registry';
 import type { Db } from '../src/db/client';
+import type { Metrics } from '../src/metrics';
 
 /** What the activities are built from: the database and the companies' channels. */
 export interface ActivityDeps {
   db: Db;
   channels: ChannelRegistry;
+  /** The worker's metrics; a registry of their own when absent (a test building one factory). */
+  metrics?: Metrics | undefined;
 }

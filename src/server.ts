@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app';
 import type { Db } from './db/client';
+import type { Metrics } from './metrics';
 import type { SecretBox } from './secrets';
 import { waitForTemporal } from './temporal/connect';
 
@@ -20,6 +21,8 @@ export interface ApiDeps {
   /** Hosts and ranges company providers may name although internal (`OUTBOUND_ALLOW`). */
   outboundAllow?: readonly string[] | undefined;
   logger?: Logger | false | undefined;
+  /** The process's metrics, shared with a worker in the same process; the app's own when absent. */
+  metrics?: Metrics | undefined;
   /** Listen here; without it the app only answers `inject`. */
   listen?: { port: number; host: string } | undefined;
 }
@@ -52,6 +55,7 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     telegramApiRoot: deps.telegramApiRoot,
     outboundAllow: deps.outboundAllow,
     logger: deps.logger ?? false,
+    metrics: deps.metrics,
   });
   const address = deps.listen ? await app.listen(deps.listen) : undefined;
   return {

@@ -12,6 +12,7 @@ import { type CompanyMode } from '../../src/domain/vocabulary';
 import { seedDemo } from '../../src/db/seed';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../src/dev/smtp-sink';
 import type { Role } from '../../src/domain/roles';
+import { createMetrics } from '../../src/metrics';
 import { createSecretBox } from '../../src/secrets';
 import { startApi } from '../../src/server';
 import { startWorker, type RunningWorker } from '../../src/worker';
@@ -97,9 +98,12 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const secrets = createSecretBox(TEST_SECRETS_KEY);
   const outboundAllow = opts.outboundAllow ?? ['127.0.0.1'];
   const temporalOptions = { address: temporalAddress, namespace: 'default', taskQueue };
+  // One registry for the file's API and worker, as in the all-in-one process: /metrics shows both.
+  const metrics = createMetrics({ db });
   const api = await startApi({
     db,
     secrets,
+    metrics,
     temporal: { ...temporalOptions, uiUrl: inject('temporalUiUrl') },
     telegramApiRoot: opts.telegramApiRoot,
     outboundAllow,
@@ -139,6 +143,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         temporal: temporalOptions,
         smtpUrl: smtp.url,
         smsUrl: opts.smsUrl,
+        metrics,
         telegramApiRoot: opts.telegramApiRoot,
         outboundAllow,
         workflowBundle: { codePath: inject('workflowBundlePath') },
