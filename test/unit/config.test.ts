@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       adminApiKey: undefined,
       secretsKey: undefined,
       outboundAllow: [],
+      metrics: { port: undefined, temporalPort: undefined },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
@@ -60,6 +61,8 @@ describe('loadConfig', () => {
       SMTP_URL: 'smtps://u:p@mail.example',
       ADMIN_API_KEY: 'a-long-enough-admin-key',
       SECRETS_KEY,
+      METRICS_PORT: '9464',
+      TEMPORAL_METRICS_PORT: '9465',
     });
     expect(config).toEqual({
       port: 8080,
@@ -79,6 +82,7 @@ describe('loadConfig', () => {
       adminApiKey: 'a-long-enough-admin-key',
       secretsKey: SECRETS_KEY,
       outboundAllow: [],
+      metrics: { port: 9464, temporalPort: 9465 },
     });
   });
 
