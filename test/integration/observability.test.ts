@@ -92,6 +92,11 @@ describe('GET /metrics', () => {
     await until(async () => (await journalOf(h, event.id)).some((e) => e.status === 'awaiting_confirmation') || undefined, 'awaiting confirmation');
     expect(valueOf(await scrape(), 'notify_confirmations_waiting')).toBe(before + 1);
 
+    // The journal row comes first; the workflow takes decisions once its own state says it waits.
+    await until(async () => {
+      const read = await h.request({ method: 'GET', url: `/v1/events/${encodeURIComponent(event.id)}` });
+      return read.json().state === 'awaiting_confirmation' || undefined;
+    }, 'the workflow awaiting confirmation');
     const decided = await h.request({ method: 'POST', url: `/v1/events/${encodeURIComponent(event.id)}/decision`, payload: { approve: false, by: 'Ольга Соколова' } });
     expect(decided.statusCode, decided.body).toBeLessThan(300);
     await h.temporal.workflow.getHandle(accepted.workflowId).result();
