@@ -9,6 +9,20 @@ export function currentExecution(): { workflowId: string; runId: string } {
 }
 
 /**
+ * The activity's logger (its meta carries the namespace, task queue, workflow
+ * id, run id and activity) with the event's company and id added. Never log
+ * addresses, phone numbers or message texts through it.
+ */
+export function eventLog(scope: { companyId: string; eventId: string; eventType?: string }, extra: Record<string, unknown> = {}) {
+  const log = Context.current().log;
+  const fields = { companyId: scope.companyId, eventId: scope.eventId, ...(scope.eventType ? { eventType: scope.eventType } : {}), ...extra };
+  return {
+    info: (message: string, meta: Record<string, unknown> = {}) => log.info(message, { ...fields, ...meta }),
+    warn: (message: string, meta: Record<string, unknown> = {}) => log.warn(message, { ...fields, ...meta }),
+  };
+}
+
+/**
  * Runs `work` while heartbeating every 2 s, so a dead worker is noticed by its
  * heartbeat timeout instead of at the end of the activity's whole budget.
  */

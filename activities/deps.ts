@@ -1,6 +1,7 @@
 import type { ChannelRegistry } from '../src/providers/registry';
 import type { Db } from '../src/db/client';
 import type { Limits } from '../src/domain/limits';
+import type { Metrics } from '../src/metrics';
 
 /** What the activities are built from: the database and the companies' channels. */
 export interface ActivityDeps {
@@ -8,4 +9,6 @@ export interface ActivityDeps {
   channels: ChannelRegistry;
   /** Recipients per event and SMS per phone and per company; the defaults when unset. */
   limits?: Limits | undefined;
+  /** The worker's metrics; a registry of their own when absent (a test building one factory). */
+  metrics?: Metrics | undefined;
 }

@@ -7,7 +7,9 @@ import { createEmailOutboxRepository } from '../src/db/repositories/email-outbox
 import { createJournalRepository } from '../src/db/repositories/journal';
 import type { JournalEntry } from '../src/db/schema';
 import { outboxKeys } from '../src/domain/keys';
+import { createMetrics, timed } from '../src/metrics';
 import type { EmailAddress } from '../src/domain/vocabulary';
+import { eventLog } from './context';
 import type { ActivityDeps } from './deps';
 import { asChannelError } from './failures';
 import type { ClaimQueuedEmailsInput, ClaimQueuedEmailsResult, SendQueuedEmailInput, SendQueuedEmailResult } from './types';
@@ -21,7 +23,7 @@ interface QueuedEmailDetails {
 }
 
 /** "Exchange journal. Send e-mail" (R16): the scheduled dispatch of queued e-mail. */
-export function createEmailOutboxActivities({ db, channels }: ActivityDeps) {
+export function createEmailOutboxActivities({ db, channels, metrics = createMetrics({ processMetrics: false }) }: ActivityDeps) {
   const outbox = createEmailOutboxRepository(db);
   const journal = createJournalRepository(db);
   const companies = createCompanyRepository(db);
@@ -63,6 +65,17 @@ export function createEmailOutboxActivities({ db, channels }: ActivityDeps) {
       const info = Context.current().info;
       const dispatcher = info.workflowExecution;
       const details = (entry.details ?? {}) as QueuedEmailDetails;
+      // Run by the dispatch workflow: the event's own workflow is named besides the activity's.
+      const log = eventLog(entry, { eventWorkflowId: entry.workflowId, eventRunId: entry.runId });
+      const finish = async (outcome: Parameters<typeof outbox.finish>[1]) => {
+        const written = await timed((s) => metrics.journalWriteLatency.observe(s), () => outbox.finish(entry.id, outcome));
+        // Counted once per journal row: a retry that finds its row adds nothing.
+        if (written.created) metrics.deliveries.inc({ channel: 'email', provider: outcome.provider ?? 'none', status: outcome.status });
+        return written.id;
+      };
+      const sendStarted = process.hrtime.bigint();
+      const observeSend = (outcome: 'ok' | 'error') =>
+        metrics.sendLatency.observe({ channel: 'email', outcome }, Number(process.hrtime.bigint() - sendStarted) / 1e9);
       let result: SendResult;
       try {
         const { email } = await channels.forCompany(entry.companyId);
@@ -77,11 +90,14 @@ export function createEmailOutboxActivities({ db, channels }: ActivityDeps) {
           ...(details.attachments?.length ? { attachments: details.attachments } : {}),
           messageId: stableMessageId(keys.base, from.address),
         });
+        observeSend('ok');
       } catch (err) {
+        observeSend('error');
         const typed = asChannelError(err);
         const reason = typed.providerReason ?? typed.message;
+        log.warn('queued e-mail send failed', { channel: 'email', queuedEntryId: entry.id, error: typed.name, permanent: typed.permanent });
         if (typed.permanent) {
-          const id = await outbox.finish(entry.id, {
+          const id = await finish({
             ...outcomeOf(entry, 'failed', keys.failed),
             attempt: info.attempt,
             reason,
@@ -99,7 +115,7 @@ export function createEmailOutboxActivities({ db, channels }: ActivityDeps) {
         return { entryId, outcome: 'retry_later', reason };
       }
 
-      const id = await outbox.finish(entry.id, {
+      const id = await finish({
         ...outcomeOf(entry, 'sent', keys.sent),
         provider: result.provider,
         providerMessageId: result.providerMessageId,
@@ -111,6 +127,7 @@ export function createEmailOutboxActivities({ db, channels }: ActivityDeps) {
           ...(details.html ? { html: details.html } : {}),
         },
       });
+      log.info('queued e-mail sent', { channel: 'email', provider: result.provider, queuedEntryId: entry.id, entryId: id });
       return { entryId, outcome: 'sent', journalEntryId: id };
     },
   };

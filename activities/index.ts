@@ -1,3 +1,4 @@
+import { createMetrics } from '../src/metrics';
 import type { ActivityDeps } from './deps';
 import { createEmailOutboxActivities } from './email-outbox';
 import { createJournalActivities } from './journal';
@@ -14,7 +15,8 @@ export type { ActivityDeps } from './deps';
  * Every side effect the workflows ask for, one factory per concern. Workflows
  * import only the type of this factory's result, never its values.
  */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(given: ActivityDeps) {
+  const deps = { ...given, metrics: given.metrics ?? createMetrics({ processMetrics: false }) };
   return {
     ...createJournalActivities(deps),
     ...createPlanActivities(deps),

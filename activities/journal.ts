@@ -1,34 +1,58 @@
 import { createJournalRepository } from '../src/db/repositories/journal';
 import { stepKey } from '../src/domain/keys';
-import { currentExecution } from './context';
+import { FINAL_DELIVERY_STATUSES, createMetrics, reasonLabel, timed } from '../src/metrics';
+import { currentExecution, eventLog } from './context';
 import type { ActivityDeps } from './deps';
 import type { RecordStepInput, RecordStepResult } from './types';
 
+const FINAL: ReadonlySet<string> = new Set(FINAL_DELIVERY_STATUSES);
+
 /** Journal writes (R15), idempotent by step key: a retried write finds its own row. */
-export function createJournalActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createJournalActivities({ db, metrics = createMetrics({ processMetrics: false }) }: Pick<ActivityDeps, 'db' | 'metrics'>) {
   const journal = createJournalRepository(db);
   return {
     async recordStep(input: RecordStepInput): Promise<RecordStepResult> {
       const { workflowId, runId } = currentExecution();
-      const { entry, created } = await journal.record({
-        ...input.scope,
-        stepKey: stepKey(workflowId, input.step),
-        workflowId,
-        runId,
-        status: input.status,
-        audience: input.audience,
-        channel: input.channel,
-        recipient: input.recipient,
-        recipientName: input.recipientName,
-        subject: input.subject,
-        body: input.body,
-        provider: input.provider,
-        providerMessageId: input.providerMessageId,
-        reason: input.reason,
-        attempt: input.attempt,
-        details: input.details,
-      });
+      const { entry, created } = await timed((s) => metrics.journalWriteLatency.observe(s), () =>
+        journal.record({
+          ...input.scope,
+          stepKey: stepKey(workflowId, input.step),
+          workflowId,
+          runId,
+          status: input.status,
+          audience: input.audience,
+          channel: input.channel,
+          recipient: input.recipient,
+          recipientName: input.recipientName,
+          subject: input.subject,
+          body: input.body,
+          provider: input.provider,
+          providerMessageId: input.providerMessageId,
+          reason: input.reason,
+          attempt: input.attempt,
+          details: input.details,
+        }),
+      );
+      // Counted once per row: a retried write that finds its own row adds nothing.
+      if (created) countStep(input);
       return { entryId: entry.id, created };
     },
   };
+
+  function countStep(input: RecordStepInput): void {
+    // A delivery's end (it names an audience); the event's own steps (skipped, completed) are not deliveries.
+    if (input.audience !== undefined && FINAL.has(input.status)) {
+      metrics.deliveries.inc({ channel: input.channel ?? 'none', provider: input.provider ?? 'none', status: input.status });
+      if (input.status === 'failed') {
+        eventLog(input.scope).warn('delivery failed', { channel: input.channel ?? 'none', step: input.step, failureType: reasonLabel(input.details?.type) });
+      }
+    }
+    if (input.status === 'fallback') {
+      const from = typeof input.details?.from === 'string' ? input.details.from : (input.channel ?? 'none');
+      const to = typeof input.details?.to === 'string' ? input.details.to : 'none';
+      const reason = reasonLabel(input.details?.type);
+      metrics.fallbacks.inc({ from, to, reason });
+      eventLog(input.scope).info('falling back to the next channel', { from, to, reason, step: input.step });
+    }
+  }
 }

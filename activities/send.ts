@@ -8,14 +8,16 @@ import { createJournalRepository } from '../src/db/repositories/journal';
 import { createLimitsRepository } from '../src/db/repositories/limits';
 import { DEFAULT_LIMITS, SMS_LIMIT_FAILURE_TYPE, smsLimitReason } from '../src/domain/limits';
 import { attemptStep, routeBase, routeStep, stepKey } from '../src/domain/keys';
+import { analyzeSms } from '../src/domain/sms';
+import { createMetrics, timed } from '../src/metrics';
 import type { TestMessageInput, TestMessageResult } from '../workflows/contract';
-import { currentExecution, withHeartbeat } from './context';
+import { currentExecution, eventLog, withHeartbeat } from './context';
 import type { ActivityDeps } from './deps';
 import { adapterFor, asChannelError, toActivityFailure } from './failures';
 import type { SendMessageInput, SendMessageResult } from './types';
 
 /** Provider calls: one message of an event or a manual send, and the test message (R3). */
-export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS }: ActivityDeps) {
+export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, metrics = createMetrics({ processMetrics: false }) }: ActivityDeps) {
   const journal = createJournalRepository(db);
   const companies = createCompanyRepository(db);
   const counters = createLimitsRepository(db);
@@ -78,6 +80,10 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS }: 
           throw ApplicationFailure.create({ message: refused, type: SMS_LIMIT_FAILURE_TYPE, details: [refused], nonRetryable: true });
         }
       }
+      const log = eventLog(input.scope);
+      const sendStarted = process.hrtime.bigint();
+      const observeSend = (outcome: 'ok' | 'error') =>
+        metrics.sendLatency.observe({ channel: input.channel, outcome }, Number(process.hrtime.bigint() - sendStarted) / 1e9);
       let result: SendResult;
       try {
         result = await withHeartbeat(async () => {
@@ -93,18 +99,22 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS }: 
             messageId: stableMessageId(stepKey(workflowId, routeBase(input.deliveryKey, input.channel)), input.from.address),
           });
         });
+        observeSend('ok');
       } catch (err) {
+        observeSend('error');
         const typed = asChannelError(err);
-        await journal.record({
+        // The error's type only: a provider's words can quote the address.
+        log.warn('send attempt failed', { channel: input.channel, attempt: info.attempt, error: typed.name, permanent: typed.permanent });
+        await timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record({
           ...base,
           stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(info.attempt))),
           status: 'attempt_failed',
           reason: typed.providerReason ?? typed.message,
           details: { error: typed.name, permanent: typed.permanent, ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}) },
-        });
+        }));
         throw toActivityFailure(typed);
       }
-      const { entry } = await journal.record({
+      const { entry, created } = await timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record({
         ...base,
         stepKey: sentKey,
         status: 'sent',
@@ -115,7 +125,12 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS }: 
           ...(input.message.html ? { html: input.message.html } : {}),
           ...(input.manualOf !== undefined ? { manualOf: input.manualOf } : {}),
         },
-      });
+      }));
+      if (created) {
+        metrics.deliveries.inc({ channel: input.channel, provider: result.provider, status: 'sent' });
+        if (input.channel === 'sms') metrics.smsSegments.inc({ provider: result.provider }, analyzeSms(input.message.text).segments);
+        log.info('message sent', { channel: input.channel, provider: result.provider, providerMessageId: result.providerMessageId, entryId: entry.id });
+      }
       return { ...result, entryId: entry.id, alreadySent: false };
     },
 

@@ -29,6 +29,7 @@ import { telegramWebhookRoutes } from './api/routes/telegram-webhook';
 import { managersRoutes } from './api/routes/managers';
 import { schedulesRoutes } from './api/routes/schedules';
 import { templatePreviewRoutes } from './api/routes/templates-preview';
+import { createMetrics, type Metrics } from './metrics';
 import type { SecretBox } from './secrets';
 import { ensureTelegramPolling } from './temporal/telegram-polling';
 import type { Role } from './domain/roles';
@@ -61,6 +62,8 @@ export interface AppDeps {
   logger?: Logger | false;
   /** Abuse limits (`loadConfig`); the defaults when unset. */
   limits?: Limits | undefined;
+  /** The process's metrics; a registry of the app's own when absent. */
+  metrics?: Metrics | undefined;
 }
 
 /** Events carry template variables, not files: anything near this size is a mistake. */
@@ -136,7 +139,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { db: deps.db, temporal: deps.temporal });
   // Not encapsulated, so its hook counts the requests of every route.
-  await app.register(fastifyPlugin(metricsRoutes));
+  const metrics = deps.metrics ?? createMetrics({ db: deps.db });
+  await app.register(fastifyPlugin(metricsRoutes), {
+    registry: metrics.registry,
+    requests: metrics.http.requests,
+    latency: metrics.http.latency,
+    eventsAccepted: metrics.eventsAccepted,
+  });
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.db);

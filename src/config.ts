@@ -39,6 +39,13 @@ export interface Config {
   readonly outboundAllow: readonly string[];
   /** Abuse limits: events per key, recipients per event, SMS per phone and per company, event data size. */
   readonly limits: Limits;
+  /** Observability: where a process without the API serves `/metrics`, and the Temporal SDK's own endpoint. */
+  readonly metrics: {
+    /** `METRICS_PORT`: the worker role's `/metrics`; unset: not served (the API serves it on `PORT`). */
+    readonly port: number | undefined;
+    /** `TEMPORAL_METRICS_PORT`: the Temporal SDK's Prometheus endpoint; unset: off. */
+    readonly temporalPort: number | undefined;
+  };
 }
 
 /** Thrown with every bad variable listed, so one start reports them all. */
@@ -136,6 +143,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // The whole request body is capped at 256 KiB (`BODY_LIMIT_BYTES`); data cannot be larger than that.
     eventDataBytes: limit('EVENT_DATA_MAX_BYTES', DEFAULT_LIMITS.eventDataBytes, 2, 256 * 1024 - 1024),
   };
+  const metricsPort = get('METRICS_PORT') === undefined ? undefined : parsePort(get('METRICS_PORT')!, 'METRICS_PORT', problems);
+  const temporalMetricsPort =
+    get('TEMPORAL_METRICS_PORT') === undefined ? undefined : parsePort(get('TEMPORAL_METRICS_PORT')!, 'TEMPORAL_METRICS_PORT', problems);
+  for (const [name, value] of [['METRICS_PORT', metricsPort], ['TEMPORAL_METRICS_PORT', temporalMetricsPort]] as const) {
+    if (value !== undefined && value !== 0 && value === port) problems.push(`${name} must differ from PORT (${port})`);
+  }
+  if (metricsPort !== undefined && metricsPort === temporalMetricsPort && metricsPort !== 0) {
+    problems.push(`METRICS_PORT and TEMPORAL_METRICS_PORT must differ, both are ${metricsPort}`);
+  }
 
   const config: Config = {
     port,
@@ -159,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretsKey,
     outboundAllow,
     limits,
+    metrics: { port: metricsPort, temporalPort: temporalMetricsPort },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
@@ -179,3 +196,105 @@ function deepFreeze<T extends object>(value: T): T {
   }
   return Object.freeze(value);
 }
+
+/** One environment variable, for the generated `docs/configuration.md` (`npm run docs:config`). */
+export interface ConfigVariable {
+  readonly name: string;
+  readonly meaning: string;
+  readonly default: string;
+  /** Which processes read it. */
+  readonly roles: 'all' | 'api' | 'worker';
+}
+
+/**
+ * Every variable `loadConfig` reads, with its meaning and default. A unit test
+ * checks that this list names exactly the variables read above and that the
+ * committed `docs/configuration.md` is what it generates.
+ */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'PORT', meaning: 'Port the API listens on (`/metrics` of the API and of the all-in-one process too).', default: '`3000`', roles: 'api' },
+  { name: 'HOST', meaning: 'Address the API listens on.', default: '`127.0.0.1`', roles: 'api' },
+  { name: 'DATA_DIR', meaning: "Embedded PostgreSQL, Temporal's SQLite file, the SMTP sink's mail, the local secrets key.", default: '`./data`', roles: 'all' },
+  { name: 'LOG_LEVEL', meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.', default: '`info`', roles: 'all' },
+  {
+    name: 'START_TIMEOUT_SECONDS',
+    meaning: 'How long the API and the worker wait at start for Temporal and its namespace (retrying with backoff) before they exit non-zero; 1 to 86400.',
+    default: '`120`',
+    roles: 'all',
+  },
+  { name: 'TEMPORAL_ADDRESS', meaning: 'An existing Temporal frontend (`host:port`); unset: the dev server is started.', default: 'unset', roles: 'all' },
+  { name: 'TEMPORAL_NAMESPACE', meaning: 'The Temporal namespace.', default: '`default`', roles: 'all' },
+  { name: 'TEMPORAL_TASK_QUEUE', meaning: 'The task queue the worker polls and the API starts workflows on.', default: '`notifications`', roles: 'all' },
+  {
+    name: 'TEMPORAL_UI_URL',
+    meaning: 'Base of the links to runs and schedules in the Temporal UI (`http:` or `https:`); needed for those links when `TEMPORAL_ADDRESS` is set.',
+    default: "the dev server's UI; unset with `TEMPORAL_ADDRESS`",
+    roles: 'api',
+  },
+  { name: 'TEMPORAL_CLI_PATH', meaning: 'The `temporal` binary to use for the dev server.', default: 'found on the path or under `.tools`', roles: 'all' },
+  { name: 'TEMPORAL_WORKFLOW_BUNDLE', meaning: 'A prebuilt workflow bundle (`npm run build:workflows`) for the worker.', default: 'bundled at start', roles: 'worker' },
+  { name: 'DATABASE_URL', meaning: 'An existing PostgreSQL (`postgres:` or `postgresql:`); unset: embedded PostgreSQL under `DATA_DIR`.', default: 'unset', roles: 'all' },
+  {
+    name: 'SMTP_URL',
+    meaning: '`smtp://user:pass@host:port` or `smtps://...`, the SMTP server of companies without their own; flags `?requireTLS=true`, `?ignoreTLS=true`, `?tlsRejectUnauthorized=false`.',
+    default: 'the local SMTP sink',
+    roles: 'worker',
+  },
+  {
+    name: 'SMS_URL',
+    meaning: 'The built-in default SMS provider: `smpp://id:password@host:port?source=NAME[&balanceUrl=...]` or `smsru://API_ID@sms.ru[?from=NAME]`.',
+    default: 'the dev SMSC when embedded, else none',
+    roles: 'worker',
+  },
+  { name: 'TELEGRAM_API_ROOT', meaning: 'The Bot API root (a local Bot API server or a proxy).', default: '`https://api.telegram.org`', roles: 'all' },
+  {
+    name: 'ADMIN_API_KEY',
+    meaning: 'At start, a key with this value and every role exists for the demo company (at least 16 characters); a revoked value stays revoked.',
+    default: 'unset',
+    roles: 'all',
+  },
+  { name: 'SECRETS_KEY', meaning: '32 bytes in base64 that encrypt stored secrets; required with `DATABASE_URL`.', default: 'a local key under `DATA_DIR`', roles: 'all' },
+  {
+    name: 'OUTBOUND_ALLOW',
+    meaning: "Comma-separated host names, IP addresses and CIDR ranges that a company's provider settings may reach although they are loopback, private or link-local.",
+    default: 'none',
+    roles: 'all',
+  },
+  {
+    name: 'EVENTS_PER_MINUTE_PER_KEY',
+    meaning: '`POST /v1/events` per API key per calendar minute, counted in PostgreSQL (shared by every API process); past it `429` with `Retry-After`; `0`: no limit.',
+    default: '`600`',
+    roles: 'api',
+  },
+  {
+    name: 'MAX_RECIPIENTS_PER_EVENT',
+    meaning: 'Recipients one event may have; an event with more is sent to nobody and journaled `skipped` with the count.',
+    default: '`200`',
+    roles: 'worker',
+  },
+  {
+    name: 'SMS_PER_RECIPIENT_PER_HOUR',
+    meaning: "SMS one company may send to one client phone in the last hour (a manager's phone counts only towards the daily limit); past it the SMS is not sent and the delivery is journaled `failed`.",
+    default: '`10`',
+    roles: 'worker',
+  },
+  { name: 'SMS_PER_COMPANY_PER_DAY', meaning: 'SMS one company may send in the last 24 hours; past it as above.', default: '`5000`', roles: 'worker' },
+  {
+    name: 'EVENT_DATA_MAX_BYTES',
+    meaning: "The size of an event's `data` as JSON; larger: `413` naming `/body/data` (the whole body is capped at 256 KiB).",
+    default: '`65536`',
+    roles: 'api',
+  },
+  {
+    name: 'METRICS_PORT',
+    meaning: 'Port on which a worker process (`main.ts worker`) serves `GET /metrics` (deliveries, fallbacks, latencies, outbox and confirmation gauges); the API and the all-in-one process serve it on `PORT`. Must differ from `PORT`.',
+    default: 'unset: not served by a worker-only process',
+    roles: 'worker',
+  },
+  {
+    name: 'TEMPORAL_METRICS_PORT',
+    meaning: "Port on which the Temporal SDK's own Prometheus endpoint listens (`0.0.0.0:<port>/metrics`: task slots, poll latencies, sticky cache, activity and workflow task timings).",
+    default: 'unset: off',
+    roles: 'worker',
+  },
+];

@@ -4,6 +4,7 @@ import { demoKeyNotice, prepareDatabase } from './db/seed';
 import { startEmbedded, type ProcessRole } from './dev/embedded';
 import { createLifecycle } from './lifecycle';
 import { createLogger } from './log';
+import { createMetrics, serveMetrics } from './metrics';
 import { createSecretBox, loadOrCreateLocalSecretsKey } from './secrets';
 import { startApi } from './server';
 import { installTemporalLogging } from './temporal/logger';
@@ -12,7 +13,7 @@ import { startWorker } from './worker';
 /** `main.ts [api|worker|all]`: one role or both, with a stand-in for every service left unconfigured. */
 async function main(role: ProcessRole, config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
-  installTemporalLogging(log);
+  installTemporalLogging(log, { metricsPort: config.metrics.temporalPort });
   const life = createLifecycle(log);
   try {
     const env = life.defer(await startEmbedded(config, role, log));
@@ -24,19 +25,27 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const secrets = createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir));
     const temporal = { address: env.temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, startTimeoutMs: config.startTimeoutSeconds * 1000 };
     const providers = { smsUrl: env.smsUrl, telegramApiRoot: env.telegramApiRoot, outboundAllow: env.outboundAllow, limits: config.limits };
+    // One registry per process: in the all-in-one process the API's /metrics shows the worker's metrics too.
+    const metrics = createMetrics({ db });
     const bundle = config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {};
 
     if (role !== 'api') {
-      const worker = life.defer(await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log }));
+      const worker = life.defer(await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics }));
       worker.done.catch((err: unknown) => {
         log.error({ err }, 'worker stopped');
         void life.exit(1);
       });
     }
-    if (role === 'worker') return void log.info({ taskQueue: temporal.taskQueue }, 'worker running');
+    if (role === 'worker') {
+      if (config.metrics.port !== undefined) {
+        life.defer(await serveMetrics(metrics.registry, config.metrics.port));
+        log.info({ port: config.metrics.port }, 'worker metrics on /metrics');
+      }
+      return void log.info({ taskQueue: temporal.taskQueue }, 'worker running');
+    }
 
     const listen = { port: config.port, host: config.host };
-    const api = life.defer(await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, listen }));
+    const api = life.defer(await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen }));
     const lines = [`  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
     if (seeded.apiKey) lines.push(demoKeyNotice(seeded.apiKey));
     process.stdout.write(`\n${lines.join('\n')}\n\n`);

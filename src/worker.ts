@@ -15,6 +15,7 @@ import type { Db } from './db/client';
 import { createCompanyRepository } from './db/repositories/companies';
 import { createDeliveryReportHandler, createJournalRepository } from './db/repositories/journal';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
+import { createMetrics, type Metrics } from './metrics';
 import type { SecretBox } from './secrets';
 import { waitForTemporal } from './temporal/connect';
 import { ensureSchedules } from './temporal/schedules';
@@ -37,6 +38,8 @@ export interface WorkerDeps {
   log?: Logger | undefined;
   /** Abuse limits (`loadConfig`): recipients per event, SMS per phone and per company; the defaults when unset. */
   limits?: Limits | undefined;
+  /** The process's metrics, shared with the API in the same process; the worker's own when absent. */
+  metrics?: Metrics | undefined;
   /** A prebuilt workflow bundle; the sources are bundled when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
@@ -62,8 +65,18 @@ const DEFAULT_START_TIMEOUT_MS = 120_000;
 export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const log = deps.log;
   const transport = createSmtpTransport(deps.smtpUrl);
-  const onDeliveryReport = createDeliveryReportHandler(createJournalRepository(deps.db), (err) =>
-    log?.error({ err }, 'could not journal a delivery report'),
+  const metrics = deps.metrics ?? createMetrics({ processMetrics: false });
+  const onDeliveryReport = createDeliveryReportHandler(
+    createJournalRepository(deps.db),
+    (err, report) => log?.error({ err, companyId: report.companyId, provider: report.provider }, 'could not journal a delivery report'),
+    undefined,
+    (entry) => {
+      metrics.deliveries.inc({ channel: entry.channel ?? 'none', provider: entry.provider ?? 'none', status: entry.status });
+      log?.info(
+        { companyId: entry.companyId, eventId: entry.eventId, workflowId: entry.workflowId, runId: entry.runId, channel: entry.channel, provider: entry.provider, status: entry.status },
+        'delivery report journaled',
+      );
+    },
   );
   const info = (message: string) => log?.info(message);
   const channels = createChannelRegistry({
@@ -95,7 +108,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       connection,
       namespace: deps.temporal.namespace,
       taskQueue: deps.temporal.taskQueue,
-      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS }),
+      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics }),
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
       shutdownGraceTime: deps.shutdownGraceTime ?? '10 seconds',
     });

@@ -13,6 +13,7 @@ import { seedDemo } from '../../src/db/seed';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../src/dev/smtp-sink';
 import type { Role } from '../../src/domain/roles';
 import { DEFAULT_LIMITS, type Limits } from '../../src/domain/limits';
+import { createMetrics } from '../../src/metrics';
 import { createSecretBox } from '../../src/secrets';
 import { startApi } from '../../src/server';
 import { startWorker, type RunningWorker } from '../../src/worker';
@@ -101,9 +102,12 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const outboundAllow = opts.outboundAllow ?? ['127.0.0.1'];
   const temporalOptions = { address: temporalAddress, namespace: 'default', taskQueue };
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // One registry for the file's API and worker, as in the all-in-one process: /metrics shows both.
+  const metrics = createMetrics({ db });
   const api = await startApi({
     db,
     secrets,
+    metrics,
     temporal: { ...temporalOptions, uiUrl: inject('temporalUiUrl') },
     telegramApiRoot: opts.telegramApiRoot,
     outboundAllow,
@@ -144,6 +148,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         temporal: temporalOptions,
         smtpUrl: smtp.url,
         smsUrl: opts.smsUrl,
+        metrics,
         telegramApiRoot: opts.telegramApiRoot,
         outboundAllow,
         limits,

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       secretsKey: undefined,
       outboundAllow: [],
       limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536 },
+      metrics: { port: undefined, temporalPort: undefined },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
   });
@@ -61,6 +62,8 @@ describe('loadConfig', () => {
       SMTP_URL: 'smtps://u:p@mail.example',
       ADMIN_API_KEY: 'a-long-enough-admin-key',
       SECRETS_KEY,
+      METRICS_PORT: '9464',
+      TEMPORAL_METRICS_PORT: '9465',
     });
     expect(config).toEqual({
       port: 8080,
@@ -81,6 +84,7 @@ describe('loadConfig', () => {
       secretsKey: SECRETS_KEY,
       outboundAllow: [],
       limits: loadConfig({}).limits,
+      metrics: { port: 9464, temporalPort: 9465 },
     });
   });
 

@@ -1,32 +1,34 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+
+/** What the route counts into; the process composition owns the registry (see `src/metrics.ts`). */
+export interface MetricsRouteDeps {
+  registry: Registry;
+  requests: Counter<'method' | 'route' | 'status'>;
+  latency: Histogram<'method' | 'route'>;
+  eventsAccepted: Counter<'event_type'>;
+}
+
+/** The route that accepts events: a 202 from it is one accepted event. */
+const EVENTS_ROUTE = '/v1/events';
 
 /**
- * `GET /metrics` in the Prometheus text format: process metrics and the API's
- * request counts and latencies by route pattern (never by raw URL, which can
- * carry a secret or unbounded ids).
+ * `GET /metrics` in the Prometheus text format: whatever the process registered
+ * (process metrics, the worker's deliveries in the all-in-one process, the
+ * journal gauges) plus the API's request counts and latencies by route
+ * pattern (never by raw URL, which can carry a secret or unbounded ids) and
+ * the events accepted by type.
  */
-export const metricsRoutes: FastifyPluginAsync = async (app) => {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by method, route and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by method and route.',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-
+export const metricsRoutes: FastifyPluginAsync<MetricsRouteDeps> = async (app, { registry, requests, latency, eventsAccepted }) => {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    if (request.method === 'POST' && route === EVENTS_ROUTE && reply.statusCode === 202) {
+      // Only a configured type gets a 202, so the label set is the companies' event types.
+      const eventType = (request.body as { type?: unknown } | undefined)?.type;
+      if (typeof eventType === 'string') eventsAccepted.inc({ event_type: eventType });
+    }
   });
 
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [], hide: false } }, async (_request, reply) => {

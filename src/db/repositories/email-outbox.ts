@@ -85,12 +85,15 @@ export function createEmailOutboxRepository(db: Db) {
         .where(eq(journalEntries.id, entryId));
     },
 
-    /** Done with a queued row, in the same transaction as its `sent` or `failed` entry. */
-    async finish(entryId: number, outcome: NewJournalEntry): Promise<number> {
+    /**
+     * Done with a queued row, in the same transaction as its `sent` or `failed`
+     * entry; `created` is false when that entry existed already.
+     */
+    async finish(entryId: number, outcome: NewJournalEntry): Promise<{ id: number; created: boolean }> {
       return db.transaction(async (tx) => {
-        const { entry: written } = await createJournalRepository(tx).record(outcome);
+        const { entry: written, created } = await createJournalRepository(tx).record(outcome);
         await createEmailOutboxRepository(tx).markDispatched(entryId);
-        return written.id;
+        return { id: written.id, created };
       });
     },
 
@@ -105,4 +108,17 @@ export function createEmailOutboxRepository(db: Db) {
       });
     },
   };
+}
+
+/** The outbox at a glance, for the metrics: how many e-mails wait and since when. */
+export async function outboxDepth(db: Db): Promise<{ queued: number; oldestQueuedAt: Date | null }> {
+  const [row] = await db
+    .select({
+      queued: sql<number>`count(*)::int`,
+      oldest: sql<Date | string | null>`min(${journalEntries.createdAt})`,
+    })
+    .from(journalEntries)
+    .where(inOutbox);
+  const oldest = row?.oldest ? new Date(row.oldest) : null;
+  return { queued: row?.queued ?? 0, oldestQueuedAt: oldest };
 }

@@ -67,7 +67,7 @@ export function createJournalRepository(db: Db) {
      * A provider's later word on a sent message (R15 "delivered where a
      * provider reports it"): one entry per sent message and outcome.
      */
-    async recordDeliveryReport(report: DeliveryReport): Promise<JournalEntry | undefined> {
+    async recordDeliveryReport(report: DeliveryReport): Promise<{ entry: JournalEntry; created: boolean } | undefined> {
       const [sent] = await db
         .select()
         .from(journalEntries)
@@ -83,7 +83,7 @@ export function createJournalRepository(db: Db) {
         .limit(1);
       if (!sent) return undefined;
       const { id: _id, createdAt: _createdAt, ...rest } = sent;
-      const { entry } = await this.record({
+      return this.record({
         ...rest,
         stepKey: deliveryReportStepKey(sent.stepKey, report.status),
         status: report.status,
@@ -91,7 +91,6 @@ export function createJournalRepository(db: Db) {
         attempt: null,
         details: { reportedAt: report.at.toISOString() },
       });
-      return entry;
     },
 
     /** One entry of a company's journal; another company's id finds nothing. */
@@ -246,6 +245,25 @@ export function createJournalRepository(db: Db) {
   };
 }
 
+/**
+ * Events waiting for a manager's decision (R13): their last journal step is
+ * `awaiting_confirmation`. Read at metrics scrape time; the inner lookup uses
+ * the per-event index.
+ */
+export async function countAwaitingConfirmation(db: Db): Promise<number> {
+  const later = db
+    .select({ one: sql`1` })
+    .from(sql`${journalEntries} as later`)
+    .where(
+      sql`later.company_id = ${journalEntries.companyId} and later.event_id = ${journalEntries.eventId} and later.id > ${journalEntries.id}`,
+    );
+  const [row] = await db
+    .select({ waiting: sql<number>`count(distinct (${journalEntries.companyId}, ${journalEntries.eventId}))::int` })
+    .from(journalEntries)
+    .where(and(eq(journalEntries.status, 'awaiting_confirmation'), sql`not exists ${later}`));
+  return row?.waiting ?? 0;
+}
+
 export type JournalRepository = ReturnType<typeof createJournalRepository>;
 
 /**
@@ -257,10 +275,13 @@ export function createDeliveryReportHandler(
   journal: JournalRepository,
   onError: (err: unknown, report: DeliveryReport) => void = () => undefined,
   delaysMs: readonly number[] = [500, 2_000, 10_000],
+  /** Called once per journal entry a report created (a repeated report creates none). */
+  onRecorded: (entry: JournalEntry) => void = () => undefined,
 ): (report: DeliveryReport) => void {
   const attempt = async (report: DeliveryReport, left: readonly number[]): Promise<void> => {
-    const entry = await journal.recordDeliveryReport(report);
-    if (entry || left.length === 0) return;
+    const recorded = await journal.recordDeliveryReport(report);
+    if (recorded?.created) onRecorded(recorded.entry);
+    if (recorded || left.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, left[0]));
     await attempt(report, left.slice(1));
   };
