@@ -220,6 +220,15 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Everything the server wrote since `fromOffset` (one start's worth: small). */
+function readLogSince(logPath: string, fromOffset: number): string {
+  try {
+    return fs.readFileSync(logPath).subarray(fromOffset).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
 function readLogTail(logPath: string, fromOffset: number): string {
   try {
     const size = fs.statSync(logPath).size;
@@ -411,8 +420,10 @@ export async function startDevTemporal(opts: StartDevTemporalOptions): Promise<D
     process.removeListener('exit', killOnExit);
     const tail = readLogTail(logPath, logOffset);
     // Ports picked here can be taken by someone else before the child binds them; a given port cannot be helped.
+    // The whole run's log is searched: a Go panic puts the cause first and a long stack after it, past the tail.
+    const run = readLogSince(logPath, logOffset);
     const lostPortRace =
-      /address already in use/i.test(tail) && ![opts.port, opts.uiPort].some((p) => p !== undefined && tail.includes(`:${p}: bind`));
+      /address already in use/i.test(run) && ![opts.port, opts.uiPort].some((p) => p !== undefined && run.includes(`:${p}: bind`));
     if (outcome.kind === 'exited' && lostPortRace && attempt < MAX_PORT_ATTEMPTS && Date.now() < deadline) {
       log(`Temporal dev server lost a port race (${outcome.detail}); retrying with other ports`);
       continue;
@@ -421,6 +432,9 @@ export async function startDevTemporal(opts: StartDevTemporalOptions): Promise<D
       outcome.kind === 'exited'
         ? `exited before becoming healthy (${outcome.detail})`
         : `was not healthy within ${healthTimeoutMs} ms (last probe: ${outcome.detail})`;
-    throw new Error(`Temporal dev server on ${address} ${what}. Tail of ${logPath}:\n${tail}`);
+    // A Go panic's cause is its first lines; the tail is only its stack.
+    const panicAt = run.search(/^panic:|\bpanic:/m);
+    const cause = panicAt >= 0 ? `${run.slice(panicAt, panicAt + 1500).split('\n').slice(0, 8).join('\n')}\n…\n` : '';
+    throw new Error(`Temporal dev server on ${address} ${what}. ${cause}Tail of ${logPath}:\n${tail}`);
   }
 }
