@@ -319,7 +319,8 @@ async function main(): Promise<void> {
 
     // A second worker process on the same task queue.
     log('a second worker process');
-    const second = await startServiceProcess('worker', { ...env, PORT: '0' });
+    // At info, so that its "worker running" line says when it polls.
+    const second = await startServiceProcess('worker', { ...env, PORT: '0', LOG_LEVEL: 'info' });
     stops.push(() => second.stop());
     base = serviceSink.messages.length;
     t = performance.now();
