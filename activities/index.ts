@@ -1,6 +1,7 @@
 import { createMetrics } from '../src/metrics';
 import type { ActivityDeps } from './deps';
 import { createEmailOutboxActivities } from './email-outbox';
+import { createEventStepActivities } from './event-steps';
 import { createJournalActivities } from './journal';
 import { createManualSendActivities } from './manual-send';
 import { createPlanActivities } from './plan';
@@ -20,6 +21,7 @@ export function createActivities(given: ActivityDeps) {
   return {
     ...createJournalActivities(deps),
     ...createPlanActivities(deps),
+    ...createEventStepActivities(deps),
     ...createRenderActivities(),
     ...createSendActivities(deps),
     ...createTelegramActivities(deps),

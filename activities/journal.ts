@@ -10,32 +10,43 @@ const FINAL: ReadonlySet<string> = new Set(FINAL_DELIVERY_STATUSES);
 /** Journal writes (R15), idempotent by step key: a retried write finds its own row. */
 export function createJournalActivities({ db, metrics = createMetrics({ processMetrics: false }) }: Pick<ActivityDeps, 'db' | 'metrics'>) {
   const journal = createJournalRepository(db);
+  const row = (input: RecordStepInput, workflowId: string, runId: string) => ({
+    ...input.scope,
+    stepKey: stepKey(workflowId, input.step),
+    workflowId,
+    runId,
+    status: input.status,
+    audience: input.audience,
+    channel: input.channel,
+    recipient: input.recipient,
+    recipientName: input.recipientName,
+    subject: input.subject,
+    body: input.body,
+    provider: input.provider,
+    providerMessageId: input.providerMessageId,
+    reason: input.reason,
+    attempt: input.attempt,
+    details: input.details,
+  });
   return {
     async recordStep(input: RecordStepInput): Promise<RecordStepResult> {
       const { workflowId, runId } = currentExecution();
-      const { entry, created } = await timed((s) => metrics.journalWriteLatency.observe(s), () =>
-        journal.record({
-          ...input.scope,
-          stepKey: stepKey(workflowId, input.step),
-          workflowId,
-          runId,
-          status: input.status,
-          audience: input.audience,
-          channel: input.channel,
-          recipient: input.recipient,
-          recipientName: input.recipientName,
-          subject: input.subject,
-          body: input.body,
-          provider: input.provider,
-          providerMessageId: input.providerMessageId,
-          reason: input.reason,
-          attempt: input.attempt,
-          details: input.details,
-        }),
-      );
+      const { entry, created } = await timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(row(input, workflowId, runId)));
       // Counted once per row: a retried write that finds its own row adds nothing.
       if (created) countStep(input);
       return { entryId: entry.id, created };
+    },
+
+    /** Several steps in one statement, in order; each idempotent by its step key like {@link recordStep}. */
+    async recordSteps(inputs: RecordStepInput[]): Promise<RecordStepResult[]> {
+      const { workflowId, runId } = currentExecution();
+      const results = await timed((s) => metrics.journalWriteLatency.observe(s), () =>
+        journal.recordMany(inputs.map((input) => row(input, workflowId, runId))),
+      );
+      return results.map(({ entry, created }, i) => {
+        if (created) countStep(inputs[i]!);
+        return { entryId: entry.id, created };
+      });
     },
   };
 

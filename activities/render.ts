@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { TEMPLATE_FAILURE_TYPE } from '../src/domain/failures';
 import { oneLine, renderEmailTemplate, renderTemplate, TemplateError } from '../src/domain/templates';
 import type { RenderedMessage, RenderMessageInput } from './types';
 
@@ -6,15 +7,20 @@ import type { RenderedMessage, RenderMessageInput } from './types';
 export function createRenderActivities() {
   return {
     async renderMessage(input: RenderMessageInput): Promise<RenderedMessage> {
-      try {
-        return await renderMessage(input);
-      } catch (err) {
-        // A template that does not render will not render on retry either.
-        const message = err instanceof TemplateError ? `template error: ${err.message}` : `render failed: ${String(err)}`;
-        throw ApplicationFailure.nonRetryable(message, 'TemplateError');
-      }
+      return renderOrFail(input);
     },
   };
+}
+
+/** Renders one message; a template that does not render is a non-retryable `TemplateError`. */
+export async function renderOrFail(input: RenderMessageInput): Promise<RenderedMessage> {
+  try {
+    return await renderMessage(input);
+  } catch (err) {
+    // A template that does not render will not render on retry either.
+    const message = err instanceof TemplateError ? `template error: ${err.message}` : `render failed: ${String(err)}`;
+    throw ApplicationFailure.nonRetryable(message, TEMPLATE_FAILURE_TYPE);
+  }
 }
 
 async function renderMessage(input: RenderMessageInput): Promise<RenderedMessage> {

@@ -43,6 +43,12 @@ export interface LoadPlanInput {
   counterpartyId: string;
 }
 
+export interface BeginEventInput {
+  scope: JournalScope;
+  /** The event's data, journaled with `received`. */
+  data: Record<string, unknown>;
+}
+
 export interface RenderMessageInput {
   channel: Channel;
   template: ChannelTemplate;
@@ -77,6 +83,12 @@ export interface SendMessageResult {
   entryId: number;
   /** True when an earlier attempt had already sent it. */
   alreadySent: boolean;
+}
+
+/** A message rendered and sent by one activity: the template and its variables instead of the text. */
+export interface RenderAndSendInput extends Omit<SendMessageInput, 'message' | 'manualOf'> {
+  template: ChannelTemplate;
+  data: Record<string, unknown>;
 }
 
 /** What a manual send (R14) needs from the journal entry it answers. */

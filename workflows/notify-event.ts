@@ -1,13 +1,17 @@
 import {
+  type ActivityOptions,
   condition,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { JournalScope, RenderedMessage } from '../activities/types';
-import { failureReason, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
+import type { JournalScope, RecordStepInput, RenderedMessage, RenderMessageInput } from '../activities/types';
+import { failureReason, isTemplateFailure, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
+import { MODE_OFF_REASON, recipientsDetails } from '../src/domain/event-steps';
 import { deliveryStep, EVENT_STEPS, routeStep } from '../src/domain/keys';
 import type { Plan, PlannedDelivery } from '../src/domain/plan';
 import {
@@ -45,31 +49,87 @@ const { recordStep, loadPlan, renderMessage } = proxyActivities<Activities>({
 });
 
 /**
+ * The same steps as local activities: they run in the worker that runs the
+ * workflow and leave one marker in the history instead of an activity task's
+ * round trips through the server. Journal writes and renders are short and
+ * idempotent; a local activity that outlives its attempt is retried the same way.
+ */
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: PERMANENT_ERRORS },
+});
+
+/**
+ * The journal, plan and render steps of one run: activities through the
+ * server in runs recorded before `notify-local-steps`, local activities after.
+ * `record` writes several entries in one statement where the steps are local.
+ */
+interface Steps {
+  local: boolean;
+  recordStep(input: RecordStepInput): Promise<unknown>;
+  record(...inputs: RecordStepInput[]): Promise<unknown>;
+  loadPlan: typeof loadPlan;
+  renderMessage(input: RenderMessageInput): Promise<RenderedMessage>;
+}
+
+const serverSteps: Steps = {
+  local: false,
+  recordStep,
+  async record(...inputs) {
+    for (const input of inputs) await recordStep(input);
+  },
+  loadPlan,
+  renderMessage,
+};
+
+const localSteps: Steps = {
+  local: true,
+  recordStep: local.recordStep,
+  record: (...inputs) => (inputs.length === 1 ? local.recordStep(inputs[0]!) : local.recordSteps(inputs)),
+  loadPlan: local.loadPlan,
+  renderMessage: local.renderMessage,
+};
+
+/**
  * Provider calls per channel. Each has a bounded budget: when it is spent the
  * delivery falls back to the next channel (R6) or is journaled as failed.
  * A rate limit's retry_after overrides the backoff for that attempt.
  */
-const senders = {
+const sendOptions = {
   // Each budget is above the adapter's own worst case, so Temporal never starts a new attempt while one still runs;
   // the heartbeat shows a dead worker within seconds instead of at the end of the budget.
-  email: proxyActivities<Activities>({
+  email: {
     summary: 'Отправка e-mail',
     startToCloseTimeout: '90 seconds',
     heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: PERMANENT_ERRORS },
-  }).sendMessage,
-  sms: proxyActivities<Activities>({
+  },
+  sms: {
     summary: 'Отправка SMS',
     startToCloseTimeout: '90 seconds',
     heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT_ERRORS },
-  }).sendMessage,
-  telegram: proxyActivities<Activities>({
+  },
+  telegram: {
     summary: 'Отправка в Telegram',
     startToCloseTimeout: '30 seconds',
     heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: PERMANENT_ERRORS },
-  }).sendMessage,
+  },
+} satisfies Record<Channel, ActivityOptions>;
+
+const senders = {
+  email: proxyActivities<Activities>(sendOptions.email).sendMessage,
+  sms: proxyActivities<Activities>(sendOptions.sms).sendMessage,
+  telegram: proxyActivities<Activities>(sendOptions.telegram).sendMessage,
+};
+
+/** Render, journal and send in one activity task (runs after `notify-local-steps`), with the same budgets. */
+const renderSenders = {
+  email: proxyActivities<Activities>(sendOptions.email).renderAndSend,
+  sms: proxyActivities<Activities>(sendOptions.sms).renderAndSend,
+  telegram: proxyActivities<Activities>(sendOptions.telegram).renderAndSend,
 };
 
 /**
@@ -79,7 +139,10 @@ const senders = {
  */
 export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventResult> {
   // Runs recorded before the search attributes replay without the upserts.
-  const indexed = patched('notify-search-attributes');
+  // Runs from here on journal, plan and render through local activities and send with `renderAndSend`. This
+  // patch implies the earlier ones: each patch costs a run two history events (its marker and an upsert).
+  const steps = patched('notify-local-steps') ? localSteps : serverSteps;
+  const indexed = steps.local || patched('notify-search-attributes');
   const mark = (notifyState: NotifyState): void => {
     if (indexed) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.notifyState, value: notifyState }]);
   };
@@ -89,7 +152,10 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     return result;
   };
   // The API sets these at start; a run started any other way (by hand, from the UI) gets them here.
-  if (indexed) upsertSearchAttributes(eventSearchAttributes(input, 'received'));
+  // (Skipped when the start set them: one history event less per run.)
+  if (indexed && !(steps.local && workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTES.notifyState) !== undefined)) {
+    upsertSearchAttributes(eventSearchAttributes(input, 'received'));
+  }
 
   let state: EventWorkflowState = 'running';
   let decision: DecisionInput | undefined;
@@ -116,38 +182,15 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     eventType: input.eventType,
     counterpartyId: input.counterpartyId,
   };
-  await recordStep({ scope, step: EVENT_STEPS.received, status: 'received', details: { data: input.data } });
-
-  const plan = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
-  if (plan.mode === 'off') {
-    await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: 'sending is off for the company' });
-    return finish({ outcome: 'skipped', reason: 'mode off', deliveries: [] });
-  }
-  if (plan.skipReason !== undefined) {
-    await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: plan.skipReason });
-    return finish({ outcome: 'skipped', reason: plan.skipReason, deliveries: [] });
-  }
-  await recordStep({
-    scope,
-    step: EVENT_STEPS.recipients,
-    status: 'recipients_resolved',
-    details: {
-      mode: plan.mode,
-      recipients: plan.deliveries.map((d) => ({
-        key: d.key,
-        audience: d.audience,
-        name: d.recipientName,
-        routes: d.routes,
-        ...(d.optedOut ? { optedOut: true } : {}),
-      })),
-    },
-  });
+  const plan = steps.local ? await local.beginEvent({ scope, data: input.data }) : await beginOnServer(scope, input);
+  if (plan.mode === 'off') return finish({ outcome: 'skipped', reason: 'mode off', deliveries: [] });
+  if (plan.skipReason !== undefined) return finish({ outcome: 'skipped', reason: plan.skipReason, deliveries: [] });
 
   if (plan.confirm.required) {
-    if (patched('render-before-confirmation')) {
+    if (steps.local || patched('render-before-confirmation')) {
       // The person deciding sees what would go out (R13): the texts are journaled before a decision is accepted.
-      const pending = await pendingMessages(input, plan);
-      await recordStep({
+      const pending = await pendingMessages(steps, input, plan);
+      await steps.recordStep({
         scope,
         step: EVENT_STEPS.awaitingConfirmation,
         status: 'awaiting_confirmation',
@@ -158,7 +201,7 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     } else {
       state = 'awaiting_confirmation';
       mark('awaiting_confirmation');
-      await recordStep({
+      await steps.recordStep({
         scope,
         step: EVENT_STEPS.awaitingConfirmation,
         status: 'awaiting_confirmation',
@@ -168,20 +211,20 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     const answered = await condition(() => decision !== undefined, plan.confirm.timeoutSeconds * 1000);
     state = 'running';
     if (!answered || decision === undefined) {
-      await recordStep({ scope, step: EVENT_STEPS.expired, status: 'expired', reason: `no decision within ${plan.confirm.timeoutSeconds} s` });
+      await steps.recordStep({ scope, step: EVENT_STEPS.expired, status: 'expired', reason: `no decision within ${plan.confirm.timeoutSeconds} s` });
       return finish({ outcome: 'expired', reason: 'no decision in time', deliveries: [] });
     }
     const comment = decision.comment ?? null;
     if (!decision.approve) {
-      await recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { by: decision.by, comment } });
+      await steps.recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { by: decision.by, comment } });
       return finish({ outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] });
     }
-    await recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { by: decision.by, comment } });
+    await steps.recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { by: decision.by, comment } });
     // The wait may have lasted hours: honour the company's mode as it is now (R1), not as it was.
-    if (patched('mode-after-approval')) {
-      const now = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
+    if (steps.local || patched('mode-after-approval')) {
+      const now = await steps.loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
       if (now.mode === 'off') {
-        await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: 'sending was turned off while awaiting confirmation' });
+        await steps.recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: 'sending was turned off while awaiting confirmation' });
         return finish({ outcome: 'skipped', reason: 'mode off', deliveries: [] });
       }
       plan.mode = now.mode;
@@ -192,23 +235,44 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
   const deliveries = await Promise.all(
     plan.deliveries.map((d) =>
       // Whatever goes wrong with one recipient stays with that recipient.
-      deliver(scope, input, plan, d).catch(async (err: unknown): Promise<DeliveryOutcome> => {
+      deliver(steps, scope, input, plan, d).catch(async (err: unknown): Promise<DeliveryOutcome> => {
         const failure = failureReason(err);
-        await recordStep({ scope, audience: d.audience, recipientName: d.recipientName, step: deliveryStep(d.key, 'error'), status: 'failed', reason: failure.message, details: failure.details });
+        await steps.recordStep({ scope, audience: d.audience, recipientName: d.recipientName, step: deliveryStep(d.key, 'error'), status: 'failed', reason: failure.message, details: failure.details });
         return { key: d.key, audience: d.audience, recipient: d.recipientName, status: 'failed', reason: failure.message };
       }),
     ),
   );
   const outcome = eventOutcome(deliveries);
-  await recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcome, details: { outcome } });
+  await steps.recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcome, details: { outcome } });
   return finish({ outcome, deliveries });
+}
+
+/**
+ * The opening steps as runs recorded before `notify-local-steps` took them:
+ * one activity each for `received`, the plan, and `skipped` or `recipients_resolved`.
+ */
+async function beginOnServer(scope: JournalScope, input: NotifyEventInput): Promise<Plan> {
+  await recordStep({ scope, step: EVENT_STEPS.received, status: 'received', details: { data: input.data } });
+
+  const plan = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
+  if (plan.mode === 'off') {
+    await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: MODE_OFF_REASON });
+    return plan;
+  }
+  if (plan.skipReason !== undefined) {
+    await recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: plan.skipReason });
+    return plan;
+  }
+  await recordStep({ scope, step: EVENT_STEPS.recipients, status: 'recipients_resolved', details: recipientsDetails(plan) });
+  return plan;
 }
 
 /**
  * One recipient: channels in order until one delivers. Failures are journaled
  * and end here; they never fail the workflow or hold the other recipients.
  */
-async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan, d: PlannedDelivery): Promise<DeliveryOutcome> {
+async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInput, plan: Plan, d: PlannedDelivery): Promise<DeliveryOutcome> {
+  const { recordStep, renderMessage } = steps;
   const data = messageData(input, plan, d);
   const base = { scope, audience: d.audience, recipientName: d.recipientName } as const;
   const outcome = { key: d.key, audience: d.audience, recipient: d.recipientName };
@@ -247,44 +311,20 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
     const next = nextUsableRoute(d, i);
     const routeBase = { ...base, channel: route.channel, ...(route.address ? { recipient: route.address } : {}) };
     if (!isUsable(d, route)) {
-      if (next) await fallback(routeBase, d.key, route.channel, next.channel, unusableRouteReason(route));
+      if (next) await fallback(steps, routeBase, d.key, route.channel, next.channel, unusableRouteReason(route));
       continue;
     }
     const template = d.templates[route.channel]!;
-
-    let message: RenderedMessage;
-    try {
-      message = await renderMessage({ channel: route.channel, template, data });
-    } catch (err) {
-      lastReason = failureReason(err).message;
-      if (next) {
-        await fallback(routeBase, d.key, route.channel, next.channel, lastReason);
-        continue;
-      }
-      break;
-    }
-    await recordStep({
+    const renderInput = { channel: route.channel, template, data };
+    const renderedEntry = (message: RenderedMessage) => ({
       ...routeBase,
       step: routeStep(d.key, route.channel, 'rendered'),
-      status: 'rendered',
+      status: 'rendered' as const,
       subject: message.subject,
       body: message.text,
       details: message.html ? { html: message.html } : {},
     });
-
-    if (plan.mode === 'test') {
-      await recordStep({
-        ...routeBase,
-        step: routeStep(d.key, route.channel, 'test'),
-        status: 'test',
-        subject: message.subject,
-        body: message.text,
-        reason: 'test mode: rendered, not sent',
-      });
-      return { ...outcome, channel: route.channel, status: 'test' };
-    }
-
-    const queuedEntry = (reason: string) => ({
+    const queuedEntry = (message: RenderedMessage, reason: string) => ({
       ...routeBase,
       step: routeStep(d.key, route.channel, 'queued'),
       status: 'queued' as const,
@@ -298,32 +338,64 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
         ...(message.attachments ? { attachments: message.attachments } : {}),
       },
     });
-    if (waitsForDispatch(route.channel, plan.emailDelivery)) {
-      await recordStep(queuedEntry('batched: sent by the scheduled e-mail dispatch'));
-      return { ...outcome, channel: route.channel, status: 'queued' };
+    // After `notify-local-steps`, a message that goes to its provider now is rendered, journaled and sent by one activity.
+    const atOnce = steps.local && plan.mode !== 'test' && !waitsForDispatch(route.channel, plan.emailDelivery);
+
+    let message: RenderedMessage | undefined;
+    if (!atOnce) {
+      try {
+        message = await renderMessage(renderInput);
+      } catch (err) {
+        lastReason = failureReason(err).message;
+        if (next) {
+          await fallback(steps, routeBase, d.key, route.channel, next.channel, lastReason);
+          continue;
+        }
+        break;
+      }
+      if (plan.mode === 'test') {
+        await steps.record(renderedEntry(message), {
+          ...routeBase,
+          step: routeStep(d.key, route.channel, 'test'),
+          status: 'test',
+          subject: message.subject,
+          body: message.text,
+          reason: 'test mode: rendered, not sent',
+        });
+        return { ...outcome, channel: route.channel, status: 'test' };
+      }
+      if (waitsForDispatch(route.channel, plan.emailDelivery)) {
+        await steps.record(renderedEntry(message), queuedEntry(message, 'batched: sent by the scheduled e-mail dispatch'));
+        return { ...outcome, channel: route.channel, status: 'queued' };
+      }
+      await recordStep(renderedEntry(message));
     }
 
     try {
-      const sent = await senders[route.channel]({
-        scope,
-        deliveryKey: d.key,
-        audience: d.audience,
-        channel: route.channel,
-        to: route.address,
-        toName: d.recipientName,
-        from: plan.from,
-        message,
-      });
+      const send = { scope, deliveryKey: d.key, audience: d.audience, channel: route.channel, to: route.address, toName: d.recipientName, from: plan.from };
+      const sent = message
+        ? await senders[route.channel]({ ...send, message })
+        : await renderSenders[route.channel]({ ...send, template, data });
       return { ...outcome, channel: route.channel, status: 'sent', providerMessageId: sent.providerMessageId };
     } catch (err) {
+      if (!message && isTemplateFailure(err)) {
+        // Rendered inside the send activity: the same as a render step that failed.
+        lastReason = failureReason(err).message;
+        if (next) {
+          await fallback(steps, routeBase, d.key, route.channel, next.channel, lastReason);
+          continue;
+        }
+        break;
+      }
       const failure = failureReason(err);
       lastReason = failure.message;
       if (queuesAfterFailure(route.channel, failure.permanent, next)) {
-        await recordStep(queuedEntry(`retry later: ${failure.message}`));
+        message ??= await renderMessage(renderInput);
+        await recordStep(queuedEntry(message, `retry later: ${failure.message}`));
         return { ...outcome, channel: route.channel, status: 'queued', reason: failure.message };
       }
       if (next) {
-        await fallback(routeBase, d.key, route.channel, next.channel, failure.message, failure.details);
+        await fallback(steps, routeBase, d.key, route.channel, next.channel, failure.message, failure.details);
         continue;
       }
       await recordStep({
@@ -356,7 +428,7 @@ function messageData(input: NotifyEventInput, plan: Plan, d: PlannedDelivery): R
  * that can be tried. Recipients who opted out, or who cannot be reached at all,
  * get nothing now and are journaled as such after the decision.
  */
-async function pendingMessages(input: NotifyEventInput, plan: Plan): Promise<PendingMessage[]> {
+async function pendingMessages({ renderMessage }: Steps, input: NotifyEventInput, plan: Plan): Promise<PendingMessage[]> {
   const pending = await Promise.all(
     plan.deliveries.map(async (d): Promise<PendingMessage | undefined> => {
       const route = d.optedOut ? undefined : usableRoutes(d)[0];
@@ -374,6 +446,7 @@ async function pendingMessages(input: NotifyEventInput, plan: Plan): Promise<Pen
 }
 
 async function fallback(
+  { recordStep }: Steps,
   routeBase: { scope: JournalScope; audience: PlannedDelivery['audience']; recipientName: string; channel: Channel; recipient?: string },
   key: string,
   from: Channel,

@@ -25,6 +25,10 @@ export const PERMANENT_FAILURE_TYPES = [
 
 export type PermanentFailureType = (typeof PERMANENT_FAILURE_TYPES)[number];
 
+/** The failure type of a template that does not render. */
+export const TEMPLATE_FAILURE_TYPE = 'TemplateError' satisfies PermanentFailureType;
+
+
 export function isPermanentFailureType(type: string | undefined | null): boolean {
   return (PERMANENT_FAILURE_TYPES as readonly string[]).includes(type ?? '');
 }
@@ -70,4 +74,9 @@ export function failureReason(err: unknown): FailureReason {
 export function failureType(err: unknown): string | undefined {
   const cause = isNamed(err, 'ActivityFailure') ? err.cause : err;
   return isNamed(cause, 'ApplicationFailure') ? ((cause as ApplicationFailureLike).type ?? undefined) : undefined;
+}
+
+/** An activity that failed because its template did not render. */
+export function isTemplateFailure(err: unknown): boolean {
+  return isNamed(err, 'ActivityFailure') && failureType(err) === TEMPLATE_FAILURE_TYPE;
 }

@@ -23,7 +23,7 @@ describe('an event becomes an e-mail', () => {
 
     const result = await h.temporal.workflow.getHandle(accepted.workflowId).result();
     expect(result.outcome).toBe('completed');
-    await saveHistory(h, accepted.workflowId, 'email-two-contacts');
+    await saveHistory(h, accepted.workflowId, 'email-two-contacts-local-steps');
 
     const mails = await h.smtp.waitForMessages(2);
     const parsed = await Promise.all(mails.map(parseMail));

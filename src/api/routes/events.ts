@@ -185,8 +185,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const companyId = request.auth.companyId;
       const event = await events.find(companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
-      const entries = await journal.listForEvent(companyId, event.id);
+      // The state first: a step is journaled before the workflow's state moves past it, so the journal read after it holds that step.
       const state = await eventState(temporal, event, request.log);
+      const entries = await journal.listForEvent(companyId, event.id);
       return {
         eventId: event.id,
         type: event.type,

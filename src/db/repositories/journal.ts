@@ -64,6 +64,27 @@ export function createJournalRepository(db: Db) {
     },
 
     /**
+     * Writes several entries in one statement, each once per step key, in the
+     * given order (ids ascend with it). Entries whose key exists already come
+     * back as the first row, untouched, with `created: false`.
+     */
+    async recordMany(entries: NewJournalEntry[]): Promise<{ entry: JournalEntry; created: boolean }[]> {
+      if (entries.length === 0) return [];
+      const inserted = await db.insert(journalEntries).values(entries).onConflictDoNothing({ target: journalEntries.stepKey }).returning();
+      const byKey = new Map(inserted.map((row) => [row.stepKey, row]));
+      const missing = entries.filter((e) => !byKey.has(e.stepKey)).map((e) => e.stepKey);
+      const existing = missing.length > 0 ? await db.select().from(journalEntries).where(inArray(journalEntries.stepKey, missing)) : [];
+      const found = new Map(existing.map((row) => [row.stepKey, row]));
+      return entries.map((e) => {
+        const created = byKey.get(e.stepKey);
+        if (created) return { entry: created, created: true };
+        const row = found.get(e.stepKey);
+        if (!row) throw new Error(`journal entry ${e.stepKey} vanished after a conflict`);
+        return { entry: row, created: false };
+      });
+    },
+
+    /**
      * A provider's later word on a sent message (R15 "delivered where a
      * provider reports it"): one entry per sent message and outcome.
      */
