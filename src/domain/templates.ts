@@ -1,4 +1,4 @@
-import { Liquid } from 'liquidjs';
+import { Liquid, type Template } from 'liquidjs';
 
 /**
  * Templates are data written by tenants: they must not reach the server's
@@ -12,8 +12,30 @@ const SANDBOX = {
   memoryLimit: 10_000_000,
 } as const;
 
-const htmlEngine = withFilters(new Liquid({ ...SANDBOX, outputEscape: 'escape', strictFilters: true, lenientIf: true, cache: 256 }));
-const textEngine = withFilters(new Liquid({ ...SANDBOX, strictFilters: true, lenientIf: true, cache: 256 }));
+const htmlEngine = withFilters(new Liquid({ ...SANDBOX, outputEscape: 'escape', strictFilters: true, lenientIf: true }));
+const textEngine = withFilters(new Liquid({ ...SANDBOX, strictFilters: true, lenientIf: true }));
+
+/**
+ * Parsed templates by kind and source, least recently used dropped first.
+ * LiquidJS caches only templates it reads from files; ours are strings, and
+ * every message would parse its template again. A changed template is a new
+ * source, so nothing needs invalidating.
+ */
+const PARSED_LIMIT = 1_000;
+const parsed = new Map<string, Template[]>();
+
+function parseCached(engine: Liquid, kind: TemplateKind, source: string): Template[] {
+  const key = `${kind}\u0000${source}`;
+  let templates = parsed.get(key);
+  if (templates) {
+    parsed.delete(key);
+  } else {
+    templates = engine.parse(source);
+    if (parsed.size >= PARSED_LIMIT) parsed.delete(parsed.keys().next().value!);
+  }
+  parsed.set(key, templates);
+  return templates;
+}
 const strictHtmlEngine = withFilters(
   new Liquid({ ...SANDBOX, outputEscape: 'escape', strictFilters: true, strictVariables: true, lenientIf: true }),
 );
@@ -109,7 +131,8 @@ export async function checkTemplate(source: string, kind: TemplateKind, sample: 
 /** Renders one template; missing data renders empty, as at send time. */
 export async function renderTemplate(source: string, kind: TemplateKind, data: Record<string, unknown>): Promise<string> {
   try {
-    return await (kind === 'html' ? htmlEngine : textEngine).parseAndRender(source, data);
+    const engine = kind === 'html' ? htmlEngine : textEngine;
+    return await engine.render(parseCached(engine, kind, source), data);
   } catch (err) {
     throw toTemplateError(err);
   }

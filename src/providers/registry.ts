@@ -1,5 +1,4 @@
 import type { Db } from '../db/client';
-import { createCompanyRepository } from '../db/repositories/companies';
 import { createProviderRepository } from '../db/repositories/providers';
 import type { Provider } from '../db/schema';
 import type { SecretBox } from '../secrets';
@@ -155,14 +154,14 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     return { version, stamp, channels: { email, sms, telegram }, owned };
   }
 
-  const companyRepo = createCompanyRepository(opts.db);
   const providerRepo = createProviderRepository(opts.db);
 
   return {
     async forCompany(companyId) {
-      const company = await companyRepo.findProviderState(companyId);
-      if (!company) throw new Error(`company ${companyId} not found`);
-      const directory = await providerRepo.list(companyId);
+      // Every send asks: one statement tells whether the cached adapters still match the settings.
+      const state = await providerRepo.withCompanyState(companyId);
+      if (!state) throw new Error(`company ${companyId} not found`);
+      const { company, directory } = state;
       const version = [company.updatedAt.toISOString(), ...directory.map((p) => `${p.id}@${p.updatedAt.toISOString()}`)].join('|');
       const stamp = Math.max(company.updatedAt.getTime(), ...directory.map((p) => p.updatedAt.getTime()));
       const current = cache.get(companyId);
