@@ -64,6 +64,8 @@ export interface AppDeps {
   limits?: Limits | undefined;
   /** The process's metrics; a registry of the app's own when absent. */
   metrics?: Metrics | undefined;
+  /** Start event workflows eagerly: `temporal` shares its connection with a worker in this process. */
+  eagerStart?: boolean | undefined;
 }
 
 /** Events carry template variables, not files: anything near this size is a mistake. */

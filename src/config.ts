@@ -39,6 +39,8 @@ export interface Config {
   readonly outboundAllow: readonly string[];
   /** Abuse limits: events per key, recipients per event, SMS per phone and per company, event data size. */
   readonly limits: Limits;
+  /** The worker's Temporal options, sized for 2 cores by default (`WORKER_*`). */
+  readonly worker: WorkerTuning;
   /** Observability: where a process without the API serves `/metrics`, and the Temporal SDK's own endpoint. */
   readonly metrics: {
     /** `METRICS_PORT`: the worker role's `/metrics`; unset: not served (the API serves it on `PORT`). */
@@ -47,6 +49,32 @@ export interface Config {
     readonly temporalPort: number | undefined;
   };
 }
+
+/** How much a worker process takes on at once (Temporal's worker options). */
+export interface WorkerTuning {
+  /** `WORKER_WORKFLOW_TASK_SLOTS`: workflow tasks executed at once (CPU-bound work). */
+  readonly workflowTaskSlots: number;
+  /** `WORKER_ACTIVITY_SLOTS`: activities (provider calls) running at once. */
+  readonly activitySlots: number;
+  /** `WORKER_LOCAL_ACTIVITY_SLOTS`: local activities (journal writes, plans, renders) running at once. */
+  readonly localActivitySlots: number;
+  /** `WORKER_POLLERS`: concurrent long polls for workflow tasks and, separately, for activity tasks. */
+  readonly pollers: number;
+  /**
+   * `WORKER_CACHED_WORKFLOWS`: runs kept in memory between their tasks. Bounds
+   * the worker's memory however many events wait (for a confirmation, say); a
+   * run that is not cached is replayed from its history when it wakes.
+   */
+  readonly cachedWorkflows: number;
+}
+
+export const DEFAULT_WORKER_TUNING: WorkerTuning = {
+  workflowTaskSlots: 20,
+  activitySlots: 50,
+  localActivitySlots: 50,
+  pollers: 4,
+  cachedWorkflows: 500,
+};
 
 /** Thrown with every bad variable listed, so one start reports them all. */
 export class ConfigError extends Error {
@@ -143,6 +171,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // The whole request body is capped at 256 KiB (`BODY_LIMIT_BYTES`); data cannot be larger than that.
     eventDataBytes: limit('EVENT_DATA_MAX_BYTES', DEFAULT_LIMITS.eventDataBytes, 2, 256 * 1024 - 1024),
   };
+  const worker: WorkerTuning = {
+    workflowTaskSlots: limit('WORKER_WORKFLOW_TASK_SLOTS', DEFAULT_WORKER_TUNING.workflowTaskSlots, 2, 10_000),
+    activitySlots: limit('WORKER_ACTIVITY_SLOTS', DEFAULT_WORKER_TUNING.activitySlots, 1, 10_000),
+    localActivitySlots: limit('WORKER_LOCAL_ACTIVITY_SLOTS', DEFAULT_WORKER_TUNING.localActivitySlots, 1, 10_000),
+    pollers: limit('WORKER_POLLERS', DEFAULT_WORKER_TUNING.pollers, 2, 1_000),
+    cachedWorkflows: limit('WORKER_CACHED_WORKFLOWS', DEFAULT_WORKER_TUNING.cachedWorkflows, 0, 1_000_000),
+  };
+  if (worker.pollers > worker.workflowTaskSlots) {
+    problems.push(`WORKER_POLLERS (${worker.pollers}) must not exceed WORKER_WORKFLOW_TASK_SLOTS (${worker.workflowTaskSlots})`);
+  }
   const metricsPort = get('METRICS_PORT') === undefined ? undefined : parsePort(get('METRICS_PORT')!, 'METRICS_PORT', problems);
   const temporalMetricsPort =
     get('TEMPORAL_METRICS_PORT') === undefined ? undefined : parsePort(get('TEMPORAL_METRICS_PORT')!, 'TEMPORAL_METRICS_PORT', problems);
@@ -175,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretsKey,
     outboundAllow,
     limits,
+    worker,
     metrics: { port: metricsPort, temporalPort: temporalMetricsPort },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -284,6 +323,37 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: "The size of an event's `data` as JSON; larger: `413` naming `/body/data` (the whole body is capped at 256 KiB).",
     default: '`65536`',
     roles: 'api',
+  },
+  {
+    name: 'WORKER_WORKFLOW_TASK_SLOTS',
+    meaning: 'Workflow tasks a worker executes at once (Temporal `maxConcurrentWorkflowTaskExecutions`); CPU-bound, sized for 2 cores.',
+    default: '`20`',
+    roles: 'worker',
+  },
+  {
+    name: 'WORKER_ACTIVITY_SLOTS',
+    meaning: 'Activities (provider calls) a worker runs at once (`maxConcurrentActivityTaskExecutions`).',
+    default: '`50`',
+    roles: 'worker',
+  },
+  {
+    name: 'WORKER_LOCAL_ACTIVITY_SLOTS',
+    meaning: 'Local activities (journal writes, plans, renders) a worker runs at once (`maxConcurrentLocalActivityExecutions`).',
+    default: '`50`',
+    roles: 'worker',
+  },
+  {
+    name: 'WORKER_POLLERS',
+    meaning: 'Concurrent long polls for workflow tasks, and as many for activity tasks; at most `WORKER_WORKFLOW_TASK_SLOTS`.',
+    default: '`4`',
+    roles: 'worker',
+  },
+  {
+    name: 'WORKER_CACHED_WORKFLOWS',
+    meaning:
+      "Runs a worker keeps in memory between their tasks (`maxCachedWorkflows`): bounds its memory however many events wait for a confirmation; a run not cached is replayed from its history when it wakes.",
+    default: '`500`',
+    roles: 'worker',
   },
   {
     name: 'METRICS_PORT',

@@ -3,6 +3,7 @@
  * database. `main.ts` listens on it; the test harness injects requests.
  */
 import { Client, Connection } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app';
@@ -26,6 +27,13 @@ export interface ApiDeps {
   limits?: Limits | undefined;
   /** The process's metrics, shared with a worker in the same process; the app's own when absent. */
   metrics?: Metrics | undefined;
+  /**
+   * The connection of a worker in the same process. The API's client then
+   * uses it and asks for Eager Workflow Start: the server hands an event's
+   * first workflow task to that worker in the start's answer, sparing a poll.
+   * The API does not close it; its worker does.
+   */
+  workerConnection?: NativeConnection | undefined;
   /** Listen here; without it the app only answers `inject`. */
   listen?: { port: number; host: string } | undefined;
 }
@@ -41,7 +49,8 @@ export interface RunningApi {
 export async function startApi(deps: ApiDeps): Promise<RunningApi> {
   // The API waits for Temporal before it listens: every call it serves needs it,
   // and an orchestrator sees a process that is up but not yet ready.
-  const connection = await waitForTemporal(
+  const shared = deps.workerConnection;
+  const connection = shared ?? await waitForTemporal(
     deps.temporal,
     (connectTimeoutMs) => Connection.connect({ address: deps.temporal.address, connectTimeout: connectTimeoutMs }),
     (c) => c.workflowService.describeNamespace({ namespace: deps.temporal.namespace }),
@@ -60,6 +69,7 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     logger: deps.logger ?? false,
     limits: deps.limits,
     metrics: deps.metrics,
+    eagerStart: shared !== undefined,
   });
   const address = deps.listen ? await app.listen(deps.listen) : undefined;
   return {
@@ -68,7 +78,7 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     address,
     async stop() {
       await app.close();
-      await connection.close();
+      if (!shared) await connection.close();
     },
   };
 }

@@ -14,6 +14,7 @@ import { createChannelRegistry, type ChannelRegistry } from './providers/registr
 import type { Db } from './db/client';
 import { createCompanyRepository } from './db/repositories/companies';
 import { createDeliveryReportHandler, createJournalRepository } from './db/repositories/journal';
+import { DEFAULT_WORKER_TUNING, type WorkerTuning } from './config';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { createMetrics, type Metrics } from './metrics';
 import type { SecretBox } from './secrets';
@@ -43,6 +44,8 @@ export interface WorkerDeps {
   /** A prebuilt workflow bundle; the sources are bundled when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Slots, pollers and cache (`loadConfig().worker`); sized for 2 cores when unset. */
+  tuning?: WorkerTuning | undefined;
   /**
    * At start, make sure every company has its schedules (R16, R17; one deleted
    * by hand comes back) and its bot is long-polled where no webhook exists.
@@ -53,6 +56,12 @@ export interface WorkerDeps {
 
 export interface RunningWorker {
   worker: Worker;
+  /**
+   * The worker's connection to Temporal. A client over it in the same process
+   * can start workflows eagerly: the server hands the first workflow task to
+   * this worker in the start's answer instead of through a poll.
+   */
+  connection: NativeConnection;
   channels: ChannelRegistry;
   /** Settles when the worker stops; rejects when it fails. */
   done: Promise<void>;
@@ -111,6 +120,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics }),
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
       shutdownGraceTime: deps.shutdownGraceTime ?? '10 seconds',
+      ...workerOptions(deps.tuning ?? DEFAULT_WORKER_TUNING),
     });
   } catch (err) {
     await connection.close();
@@ -125,6 +135,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   let stopped: Promise<void> | undefined;
   return {
     worker,
+    connection,
     channels,
     done,
     stop() {
@@ -137,6 +148,18 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       })();
       return stopped;
     },
+  };
+}
+
+/** Temporal's worker options from the tuning: slots, pollers and the cache of runs. */
+export function workerOptions(tuning: WorkerTuning): Partial<WorkerOptions> {
+  return {
+    maxConcurrentWorkflowTaskExecutions: tuning.workflowTaskSlots,
+    maxConcurrentActivityTaskExecutions: tuning.activitySlots,
+    maxConcurrentLocalActivityExecutions: tuning.localActivitySlots,
+    maxConcurrentWorkflowTaskPolls: tuning.pollers,
+    maxConcurrentActivityTaskPolls: tuning.pollers,
+    maxCachedWorkflows: tuning.cachedWorkflows,
   };
 }
 

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       secretsKey: undefined,
       outboundAllow: [],
       limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536 },
+      worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 4, cachedWorkflows: 500 },
       metrics: { port: undefined, temporalPort: undefined },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
@@ -64,6 +65,11 @@ describe('loadConfig', () => {
       SECRETS_KEY,
       METRICS_PORT: '9464',
       TEMPORAL_METRICS_PORT: '9465',
+      WORKER_WORKFLOW_TASK_SLOTS: '8',
+      WORKER_ACTIVITY_SLOTS: '30',
+      WORKER_LOCAL_ACTIVITY_SLOTS: '40',
+      WORKER_POLLERS: '3',
+      WORKER_CACHED_WORKFLOWS: '200',
     });
     expect(config).toEqual({
       port: 8080,
@@ -84,8 +90,15 @@ describe('loadConfig', () => {
       secretsKey: SECRETS_KEY,
       outboundAllow: [],
       limits: loadConfig({}).limits,
+      worker: { workflowTaskSlots: 8, activitySlots: 30, localActivitySlots: 40, pollers: 3, cachedWorkflows: 200 },
       metrics: { port: 9464, temporalPort: 9465 },
     });
+  });
+
+  it('refuses worker options Temporal would reject, naming the variable', () => {
+    expect(() => loadConfig({ WORKER_WORKFLOW_TASK_SLOTS: '1' })).toThrow(/WORKER_WORKFLOW_TASK_SLOTS must be a whole number from 2/);
+    expect(() => loadConfig({ WORKER_POLLERS: '30' })).toThrow(/WORKER_POLLERS \(30\) must not exceed WORKER_WORKFLOW_TASK_SLOTS \(20\)/);
+    expect(() => loadConfig({ WORKER_CACHED_WORKFLOWS: 'many' })).toThrow(/WORKER_CACHED_WORKFLOWS must be a whole number/);
   });
 
   it('reads OUTBOUND_ALLOW as a list of host names, addresses and CIDR ranges', () => {

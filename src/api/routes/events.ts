@@ -40,6 +40,8 @@ export interface EventsRouteDeps {
   taskQueue: string;
   namespace: string;
   temporalUiUrl: string | undefined;
+  /** Ask for Eager Workflow Start (the client shares its connection with a worker in this process). */
+  eagerStart?: boolean | undefined;
 }
 
 /** `POST /v1/events` starts one durable workflow per event; `GET` shows its state and journal. */
@@ -149,6 +151,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
             typedSearchAttributes: eventSearchAttributes(workflowInput),
             staticSummary: eventRunSummary(runNames),
             staticDetails: eventRunDetails(runNames),
+            ...(deps.eagerStart ? { requestEagerStart: true } : {}),
           }),
         );
         runId = handle.firstExecutionRunId;
