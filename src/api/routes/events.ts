@@ -8,7 +8,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import type { Db } from '../../db/client';
-import { createEventRepository, type EventRow } from '../../db/repositories/events';
+import { createEventRepository, type EventRow, type EventTargets } from '../../db/repositories/events';
 import { createJournalRepository } from '../../db/repositories/journal';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
 import { missingVariables } from '../../domain/event-data';
@@ -55,13 +55,13 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
    * every variable its type requires, or nothing starts. Returns the names of
    * the type and the client, for the run's summary.
    */
-  const assertAcceptable = async (
-    companyId: string,
+  const assertAcceptable = (
+    targets: EventTargets,
     type: string,
     counterpartyId: string,
     data: Record<string, unknown>,
-  ): Promise<{ typeName: string | undefined; counterpartyName: string | undefined }> => {
-    const { variables, counterpartyExists, typeName, counterpartyName } = await events.targets(companyId, type, counterpartyId);
+  ): { typeName: string | undefined; counterpartyName: string | undefined } => {
+    const { variables, counterpartyExists, typeName, counterpartyName } = targets;
     if (variables === undefined) {
       throw new UnprocessableError('UNKNOWN_EVENT_TYPE', `unknown event type "${type}"`, [
         { path: '/body/type', message: `no event type "${type}" is configured` },
@@ -96,15 +96,17 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const input = request.body;
       const workflowId = eventWorkflowId(companyId, input.id);
 
-      const existing = await events.find(companyId, input.id);
+      // One read on the way in: the event if it is stored, and what checking a new one needs.
+      const { existing, targets } = await events.findWithTargets(companyId, input.id, input.type, input.counterpartyId);
       if (existing?.runId) {
         return reply.status(200).send(accepted(existing.id, workflowId, existing.runId, 'duplicate', true));
       }
 
       let names: { typeName: string | undefined; counterpartyName: string | undefined } | undefined;
+      let inserted: EventRow | undefined;
       if (!existing) {
-        names = await assertAcceptable(companyId, input.type, input.counterpartyId, input.data);
-        await events.insertOnce({
+        names = assertAcceptable(targets, input.type, input.counterpartyId, input.data);
+        inserted = await events.insertOnce({
           companyId,
           id: input.id,
           type: input.type,
@@ -115,11 +117,13 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         });
       }
       // A concurrent request may have won the insert with other content: the stored event is the one that runs.
-      const stored = existing ?? (await events.find(companyId, input.id));
+      const stored = existing ?? inserted ?? (await events.find(companyId, input.id));
       if (!stored) throw new Error(`event ${input.id} vanished after insert`);
       // A retried start, or a concurrent post that stored other content, looks the names up for what is stored.
-      if (!names || stored.type !== input.type || stored.counterpartyId !== input.counterpartyId) {
+      if (stored.type !== input.type || stored.counterpartyId !== input.counterpartyId) {
         names = await events.targets(companyId, stored.type, stored.counterpartyId);
+      } else {
+        names ??= { typeName: targets.typeName, counterpartyName: targets.counterpartyName };
       }
       const runNames = { companyId, eventId: stored.id, eventType: stored.type, counterpartyId: stored.counterpartyId, ...names };
 
