@@ -155,11 +155,25 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
   }
 
   const providerRepo = createProviderRepository(opts.db);
+  /**
+   * Reads under way, by company: sends that ask at the same moment (an
+   * event's recipients go out together) share one read. A read shared this
+   * way began at most one query's time before the send asked.
+   */
+  const reading = new Map<string, ReturnType<typeof providerRepo.withCompanyState>>();
+  const readState = (companyId: string) => {
+    let pending = reading.get(companyId);
+    if (!pending) {
+      pending = providerRepo.withCompanyState(companyId).finally(() => reading.delete(companyId));
+      reading.set(companyId, pending);
+    }
+    return pending;
+  };
 
   return {
     async forCompany(companyId) {
       // Every send asks: one statement tells whether the cached adapters still match the settings.
-      const state = await providerRepo.withCompanyState(companyId);
+      const state = await readState(companyId);
       if (!state) throw new Error(`company ${companyId} not found`);
       const { company, directory } = state;
       const version = [company.updatedAt.toISOString(), ...directory.map((p) => `${p.id}@${p.updatedAt.toISOString()}`)].join('|');
