@@ -92,6 +92,8 @@ export interface DecisionInput {
   approve: boolean;
   /** Who decided: the authenticated caller as the API names it (`actorOf`), never what a request body claims. */
   by: string;
+  /** The signed-in person's user id when a person decided; absent for an API key. */
+  byUserId?: number;
   comment?: string;
 }
 
@@ -109,6 +111,8 @@ export interface ManualSendInput {
   companyId: string;
   entryId: number;
   by: string;
+  /** The signed-in person's user id when a person sends; absent for an API key. */
+  byUserId?: number;
   comment?: string;
 }
 

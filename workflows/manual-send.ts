@@ -37,7 +37,7 @@ export async function manualSend(input: ManualSendInput): Promise<ManualSendResu
     step: MANUAL_SEND_STEPS.requested,
     status: 'queued',
     reason: `sent by hand by ${input.by}`,
-    details: { manualOf: input.entryId, by: input.by, comment: input.comment ?? null },
+    details: { manualOf: input.entryId, by: input.by, ...(input.byUserId !== undefined ? { byUserId: input.byUserId } : {}), comment: input.comment ?? null },
   });
   if (plan.mode === 'off') {
     await recordStep({ ...base, step: MANUAL_SEND_STEPS.skipped, status: 'skipped', reason: 'sending is off for the company', details: { manualOf: input.entryId } });

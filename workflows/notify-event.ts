@@ -172,11 +172,12 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
       return finish({ outcome: 'expired', reason: 'no decision in time', deliveries: [] });
     }
     const comment = decision.comment ?? null;
+    const decider = { by: decision.by, ...(decision.byUserId !== undefined ? { byUserId: decision.byUserId } : {}) };
     if (!decision.approve) {
-      await recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { by: decision.by, comment } });
+      await recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { ...decider, comment } });
       return finish({ outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] });
     }
-    await recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { by: decision.by, comment } });
+    await recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { ...decider, comment } });
     // The wait may have lasted hours: honour the company's mode as it is now (R1), not as it was.
     if (patched('mode-after-approval')) {
       const now = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { createJournalRepository } from '../../db/repositories/journal';
@@ -8,7 +9,7 @@ import { MANUAL_STATUSES } from '../../domain/vocabulary';
 import { startWorkflow } from '../../temporal/client';
 import { withinDeadline } from '../../temporal/deadline';
 import type { ManualSendInput } from '../../../workflows/contract';
-import { actorOf } from '../plugins/auth';
+import { actorOf, actorUserIdOf } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
 import {
   JournalEntryParamsSchema,
@@ -27,6 +28,12 @@ export interface JournalRouteDeps {
   temporal: Client;
   taskQueue: string;
 }
+
+/** The person's user id for a workflow's input, when a person acts. */
+const byUserId = (request: FastifyRequest) => {
+  const id = actorUserIdOf(request);
+  return id === undefined ? {} : { byUserId: id };
+};
 
 /** Statuses a manager may change by hand: the tracked entry's own and the ones a manager gave it. */
 const CHANGEABLE_STATUSES: readonly string[] = ['not_sent_tracked', ...MANUAL_STATUSES];
@@ -101,6 +108,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
         companyId,
         entryId: entry.id,
         by: actorOf(request),
+        ...byUserId(request),
         ...(request.body.comment ? { comment: request.body.comment } : {}),
       };
       let handle;
@@ -155,6 +163,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
       const updated = await journal.changeStatus(entry, {
         to: request.body.status,
         by: actorOf(request),
+        byUserId: actorUserIdOf(request),
         comment: request.body.comment ?? null,
         at: new Date(),
       });

@@ -39,11 +39,15 @@ const deliveryKeyOfStep = sql<string>`split_part(${stepTail}, '/', 1)`;
 /** A manager's change of a tracked entry's status (R14). */
 export interface StatusChange {
   to: ManualStatus;
-  /** Who: `key:<id> <name>` for API keys. */
+  /** Who: `key:<id> <name>` for API keys, `Name (login)` for a signed-in person. */
   by: string;
+  /** The signed-in person's user id; absent for an API key. */
+  byUserId?: number | undefined;
   comment: string | null;
   at: Date;
 }
+
+const byUserIdOf = (change: StatusChange) => (change.byUserId !== undefined ? { byUserId: change.byUserId } : {});
 
 export function createJournalRepository(db: Db) {
   return {
@@ -207,7 +211,7 @@ export function createJournalRepository(db: Db) {
     async changeStatus(entry: JournalEntry, change: StatusChange): Promise<JournalEntry | undefined> {
       const history = [
         ...(((entry.details ?? {}) as { statusHistory?: unknown[] }).statusHistory ?? []),
-        { from: entry.status, to: change.to, by: change.by, comment: change.comment, at: change.at.toISOString() },
+        { from: entry.status, to: change.to, by: change.by, ...byUserIdOf(change), comment: change.comment, at: change.at.toISOString() },
       ];
       return db.transaction(async (tx) => {
         const [updated] = await tx
@@ -237,7 +241,7 @@ export function createJournalRepository(db: Db) {
           recipient: entry.recipient,
           recipientName: entry.recipientName,
           reason: `${entry.status} → ${change.to}${change.comment ? `: ${change.comment}` : ''}`,
-          details: { entryId: entry.id, from: entry.status, to: change.to, by: change.by, comment: change.comment },
+          details: { entryId: entry.id, from: entry.status, to: change.to, by: change.by, ...byUserIdOf(change), comment: change.comment },
         });
         return updated;
       });
