@@ -43,7 +43,7 @@ export interface Harness {
   /** A key with every role. */
   apiKey: string;
   /** The demo users' passwords by login (`admin`, `manager`), as the seed printed them. */
-  demoPasswords: Record<string, string>;
+  demoPasswords: { admin: string; manager: string };
   /**
    * Calls the API with the admin key unless another is given; with `session`,
    * with that session's cookie instead (and its CSRF token on changes unless `csrf: false`).
@@ -119,6 +119,11 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const companyId = `demo-${randomBytes(4).toString('hex')}`;
   const seeded = await seedDemo(database.db, companyId);
   if (!seeded.apiKey) throw new Error('seed did not create a key');
+  const passwordOf = (login: string) => {
+    const user = seeded.users?.find((u) => u.login === login);
+    if (!user) throw new Error(`seed did not create the demo user ${login}`);
+    return user.password;
+  };
   const db = database.db;
   if (opts.mode) await db.update(companies).set({ mode: opts.mode }).where(eq(companies.id, companyId));
 
@@ -155,7 +160,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     taskQueue,
     companyId: companyId,
     apiKey: seeded.apiKey,
-    demoPasswords: Object.fromEntries((seeded.users ?? []).map((u) => [u.login, u.password])),
+    demoPasswords: { admin: passwordOf('admin'), manager: passwordOf('manager') },
     request({ key, session, csrf, ...options }) {
       const headers = { ...(options.headers ?? {}) };
       const token = key === undefined ? (session ? null : seeded.apiKey) : key;
