@@ -62,6 +62,8 @@ export interface HarnessOptions {
   outboundAllow?: string[];
   /** Abuse limits for both the API and the worker; the defaults for what is not given. */
   limits?: Partial<Limits>;
+  /** `PUBLIC_URL`, the base of console links in messages. Default `http://notify.test`. */
+  publicUrl?: string;
 }
 
 /** Creates a fresh PostgreSQL database on the shared test server and returns its URL. */
@@ -152,6 +154,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         telegramApiRoot: opts.telegramApiRoot,
         outboundAllow,
         limits,
+        publicUrl: opts.publicUrl ?? 'http://notify.test',
         workflowBundle: { codePath: inject('workflowBundlePath') },
         shutdownGraceTime: '2 seconds',
         // Tests start the schedules and polling they need themselves.
