@@ -11,4 +11,6 @@ export interface ActivityDeps {
   limits?: Limits | undefined;
   /** The worker's metrics; a registry of their own when absent (a test building one factory). */
   metrics?: Metrics | undefined;
+  /** `PUBLIC_URL`: where people reach the API and the console, for links in messages (`/console/events/<id>`). */
+  publicUrl?: string | undefined;
 }

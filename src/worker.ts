@@ -38,6 +38,8 @@ export interface WorkerDeps {
   log?: Logger | undefined;
   /** Abuse limits (`loadConfig`): recipients per event, SMS per phone and per company; the defaults when unset. */
   limits?: Limits | undefined;
+  /** `PUBLIC_URL`: the base of the console links in managers' alerts. */
+  publicUrl?: string | undefined;
   /** The process's metrics, shared with the API in the same process; the worker's own when absent. */
   metrics?: Metrics | undefined;
   /** A prebuilt workflow bundle; the sources are bundled when absent. */
@@ -108,7 +110,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       connection,
       namespace: deps.temporal.namespace,
       taskQueue: deps.temporal.taskQueue,
-      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics }),
+      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics, publicUrl: deps.publicUrl }),
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
       shutdownGraceTime: deps.shutdownGraceTime ?? '10 seconds',
     });

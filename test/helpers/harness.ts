@@ -88,6 +88,8 @@ export interface HarnessOptions {
   limits?: Partial<Limits>;
   /** Session lifetimes and sign-in limits of the API; the defaults for what is not given. */
   sessions?: Partial<SessionPolicy>;
+  /** `PUBLIC_URL`, the base of console links in messages. Default `http://notify.test`. */
+  publicUrl?: string;
 }
 
 /** Creates a fresh PostgreSQL database on the shared test server and returns its URL. */
@@ -209,6 +211,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         telegramApiRoot: opts.telegramApiRoot,
         outboundAllow,
         limits,
+        publicUrl: opts.publicUrl ?? 'http://notify.test',
         workflowBundle: { codePath: inject('workflowBundlePath') },
         shutdownGraceTime: '2 seconds',
         // Tests start the schedules and polling they need themselves.

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       port: 3000,
       host: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1:3000',
       dataDir: path.resolve('./data'),
       logLevel: 'info',
       startTimeoutSeconds: 120,
@@ -48,6 +49,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('links to the API itself unless PUBLIC_URL is set; a wildcard HOST links to localhost; PUBLIC_URL must be http(s)', () => {
+    expect(loadConfig({ PORT: '8081', HOST: '10.1.2.3' }).publicUrl).toBe('http://10.1.2.3:8081');
+    expect(loadConfig({ PORT: '8081', HOST: '0.0.0.0' }).publicUrl).toBe('http://localhost:8081');
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://notify.example' })).toThrow(/PUBLIC_URL must use http: or https:/);
+  });
+
   it('takes every documented variable', () => {
     const config = loadConfig({
       PORT: '8080',
@@ -65,10 +72,12 @@ describe('loadConfig', () => {
       SECRETS_KEY,
       METRICS_PORT: '9464',
       TEMPORAL_METRICS_PORT: '9465',
+      PUBLIC_URL: 'https://notify.example.ru/',
     });
     expect(config).toEqual({
       port: 8080,
       host: '0.0.0.0',
+      publicUrl: 'https://notify.example.ru',
       dataDir: path.resolve('var/notify'),
       logLevel: 'debug',
       startTimeoutSeconds: 300,
