@@ -324,6 +324,8 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
         from: plan.from,
         message,
       });
+      // An earlier attempt's fate unknown (`unknown` journaled): neither sent again nor a reason to fall back.
+      if (sent.outcomeUnknown) return { ...outcome, channel: route.channel, status: 'unknown' };
       return { ...outcome, channel: route.channel, status: 'sent', providerMessageId: sent.providerMessageId };
     } catch (err) {
       const failure = failureReason(err);

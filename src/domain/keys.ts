@@ -105,7 +105,7 @@ export function routeBase(deliveryKey: string, channel: Channel): string {
 }
 
 /** Steps of one recipient on one channel. */
-export type RouteStep = 'rendered' | 'test' | 'queued' | 'sent' | 'failed' | 'fallback' | `attempt-${number}`;
+export type RouteStep = 'rendered' | 'test' | 'queued' | 'sent' | 'unknown' | 'failed' | 'fallback' | `attempt-${number}`;
 
 export function routeStep(deliveryKey: string, channel: Channel, step: RouteStep): string {
   return `${routeBase(deliveryKey, channel)}/${step}`;

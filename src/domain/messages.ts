@@ -39,6 +39,7 @@ export const MESSAGE_STATUSES = [
   'delivered',
   'undelivered',
   'sent',
+  'unknown',
   'queued',
   'test',
   'failed',
@@ -53,6 +54,7 @@ export const MESSAGE_STATUS_LABELS: Record<MessageStatus, string> = {
   delivered: 'доставлено',
   undelivered: 'не доставлено',
   sent: 'отправлено',
+  unknown: 'неизвестно, ушло ли сообщение',
   queued: 'в очереди',
   test: 'тестовый режим',
   failed: 'ошибка отправки',
@@ -67,7 +69,7 @@ export const MESSAGE_STATUS_LABELS: Record<MessageStatus, string> = {
 export const CHANNEL_LABELS: Record<Channel, string> = { email: 'E-mail', sms: 'SMS', telegram: 'Telegram' };
 
 /** A message's statuses that say what the last channel did; any later one replaces an earlier one. */
-const FINAL_STATUSES: ReadonlySet<string> = new Set(['sent', 'delivered', 'undelivered', 'queued', 'test', 'failed', 'skipped', 'not_sent_tracked', ...MANUAL_STATUSES]);
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['sent', 'unknown', 'delivered', 'undelivered', 'queued', 'test', 'failed', 'skipped', 'not_sent_tracked', ...MANUAL_STATUSES]);
 
 // ---------------------------------------------------------------------------
 // Reasons in words

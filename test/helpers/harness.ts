@@ -19,6 +19,7 @@ import { createMetrics } from '../../src/metrics';
 import { createSecretBox } from '../../src/secrets';
 import { startApi } from '../../src/server';
 import { startWorker, type RunningWorker } from '../../src/worker';
+import type { SendFaults } from '../../activities/deps';
 
 // The SDK's INFO lines about worker state drown test output; warnings still show.
 try {
@@ -90,6 +91,8 @@ export interface HarnessOptions {
   sessions?: Partial<SessionPolicy>;
   /** `PUBLIC_URL`, the base of console links in messages. Default `http://notify.test`. */
   publicUrl?: string;
+  /** Faults injected into the worker's send activity (the duplicate window's tests). */
+  faults?: SendFaults;
 }
 
 /** Creates a fresh PostgreSQL database on the shared test server and returns its URL. */
@@ -216,6 +219,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         shutdownGraceTime: '2 seconds',
         // Tests start the schedules and polling they need themselves.
         companyJobs: false,
+        faults: opts.faults,
       });
     },
     async stopWorker() {
