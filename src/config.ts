@@ -13,7 +13,7 @@ export interface Config {
   readonly publicUrl: string;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
-  /** How long a role waits at start for Temporal (its frontend and namespace) before it gives up. */
+  /** How long a role waits at start for PostgreSQL, then for Temporal (its frontend and namespace), before it gives up. */
   readonly startTimeoutSeconds: number;
   readonly temporal: {
     /** Unset: the embedded dev server is started. */
@@ -242,7 +242,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LOG_LEVEL', meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.', default: '`info`', roles: 'all' },
   {
     name: 'START_TIMEOUT_SECONDS',
-    meaning: 'How long the API and the worker wait at start for Temporal and its namespace (retrying with backoff) before they exit non-zero; 1 to 86400.',
+    meaning: 'How long the API and the worker wait at start for PostgreSQL, and then for Temporal and its namespace (each retried with backoff), before they exit non-zero; 1 to 86400.',
     default: '`120`',
     roles: 'all',
   },

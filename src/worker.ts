@@ -150,7 +150,8 @@ async function ensureCompanyJobs(deps: WorkerDeps, connection: NativeConnection)
   const client = new Client({ connection, namespace: deps.temporal.namespace });
   const taskQueue = deps.temporal.taskQueue;
   const companyIds = await createCompanyRepository(deps.db).listIds();
-  await ensureSchedules({ client, taskQueue, companies: companyIds }).then(
+  // A longer bound than the API's: a busy cluster at start is no reason to skip them.
+  await ensureSchedules({ client, taskQueue, companies: companyIds, callTimeoutMs: 15_000 }).then(
     (result) => deps.log?.info(result, 'schedules ensured'),
     (err: unknown) => deps.log?.error({ err }, 'could not create the schedules'),
   );
