@@ -7,6 +7,7 @@ import { createLogger } from './log';
 import { createMetrics, serveMetrics } from './metrics';
 import { createSecretBox, loadOrCreateLocalSecretsKey } from './secrets';
 import { startApi } from './server';
+import { closeTemplatePool } from './services/template-pool';
 import { installTemporalLogging } from './temporal/logger';
 import { startWorker } from './worker';
 
@@ -19,6 +20,8 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const env = life.defer(await startEmbedded(config, role, log));
     const { db, ...database } = createDatabase(env.databaseUrl);
     life.defer({ stop: database.close });
+    // Stopped after the API and the worker: both render in it until they are done.
+    life.defer({ stop: closeTemplatePool });
     const seeded = await prepareDatabase(db, config.adminApiKey);
     // Whichever role seeds first makes the key: a worker shows it at once, or it is lost (the API's banner shows it).
     if (seeded.apiKey && role === 'worker') process.stdout.write(`\n${demoKeyNotice(seeded.apiKey)}\n\n`);
