@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config';
+import { ensureConsoleBuilt } from './console-build';
 import { createDatabase } from './db/client';
 import { demoKeyNotice, prepareDatabase } from './db/seed';
 import { startEmbedded, type ProcessRole } from './dev/embedded';
@@ -44,9 +45,10 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
       return void log.info({ taskQueue: temporal.taskQueue }, 'worker running');
     }
 
+    await ensureConsoleBuilt(log);
     const listen = { port: config.port, host: config.host };
     const api = life.defer(await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen }));
-    const lines = [`  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
+    const lines = [`  Console       ${api.address}/console`, `  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
     if (seeded.apiKey) lines.push(demoKeyNotice(seeded.apiKey));
     process.stdout.write(`\n${lines.join('\n')}\n\n`);
   } catch (err) {

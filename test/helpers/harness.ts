@@ -40,6 +40,8 @@ export interface Harness {
   companyId: string;
   /** A key with every role. */
   apiKey: string;
+  /** `http://127.0.0.1:<port>` when started with `listen`. */
+  baseUrl: string | undefined;
   /** Calls the API with the admin key unless another is given. */
   request(opts: InjectOptions & { key?: string | null }): Promise<LightMyRequestResponse>;
   keyWithRoles(roles: Role[]): Promise<string>;
@@ -62,6 +64,8 @@ export interface HarnessOptions {
   outboundAllow?: string[];
   /** Abuse limits for both the API and the worker; the defaults for what is not given. */
   limits?: Partial<Limits>;
+  /** Listen on a free loopback port (for a browser); `baseUrl` then says where. */
+  listen?: boolean;
 }
 
 /** Creates a fresh PostgreSQL database on the shared test server and returns its URL. */
@@ -112,6 +116,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     telegramApiRoot: opts.telegramApiRoot,
     outboundAllow,
     limits,
+    ...(opts.listen ? { listen: { host: '127.0.0.1', port: 0 } } : {}),
   });
   const { app, temporal } = api;
 
@@ -128,6 +133,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     taskQueue,
     companyId: companyId,
     apiKey: seeded.apiKey,
+    baseUrl: api.address,
     request({ key, ...options }) {
       const headers = { ...(options.headers ?? {}) };
       const token = key === undefined ? seeded.apiKey : key;

@@ -1,0 +1,3 @@
+export function EventTypeEditor() {
+  return <div>EventTypeEditor</div>;
+}

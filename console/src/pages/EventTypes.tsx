@@ -1,0 +1,3 @@
+export function EventTypes() {
+  return <div>EventTypes</div>;
+}

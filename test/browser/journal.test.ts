@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createHarness, type Harness } from '../helpers/harness';
+import { buildEvent } from '../helpers/factories';
+import { enterWithKey, launchBrowser, newPage, screenshot } from './browser';
+
+describe('the journal in the console', () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    h = await createHarness({ listen: true, mode: 'live' });
+    browser = await launchBrowser();
+    page = await newPage(browser, h);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it('shows a new event without reloading, and its page links to the run in the Temporal UI', async () => {
+    await enterWithKey(page, h.apiKey, { login: 'admin', name: 'Администратор', roles: ['events:write', 'journal:read', 'journal:write', 'templates:read', 'templates:write', 'settings:admin'] });
+    await expect.poll(() => page.getByRole('heading', { name: 'Журнал уведомлений' }).isVisible()).toBe(true);
+
+    const event = buildEvent({ data: { orderNumber: 'ЗК-777001', total: '1 000,00', warehouse: 'Склад', pickupUntil: '01.12.2026' } });
+    const posted = await h.request({ method: 'POST', url: '/v1/events', payload: event });
+    expect(posted.statusCode, posted.body).toBe(202);
+
+    // The row comes by itself: no reload, no click.
+    const row = page.getByRole('row').filter({ hasText: 'anna.smirnova@romashka.example' });
+    await row.waitFor({ timeout: 30_000 });
+    await expect.poll(() => row.getByText('Отправлено').isVisible(), { timeout: 30_000 }).toBe(true);
+    await screenshot(page, 'journal');
+
+    await row.getByRole('link', { name: `Открыть событие ${event.id}` }).click();
+    await page.getByText('Ход обработки').waitFor();
+    await page.getByText('Событие получено').waitFor();
+    const link = page.getByRole('link', { name: 'Открыть в Temporal UI' });
+    const href = await link.getAttribute('href');
+    expect(href).toContain(encodeURIComponent(posted.json().workflowId).slice(0, 10));
+    await screenshot(page, 'event');
+    const [ui] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    const response = await ui.waitForLoadState().then(() => ui.request.get(href!));
+    expect(response.status()).toBe(200);
+  });
+});
