@@ -28,15 +28,25 @@ async function awaitingConfirmation(): Promise<JournalEntry[]> {
   return awaiting.filter((e) => !decided.has(e.eventId) && !seen.has(e.eventId) && seen.add(e.eventId));
 }
 
-/** "Not sent, tracked by manager" entries nobody has acted on yet: their message still has that status. */
+/**
+ * "Not sent, tracked by manager" entries nobody has acted on yet. A status change moves the
+ * entry itself off `not_sent_tracked`; a manual send journals new steps (`details.manualOf`)
+ * in the event's journal and leaves the entry as it was.
+ */
 async function trackedOpen(): Promise<JournalEntry[]> {
-  const [entries, open] = await Promise.all([
-    journal('not_sent_tracked'),
-    ok(api.GET('/v1/messages', { params: { query: { status: 'not_sent_tracked', limit: QUEUE_LIMIT } } })).then((p) => p.items),
-  ]);
-  const key = (eventId: string, recipient: string | null, audience: string | null) => `${eventId}\u0000${recipient ?? ''}\u0000${audience ?? ''}`;
-  const openKeys = new Set(open.map((m) => key(m.eventId, m.recipient, m.audience)));
-  return entries.filter((e) => openKeys.has(key(e.eventId, e.recipient, e.audience)));
+  const entries = await journal('not_sent_tracked');
+  const eventIds = [...new Set(entries.map((e) => e.eventId))];
+  const handled = new Set<number>();
+  await Promise.all(
+    eventIds.map(async (eventId) => {
+      const page = await ok(api.GET('/v1/journal', { params: { query: { eventId, limit: QUEUE_LIMIT } } }));
+      for (const e of page.items) {
+        const of = e.details?.manualOf;
+        if (typeof of === 'number') handled.add(of);
+      }
+    }),
+  );
+  return entries.filter((e) => !handled.has(e.id));
 }
 
 export function useConfirmations(enabled = true) {
