@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseAllowEntry } from './domain/addresses';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './domain/sessions';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -39,6 +40,8 @@ export interface Config {
   readonly outboundAllow: readonly string[];
   /** Abuse limits: events per key, recipients per event, SMS per phone and per company, event data size. */
   readonly limits: Limits;
+  /** People's sign-in: session lifetimes and failed sign-ins allowed. */
+  readonly sessions: SessionPolicy;
   /** Observability: where a process without the API serves `/metrics`, and the Temporal SDK's own endpoint. */
   readonly metrics: {
     /** `METRICS_PORT`: the worker role's `/metrics`; unset: not served (the API serves it on `PORT`). */
@@ -143,6 +146,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // The whole request body is capped at 256 KiB (`BODY_LIMIT_BYTES`); data cannot be larger than that.
     eventDataBytes: limit('EVENT_DATA_MAX_BYTES', DEFAULT_LIMITS.eventDataBytes, 2, 256 * 1024 - 1024),
   };
+  const sessions: SessionPolicy = {
+    idleSeconds: limit('SESSION_IDLE_MINUTES', DEFAULT_SESSION_POLICY.idleSeconds / 60, 1, 525_600) * 60,
+    absoluteSeconds: limit('SESSION_MAX_HOURS', DEFAULT_SESSION_POLICY.absoluteSeconds / 3600, 1, 8_760) * 3600,
+    failedPerLogin: limit('SIGN_IN_FAILURES_PER_LOGIN', DEFAULT_SESSION_POLICY.failedPerLogin, 1, 1_000),
+    failedPerIp: limit('SIGN_IN_FAILURES_PER_IP', DEFAULT_SESSION_POLICY.failedPerIp, 1, 100_000),
+    attemptWindowSeconds: limit('SIGN_IN_WINDOW_MINUTES', DEFAULT_SESSION_POLICY.attemptWindowSeconds / 60, 1, 1_440) * 60,
+  };
   const metricsPort = get('METRICS_PORT') === undefined ? undefined : parsePort(get('METRICS_PORT')!, 'METRICS_PORT', problems);
   const temporalMetricsPort =
     get('TEMPORAL_METRICS_PORT') === undefined ? undefined : parsePort(get('TEMPORAL_METRICS_PORT')!, 'TEMPORAL_METRICS_PORT', problems);
@@ -175,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretsKey,
     outboundAllow,
     limits,
+    sessions,
     metrics: { port: metricsPort, temporalPort: temporalMetricsPort },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -285,6 +296,31 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '`65536`',
     roles: 'api',
   },
+  {
+    name: 'SESSION_IDLE_MINUTES',
+    meaning: "A console session unused for this long ends (the person signs in again); 1 to 525600.",
+    default: '`720` (12 hours)',
+    roles: 'api',
+  },
+  {
+    name: 'SESSION_MAX_HOURS',
+    meaning: 'A console session ends this long after sign-in, however much it is used; 1 to 8760.',
+    default: '`168` (7 days)',
+    roles: 'api',
+  },
+  {
+    name: 'SIGN_IN_FAILURES_PER_LOGIN',
+    meaning: 'Failed sign-ins (`POST /v1/session`) for one login within `SIGN_IN_WINDOW_MINUTES`, counted in PostgreSQL; past it sign-in answers `429` with `Retry-After`, even with the right password.',
+    default: '`5`',
+    roles: 'api',
+  },
+  {
+    name: 'SIGN_IN_FAILURES_PER_IP',
+    meaning: 'Failed sign-ins from one IP address within `SIGN_IN_WINDOW_MINUTES`; past it as above.',
+    default: '`20`',
+    roles: 'api',
+  },
+  { name: 'SIGN_IN_WINDOW_MINUTES', meaning: 'The window in which failed sign-ins are counted (a fixed window of the clock).', default: '`15`', roles: 'api' },
   {
     name: 'METRICS_PORT',
     meaning: 'Port on which a worker process (`main.ts worker`) serves `GET /metrics` (deliveries, fallbacks, latencies, outbox and confirmation gauges); the API and the all-in-one process serve it on `PORT`. Must differ from `PORT`.',

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { ensureConsoleBuilt } from './console-build';
 import { createDatabase } from './db/client';
-import { demoKeyNotice, prepareDatabase } from './db/seed';
+import { demoKeyNotice, demoUsersNotice, prepareDatabase } from './db/seed';
 import { startEmbedded, type ProcessRole } from './dev/embedded';
 import { createLifecycle } from './lifecycle';
 import { createLogger } from './log';
@@ -22,7 +22,8 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     life.defer({ stop: database.close });
     const seeded = await prepareDatabase(db, config.adminApiKey);
     // Whichever role seeds first makes the key: a worker shows it at once, or it is lost (the API's banner shows it).
-    if (seeded.apiKey && role === 'worker') process.stdout.write(`\n${demoKeyNotice(seeded.apiKey)}\n\n`);
+    const notices = [...(seeded.apiKey ? [demoKeyNotice(seeded.apiKey)] : []), ...(seeded.users?.length ? [demoUsersNotice(seeded.users)] : [])];
+    if (notices.length > 0 && role === 'worker') process.stdout.write(`\n${notices.join('\n')}\n\n`);
     const secrets = createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir));
     const temporal = { address: env.temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, startTimeoutMs: config.startTimeoutSeconds * 1000 };
     const providers = { smsUrl: env.smsUrl, telegramApiRoot: env.telegramApiRoot, outboundAllow: env.outboundAllow, limits: config.limits };
@@ -47,9 +48,9 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
 
     await ensureConsoleBuilt(log);
     const listen = { port: config.port, host: config.host };
-    const api = life.defer(await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen }));
+    const api = life.defer(await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen, sessions: config.sessions }));
     const lines = [`  Console       ${api.address}/console`, `  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
-    if (seeded.apiKey) lines.push(demoKeyNotice(seeded.apiKey));
+    lines.push(...notices);
     process.stdout.write(`\n${lines.join('\n')}\n\n`);
   } catch (err) {
     log.fatal({ err }, 'start failed');

@@ -1,7 +1,10 @@
 import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError, ok, setCsrfToken, setUnauthorizedHandler } from './api/client';
-import type { SessionAnswer, SessionUser } from './api/session-contract';
+import type { paths } from './api/schema';
+
+type SessionAnswer = paths['/v1/session']['get']['responses'][200]['content']['application/json'];
+export type SessionUser = SessionAnswer['user'];
 
 interface Session {
   user: SessionUser | null;
@@ -64,7 +67,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     signOut: async () => {
       await signOut.mutateAsync().catch(() => undefined);
     },
-    can: (role) => user?.roles.includes(role) ?? false,
+    can: (role) => (user?.roles as readonly string[] | undefined)?.includes(role) ?? false,
   };
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

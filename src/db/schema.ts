@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   doublePrecision,
@@ -337,6 +338,50 @@ export const rateLimitWindows = pgTable(
   (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
 );
 
+/**
+ * The people of a company who sign in to the console (R20). Logins are unique
+ * per company and stored lowercased; only an argon2id hash of the password is kept.
+ */
+export const users = pgTable(
+  'users',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    companyId: text('company_id')
+      .notNull()
+      .references(() => companies.id),
+    login: text('login').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    roles: text('roles').array().notNull(),
+    active: boolean('active').notNull().default(true),
+    /** The manager (of the same company) this person is: "my clients" are that manager's. */
+    managerId: text('manager_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('users_company_login_idx').on(t.companyId, t.login), index('users_login_idx').on(t.login)],
+);
+
+/**
+ * Console sessions. The id is a SHA-256 of the random token in the cookie, so
+ * the table alone lets nobody in; `csrfToken` must accompany every change.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: bigint('user_id', { mode: 'number' })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The absolute end of the session, whatever its use. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
+);
+
 export type Company = typeof companies.$inferSelect;
 export type Counterparty = typeof counterparties.$inferSelect;
 export type Contact = typeof contacts.$inferSelect;
@@ -350,3 +395,5 @@ export type CounterpartyOverride = typeof counterpartyOverrides.$inferSelect;
 export type ConfigChange = typeof configChanges.$inferSelect;
 export type Provider = typeof providers.$inferSelect;
 export type SmsBalanceAlert = typeof smsBalanceAlerts.$inferSelect;
+export type User = typeof users.$inferSelect;
+export type Session = typeof sessions.$inferSelect;

@@ -1,6 +1,5 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
-import type { SessionPaths } from './session-contract';
 
 /** An error answer of the API, with its code, message and the field-level details. */
 export class ApiError extends Error {
@@ -39,7 +38,7 @@ const session: Middleware = {
 };
 
 /** The one API client: every path and body typed from the service's own OpenAPI document. */
-export const api = createClient<paths & SessionPaths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
+export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
 api.use(session);
 
 interface Result<T> {

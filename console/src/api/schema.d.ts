@@ -2273,6 +2273,288 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's users */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                login: string;
+                                name: string;
+                                roles: ("events:write" | "journal:read" | "journal:write" | "templates:read" | "templates:write" | "settings:admin")[];
+                                active: boolean;
+                                managerId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a user who signs in with a login and password
+         * @description The login is stored in lower case and is unique within the company (409 when taken). Recorded in the configuration history without the password.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Latin letters, digits and . _ @ -; stored and compared in lower case, unique within the company. */
+                        login: string;
+                        /** @description The person's name as the journal shows it, e.g. «Иванова Анна». */
+                        name: string;
+                        /** @description At least 10 characters; never returned. */
+                        password: string;
+                        roles: ("events:write" | "journal:read" | "journal:write" | "templates:read" | "templates:write" | "settings:admin")[];
+                        /** @description The manager of the company this person is ("my clients"); null: none. */
+                        managerId?: string | null;
+                        /** @default true */
+                        active?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            login: string;
+                            name: string;
+                            roles: ("events:write" | "journal:read" | "journal:write" | "templates:read" | "templates:write" | "settings:admin")[];
+                            active: boolean;
+                            managerId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a user: name, roles, active, password, manager
+         * @description Deactivating a user or setting a new password ends their sessions (the caller keeps its own). 409 for deactivating yourself, taking settings:admin from yourself, or taking it from the last active user or key that has it.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The person's name as the journal shows it, e.g. «Иванова Анна». */
+                        name?: string;
+                        roles?: ("events:write" | "journal:read" | "journal:write" | "templates:read" | "templates:write" | "settings:admin")[];
+                        /** @description false ends the user's sessions; nobody can deactivate themselves. */
+                        active?: boolean;
+                        /** @description A new password of at least 10 characters; ends the user's other sessions. */
+                        password?: string;
+                        /** @description The manager of the company this person is ("my clients"); null: none. */
+                        managerId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            login: string;
+                            name: string;
+                            roles: ("events:write" | "journal:read" | "journal:write" | "templates:read" | "templates:write" | "settings:admin")[];
+                            active: boolean;
+                            managerId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/v1/config-changes": {
         parameters: {
             query?: never;
@@ -2284,7 +2566,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    entity?: "settings" | "event_type" | "template" | "counterparty" | "manager" | "api_key" | "provider" | "schedule";
+                    entity?: "settings" | "event_type" | "template" | "counterparty" | "manager" | "api_key" | "provider" | "schedule" | "user";
                     entityId?: string;
                     /** @description Cursor: the id of the last change of the previous page. */
                     before?: number;
@@ -3281,6 +3563,174 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in person and the CSRF token of the session */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: number;
+                                login: string;
+                                name: string;
+                                roles: ("events:write" | "journal:read" | "journal:write" | "templates:read" | "templates:write" | "settings:admin")[];
+                                managerId: string | null;
+                                companyId: string;
+                            };
+                            /** @description Send it as the header `x-csrf-token` with every request that is not GET, HEAD or OPTIONS. */
+                            csrfToken: string;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Sign in with a login and password
+         * @description Sets the cookie `notify_session` (HttpOnly, SameSite=Strict, Secure unless the host is localhost) and returns the person with the CSRF token that every later change must carry in `x-csrf-token`. A wrong login or password answers 401 without saying which; after 5 failures for one login (or 20 from one address) within 15 minutes, 429 with `Retry-After`, whatever the password.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        login: string;
+                        password: string;
+                        /** @description Needed only when the login exists in several companies. */
+                        companyId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        type?: unknown;
+                        required?: unknown;
+                        properties?: unknown;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: number;
+                                login: string;
+                                name: string;
+                                roles: ("events:write" | "journal:read" | "journal:write" | "templates:read" | "templates:write" | "settings:admin")[];
+                                managerId: string | null;
+                                companyId: string;
+                            };
+                            /** @description Send it as the header `x-csrf-token` with every request that is not GET, HEAD or OPTIONS. */
+                            csrfToken: string;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        /**
+         * Sign out: the session ends and the cookie is cleared
+         * @description Needs the header `x-csrf-token` like every change made with the cookie (403 `CSRF_REJECTED` without it).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

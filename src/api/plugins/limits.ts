@@ -24,10 +24,11 @@ export function registerEventLimits(app: FastifyInstance, deps: { db: Db; limits
 
   app.addHook('onRequest', async (request) => {
     if (eventsPerMinute === 0 || !isEventPost(request)) return;
-    const hit = await counters.hit(`events:key:${request.auth.keyId}`, 60);
+    const auth = request.auth;
+    const hit = await counters.hit(auth.kind === 'key' ? `events:key:${auth.keyId}` : `events:user:${auth.userId}`, 60);
     if (hit.count > eventsPerMinute) {
       throw new TooManyRequestsError(
-        `this API key may post at most ${eventsPerMinute} events per minute; retry in ${hit.retryAfterSeconds} s`,
+        `this ${auth.kind === 'key' ? 'API key' : 'user'} may post at most ${eventsPerMinute} events per minute; retry in ${hit.retryAfterSeconds} s`,
         hit.retryAfterSeconds,
       );
     }
