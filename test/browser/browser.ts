@@ -30,11 +30,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Creates a console user through the API (the harness's admin key), with a known password. */
-export async function createUser(h: Harness, user: { login: string; name: string; password: string; roles: string[]; managerId?: string | null }): Promise<{ id: string }> {
-  const res = await h.request({ method: 'POST', url: '/v1/users', payload: user });
+export async function createUser(h: Harness, user: { login: string; name: string; roles: string[]; managerId?: string | null; password?: string }): Promise<{ id: number; login: string; password: string }> {
+  const password = user.password ?? `Пароль-${user.login}-2026`;
+  const res = await h.request({ method: 'POST', url: '/v1/users', payload: { ...user, password } });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string };
+  return { id: (res.json() as { id: number }).id, login: user.login, password };
 }
+
+export const ALL_ROLES = ['events:write', 'journal:read', 'journal:write', 'templates:read', 'templates:write', 'settings:admin'];
 
 /** Signs in through the form, as a person does. */
 export async function signIn(page: Page, login: string, password: string): Promise<void> {
@@ -45,19 +48,3 @@ export async function signIn(page: Page, login: string, password: string): Promi
   await page.getByRole('button', { name: 'Выйти' }).waitFor();
 }
 
-/**
- * Until the sign-in work is merged: the console's session answered in the browser and every
- * request authenticated with an API key, so the screens can be driven against the real API.
- */
-export async function enterWithKey(page: Page, key: string, user: { login: string; name: string; roles: string[]; managerId?: string | null }): Promise<void> {
-  await page.context().setExtraHTTPHeaders({ authorization: `Bearer ${key}` });
-  await page.route('**/v1/session', (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: 'application/json',
-      body: JSON.stringify({ user: { id: user.login, managerId: null, companyId: 'x', ...user }, csrfToken: 'none' }),
-    }),
-  );
-  await page.goto('/console/');
-  await page.getByRole('button', { name: 'Выйти' }).waitFor();
-}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createHarness, type Harness } from '../helpers/harness';
 import { buildEvent } from '../helpers/factories';
-import { enterWithKey, launchBrowser, newPage, screenshot } from './browser';
+import { ALL_ROLES, createUser, launchBrowser, newPage, screenshot, signIn } from './browser';
 
 describe('the journal in the console', () => {
   let h: Harness;
@@ -20,8 +20,9 @@ describe('the journal in the console', () => {
   });
 
   it('shows a new event without reloading, and its page links to the run in the Temporal UI', async () => {
-    await enterWithKey(page, h.apiKey, { login: 'admin', name: 'Администратор', roles: ['events:write', 'journal:read', 'journal:write', 'templates:read', 'templates:write', 'settings:admin'] });
-    await expect.poll(() => page.getByRole('heading', { name: 'Журнал уведомлений' }).isVisible()).toBe(true);
+    const admin = await createUser(h, { login: 'chief', name: 'Анна Админова', roles: ALL_ROLES });
+    await signIn(page, admin.login, admin.password);
+    await page.getByRole('heading', { name: 'Журнал уведомлений' }).waitFor();
 
     const event = buildEvent({ data: { orderNumber: 'ЗК-777001', total: '1 000,00', warehouse: 'Склад', pickupUntil: '01.12.2026' } });
     const posted = await h.request({ method: 'POST', url: '/v1/events', payload: event });

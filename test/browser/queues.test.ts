@@ -5,9 +5,7 @@ import { createHarness, type Harness } from '../helpers/harness';
 import { buildEvent } from '../helpers/factories';
 import { parseMail } from '../helpers/mail';
 import { putNoticeType, until } from '../helpers/scenario';
-import { enterWithKey, launchBrowser, newPage, screenshot } from './browser';
-
-const ALL_ROLES = ['events:write', 'journal:read', 'journal:write', 'templates:read', 'templates:write', 'settings:admin'];
+import { ALL_ROLES, createUser, launchBrowser, newPage, screenshot, signIn } from './browser';
 
 describe('the work queues in the console', () => {
   let h: Harness;
@@ -34,7 +32,8 @@ describe('the work queues in the console', () => {
     expect(posted.statusCode, posted.body).toBe(202);
 
     page = await newPage(browser, h);
-    await enterWithKey(page, h.apiKey, { login: 'admin', name: 'Администратор', roles: ALL_ROLES });
+    const chief = await createUser(h, { login: 'chief', name: 'Анна Админова', roles: ALL_ROLES });
+    await signIn(page, chief.login, chief.password);
     // The count in the header says work waits, wherever one is.
     await page.getByTestId('waiting-count').filter({ hasText: 'Ждут действия: 1' }).waitFor({ timeout: 30_000 });
     await page.getByTestId('waiting-count').click();
@@ -54,8 +53,9 @@ describe('the work queues in the console', () => {
     await page.goto(`/console/events/${encodeURIComponent(event.id)}`);
     const approved = page.getByTestId('timeline-step').filter({ hasText: 'Подтверждено' });
     await approved.waitFor();
-    await expect.poll(() => approved.textContent()).toContain('Проверено');
-    await expect.poll(() => approved.textContent()).toMatch(/Кто: .+/);
+    await expect.poll(() => approved.textContent(), { timeout: 20_000 }).toContain('Проверено');
+    // The journal names the person who approved, not a key.
+    await expect.poll(() => approved.textContent(), { timeout: 20_000 }).toContain('Кто: Анна Админова (chief)');
   });
 
   it('lets a manager send a "not sent, tracked" entry by hand; the SMS reaches the SMSC', async () => {
@@ -70,7 +70,8 @@ describe('the work queues in the console', () => {
     expect(posted.statusCode, posted.body).toBe(202);
 
     page = await newPage(browser, h);
-    await enterWithKey(page, h.apiKey, { login: 'manager', name: 'Ольга Соколова', roles: ['journal:read', 'journal:write'], managerId: 'manager-1' });
+    const manager = await createUser(h, { login: 'sokolova', name: 'Ольга Соколова', roles: ['journal:read', 'journal:write'], managerId: 'manager-1' });
+    await signIn(page, manager.login, manager.password);
     await page.goto('/console/queues');
     const card = page.getByTestId('tracked').filter({ hasText: 'ООО «Отслеживаемый»' });
     await card.waitFor({ timeout: 30_000 });
