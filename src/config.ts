@@ -9,9 +9,11 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** `PUBLIC_URL`: where people reach the API and its console, for links in messages; default the API's own address. */
+  readonly publicUrl: string;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
-  /** How long a role waits at start for Temporal (its frontend and namespace) before it gives up. */
+  /** How long a role waits at start for PostgreSQL, then for Temporal (its frontend and namespace), before it gives up. */
   readonly startTimeoutSeconds: number;
   readonly temporal: {
     /** Unset: the embedded dev server is started. */
@@ -163,9 +165,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`METRICS_PORT and TEMPORAL_METRICS_PORT must differ, both are ${metricsPort}`);
   }
 
+  const host = get('HOST') ?? '127.0.0.1';
+  // A wildcard listen address is no place to send people to: the default link names this machine.
+  const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const publicUrl = (urlOf('PUBLIC_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '');
   const config: Config = {
     port,
-    host: get('HOST') ?? '127.0.0.1',
+    host,
+    publicUrl,
     dataDir: path.resolve(get('DATA_DIR') ?? './data'),
     logLevel,
     startTimeoutSeconds,
@@ -225,11 +232,17 @@ export interface ConfigVariable {
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', meaning: 'Port the API listens on (`/metrics` of the API and of the all-in-one process too).', default: '`3000`', roles: 'api' },
   { name: 'HOST', meaning: 'Address the API listens on.', default: '`127.0.0.1`', roles: 'api' },
+  {
+    name: 'PUBLIC_URL',
+    meaning: 'Where people reach the API and its console (`http:` or `https:`): the base of links in messages, e.g. the manager\'s alert about a tracked message (`<PUBLIC_URL>/console/events/<eventId>`).',
+    default: '`http://HOST:PORT` (`localhost` for a wildcard `HOST`)',
+    roles: 'all',
+  },
   { name: 'DATA_DIR', meaning: "Embedded PostgreSQL, Temporal's SQLite file, the SMTP sink's mail, the local secrets key.", default: '`./data`', roles: 'all' },
   { name: 'LOG_LEVEL', meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.', default: '`info`', roles: 'all' },
   {
     name: 'START_TIMEOUT_SECONDS',
-    meaning: 'How long the API and the worker wait at start for Temporal and its namespace (retrying with backoff) before they exit non-zero; 1 to 86400.',
+    meaning: 'How long the API and the worker wait at start for PostgreSQL, and then for Temporal and its namespace (each retried with backoff), before they exit non-zero; 1 to 86400.',
     default: '`120`',
     roles: 'all',
   },

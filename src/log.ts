@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config';
 
 /** Values that must never reach a log line, wherever they appear. */
@@ -95,10 +95,12 @@ export function scrubLogLine(line: string): string {
   }
 }
 
-export function createLogger(level: LogLevel): Logger {
-  return pino({
+/** The process's logger; `destination` (stdout when absent) lets tests read what it writes. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
     level,
     redact: { paths: [...LOG_REDACT_PATHS, ...PERSONAL_DATA_PATHS], censor: '[secret]' },
     hooks: { streamWrite: scrubLogLine },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -41,8 +41,9 @@ async function trackedOpen(): Promise<JournalEntry[]> {
     eventIds.map(async (eventId) => {
       const page = await ok(api.GET('/v1/journal', { params: { query: { eventId, limit: QUEUE_LIMIT } } }));
       for (const e of page.items) {
+        // A manual send that went out (or was recorded in test mode) settles the entry; a failed one leaves it waiting.
         const of = e.details?.manualOf;
-        if (typeof of === 'number') handled.add(of);
+        if (typeof of === 'number' && ['sent', 'test', 'delivered', 'undelivered'].includes(e.status)) handled.add(of);
       }
     }),
   );

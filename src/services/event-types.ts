@@ -67,6 +67,7 @@ export function eventTypeView({ eventType, templates }: EventTypeWithTemplates) 
     emailDelivery: eventType.emailDelivery,
     channels: eventType.channels,
     managerChannels: eventType.managerChannels,
+    resendWhenUnknown: eventType.resendWhenUnknown,
     templates: { client: byAudience('client'), manager: byAudience('manager') },
     updatedAt: eventType.updatedAt.toISOString(),
   };

@@ -58,7 +58,7 @@ describe('the work queues in the console', () => {
     await expect.poll(() => approved.textContent(), { timeout: 20_000 }).toContain('Кто: Анна Админова (chief)');
   });
 
-  it('lets a manager send a "not sent, tracked" entry by hand; the SMS reaches the SMSC', async () => {
+  it('lets a manager edit and send a "not sent, tracked" entry; the SMS reaches the SMSC with the edited text', async () => {
     await putNoticeType(h, 'test.tracked', { channels: ['sms'], trackedByManager: true });
     const client = await h.request({
       method: 'PUT',
@@ -78,6 +78,7 @@ describe('the work queues in the console', () => {
     await card.getByText('SMS: заказ ЗК-42 готов').waitFor();
     await card.getByRole('button', { name: 'Изменить и отправить' }).click();
     const dialog = page.getByRole('dialog', { name: 'Отправка вручную' });
+    await dialog.getByLabel('Текст сообщения').fill('Пётр, заказ ЗК-42 ждёт вас до пятницы');
     await dialog.getByLabel('Комментарий').fill('Клиент просил напомнить');
     await screenshot(page, 'manual-send');
     await dialog.getByRole('button', { name: 'Отправить' }).click();
@@ -86,6 +87,8 @@ describe('the work queues in the console', () => {
     await card.waitFor({ state: 'detached' });
 
     const sms = await until(() => smsc.messages().find((m) => m.destination === '79160000077' && m.complete), 'the SMS at the SMSC');
-    expect(sms.text).toBe('SMS: заказ ЗК-42 готов');
+    // The edited text went out, not the journaled one.
+    expect(sms.text).toBe('Пётр, заказ ЗК-42 ждёт вас до пятницы');
+    expect(smsc.messages().filter((m) => m.destination === '79160000077')).toHaveLength(1);
   });
 });

@@ -392,7 +392,7 @@ export interface paths {
                                  * @description What became of the message; `in_progress` until a final step is journaled.
                                  * @enum {string}
                                  */
-                                status: "delivered" | "undelivered" | "sent" | "queued" | "test" | "failed" | "skipped" | "not_sent_tracked" | "sent_manually" | "resolved" | "cancelled" | "in_progress";
+                                status: "delivered" | "undelivered" | "sent" | "unknown" | "queued" | "test" | "failed" | "skipped" | "not_sent_tracked" | "sent_manually" | "resolved" | "cancelled" | "in_progress";
                                 /** @description The status in Russian, e.g. "доставлено". */
                                 statusLabel: string;
                                 /** @description Send attempts over all channels. */
@@ -428,6 +428,30 @@ export interface paths {
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
+                                /** @description A manager's manual send (R14): its own message, with the original and the edited text and recipient; null for an event's message. */
+                                manual: {
+                                    /** @description The tracked ("not sent, tracked by manager") entry it answers. */
+                                    of: number;
+                                    by: string | null;
+                                    comment: string | null;
+                                    edited: {
+                                        text: boolean;
+                                        subject: boolean;
+                                        recipient: boolean;
+                                    };
+                                    /** @description As journaled in the tracked entry. */
+                                    original: {
+                                        recipient: string | null;
+                                        subject: string | null;
+                                        text: string | null;
+                                    };
+                                    /** @description What the manager sent. */
+                                    sent: {
+                                        recipient: string | null;
+                                        subject: string | null;
+                                        text: string | null;
+                                    };
+                                } | null;
                                 /** @description Its journal entries, oldest first. */
                                 entryIds: number[];
                                 /** Format: date-time */
@@ -918,6 +942,8 @@ export interface paths {
                                 /** @description Client channels, first choice first. */
                                 channels: ("email" | "sms" | "telegram")[];
                                 managerChannels: ("email" | "sms" | "telegram")[];
+                                /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
+                                resendWhenUnknown: boolean;
                                 templates: {
                                     client: {
                                         [key: string]: {
@@ -1050,6 +1076,8 @@ export interface paths {
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
                             managerChannels: ("email" | "sms" | "telegram")[];
+                            /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
+                            resendWhenUnknown: boolean;
                             templates: {
                                 client: {
                                     [key: string]: {
@@ -1170,6 +1198,8 @@ export interface paths {
                         /** @description Client channels, first choice first. */
                         channels?: ("email" | "sms" | "telegram")[];
                         managerChannels?: ("email" | "sms" | "telegram")[];
+                        /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
+                        resendWhenUnknown?: boolean;
                         templates?: {
                             client?: {
                                 email?: {
@@ -1321,6 +1351,8 @@ export interface paths {
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
                             managerChannels: ("email" | "sms" | "telegram")[];
+                            /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
+                            resendWhenUnknown: boolean;
                             templates: {
                                 client: {
                                     [key: string]: {
@@ -2644,7 +2676,7 @@ export interface paths {
                     eventId?: string;
                     channel?: "email" | "sms" | "telegram";
                     /** @description An entry's status; a tracked entry a manager acted on has a manual one. */
-                    status?: "received" | "recipients_resolved" | "awaiting_confirmation" | "approved" | "rejected" | "expired" | "rendered" | "queued" | "sent" | "delivered" | "undelivered" | "attempt_failed" | "failed" | "fallback" | "skipped" | "not_sent_tracked" | "status_changed" | "test" | "completed" | "sent_manually" | "resolved" | "cancelled";
+                    status?: "received" | "recipients_resolved" | "awaiting_confirmation" | "approved" | "rejected" | "expired" | "rendered" | "queued" | "sent" | "unknown" | "delivered" | "undelivered" | "attempt_failed" | "failed" | "fallback" | "skipped" | "not_sent_tracked" | "status_changed" | "test" | "completed" | "sent_manually" | "resolved" | "cancelled";
                     from?: string;
                     to?: string;
                     /** @description The `next` of the previous page. */
@@ -2751,10 +2783,18 @@ export interface paths {
                 };
                 cookie?: never;
             };
+            /** @description Everything is optional: a bare POST sends the journaled text to the journaled recipient. Sending the same request again (a retry) sends nothing more and answers with the first result (`alreadySent: true`); a different request after the entry was sent answers 409. */
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Why it is sent by hand; kept in the journal. */
                         comment?: string;
+                        /** @description The text to send instead of the journaled one. For e-mail it goes out as plain text (the rendered HTML is dropped). The original text stays in the tracked entry and in the `requested` step. */
+                        text?: string;
+                        /** @description E-mail only: the subject to send instead of the journaled one. */
+                        subject?: string;
+                        /** @description Another recipient on the entry's channel: an e-mail address (email), a phone number (sms; any readable form, stored in E.164) or a numeric chat id (telegram). A recipient that does not suit the channel answers 400 naming `to`. */
+                        to?: string;
                     };
                 };
             };
@@ -2767,10 +2807,22 @@ export interface paths {
                     content: {
                         "application/json": {
                             workflowId: string;
+                            /** @description `sent`, `test` (test mode: journaled, not sent) or `failed` (see `reason`). */
                             status: string;
+                            /** @description The journal entry of the sent (or test) message. */
                             entryId?: number;
                             providerMessageId?: string;
                             reason?: string;
+                            /** @description True when this answers a repeated request: nothing was sent again. */
+                            alreadySent?: boolean;
+                            /** @description Where it went (the edited recipient, normalised). */
+                            recipient?: string;
+                            /** @description What differs from the tracked entry. */
+                            edited?: {
+                                text: boolean;
+                                subject: boolean;
+                                recipient: boolean;
+                            };
                         };
                     };
                 };
@@ -2784,6 +2836,15 @@ export interface paths {
                             workflowId: string;
                             status: string;
                         };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description Every error answer has this shape. */
@@ -2973,7 +3034,7 @@ export interface paths {
                     /** @description The channel that delivered or was last tried. */
                     channel?: "email" | "sms" | "telegram";
                     /** @description What became of the message; `in_progress` until a final step is journaled. */
-                    status?: "delivered" | "undelivered" | "sent" | "queued" | "test" | "failed" | "skipped" | "not_sent_tracked" | "sent_manually" | "resolved" | "cancelled" | "in_progress";
+                    status?: "delivered" | "undelivered" | "sent" | "unknown" | "queued" | "test" | "failed" | "skipped" | "not_sent_tracked" | "sent_manually" | "resolved" | "cancelled" | "in_progress";
                     /** @description On the message's first step. */
                     from?: string;
                     /** @description On the message's first step. */
@@ -3014,7 +3075,7 @@ export interface paths {
                                  * @description What became of the message; `in_progress` until a final step is journaled.
                                  * @enum {string}
                                  */
-                                status: "delivered" | "undelivered" | "sent" | "queued" | "test" | "failed" | "skipped" | "not_sent_tracked" | "sent_manually" | "resolved" | "cancelled" | "in_progress";
+                                status: "delivered" | "undelivered" | "sent" | "unknown" | "queued" | "test" | "failed" | "skipped" | "not_sent_tracked" | "sent_manually" | "resolved" | "cancelled" | "in_progress";
                                 /** @description The status in Russian, e.g. "доставлено". */
                                 statusLabel: string;
                                 /** @description Send attempts over all channels. */
@@ -3050,6 +3111,30 @@ export interface paths {
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
+                                /** @description A manager's manual send (R14): its own message, with the original and the edited text and recipient; null for an event's message. */
+                                manual: {
+                                    /** @description The tracked ("not sent, tracked by manager") entry it answers. */
+                                    of: number;
+                                    by: string | null;
+                                    comment: string | null;
+                                    edited: {
+                                        text: boolean;
+                                        subject: boolean;
+                                        recipient: boolean;
+                                    };
+                                    /** @description As journaled in the tracked entry. */
+                                    original: {
+                                        recipient: string | null;
+                                        subject: string | null;
+                                        text: string | null;
+                                    };
+                                    /** @description What the manager sent. */
+                                    sent: {
+                                        recipient: string | null;
+                                        subject: string | null;
+                                        text: string | null;
+                                    };
+                                } | null;
                                 /** @description Its journal entries, oldest first. */
                                 entryIds: number[];
                                 /** Format: date-time */

@@ -125,7 +125,7 @@ function TrackedCard({ entry }: { entry: JournalEntry }) {
     void queryClient.invalidateQueries({ queryKey: ['messages'] });
   };
   const send = useMutation({
-    mutationFn: (body: { comment?: string; text?: string; recipient?: string }) =>
+    mutationFn: (body: { comment?: string; text?: string; subject?: string; to?: string }) =>
       ok(api.POST('/v1/journal/{entryId}/send', { params: { path: { entryId: entry.id } }, body })),
     onSuccess: (answer) => {
       void message.success(t('Сообщение отправлено: {status}', { status: answer.status }));
@@ -182,19 +182,25 @@ function TrackedCard({ entry }: { entry: JournalEntry }) {
       >
         <Form
           layout="vertical"
-          initialValues={{ text: entry.body ?? '', recipient: entry.recipient ?? '', comment: '' }}
-          onFinish={(v: { text: string; recipient: string; comment: string }) =>
+          initialValues={{ text: entry.body ?? '', subject: entry.subject ?? '', recipient: entry.recipient ?? '', comment: '' }}
+          onFinish={(v: { text: string; subject: string; recipient: string; comment: string }) =>
             send.mutate({
               ...(v.comment.trim() ? { comment: v.comment.trim() } : {}),
+              ...(entry.channel === 'email' && v.subject !== (entry.subject ?? '') ? { subject: v.subject } : {}),
               ...(v.text !== (entry.body ?? '') ? { text: v.text } : {}),
-              ...(v.recipient.trim() !== (entry.recipient ?? '') ? { recipient: v.recipient.trim() } : {}),
+              ...(v.recipient.trim() !== (entry.recipient ?? '') ? { to: v.recipient.trim() } : {}),
             })
           }
         >
           <Form.Item label={t('Получатель')} name="recipient">
             <Input />
           </Form.Item>
-          <Form.Item label={t('Текст сообщения')} name="text">
+          {entry.channel === 'email' && (
+            <Form.Item label={t('Тема')} name="subject">
+              <Input />
+            </Form.Item>
+          )}
+          <Form.Item label={t('Текст сообщения')} name="text" rules={[{ required: true, message: t('Текст не может быть пустым') }]}>
             <Input.TextArea autoSize={{ minRows: 3, maxRows: 12 }} />
           </Form.Item>
           <Form.Item label={t('Комментарий')} name="comment">
