@@ -44,6 +44,8 @@ export interface Config {
   readonly limits: Limits;
   /** People's sign-in: session lifetimes and failed sign-ins allowed. */
   readonly sessions: SessionPolicy;
+  /** `JOURNAL_RETENTION_DAYS`: journals of events older than this many days are deleted daily; unset: kept forever. */
+  readonly journalRetentionDays: number | undefined;
   /** Observability: where a process without the API serves `/metrics`, and the Temporal SDK's own endpoint. */
   readonly metrics: {
     /** `METRICS_PORT`: the worker role's `/metrics`; unset: not served (the API serves it on `PORT`). */
@@ -165,6 +167,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`METRICS_PORT and TEMPORAL_METRICS_PORT must differ, both are ${metricsPort}`);
   }
 
+  // Off unless set: deleting a company's records is the operator's decision (docs/operations.md).
+  const retentionRaw = get('JOURNAL_RETENTION_DAYS');
+  let journalRetentionDays: number | undefined;
+  if (retentionRaw !== undefined && retentionRaw !== '0') {
+    journalRetentionDays = Number(retentionRaw);
+    if (!/^\d+$/.test(retentionRaw) || journalRetentionDays < 1 || journalRetentionDays > 36_500) {
+      problems.push(`JOURNAL_RETENTION_DAYS must be a whole number of days from 1 to 36500, or 0 for off, got "${retentionRaw}"`);
+      journalRetentionDays = undefined;
+    }
+  }
+
   const host = get('HOST') ?? '127.0.0.1';
   // A wildcard listen address is no place to send people to: the default link names this machine.
   const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
@@ -173,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     host,
     publicUrl,
+    journalRetentionDays,
     dataDir: path.resolve(get('DATA_DIR') ?? './data'),
     logLevel,
     startTimeoutSeconds,
@@ -338,6 +352,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'METRICS_PORT',
     meaning: 'Port on which a worker process (`main.ts worker`) serves `GET /metrics` (deliveries, fallbacks, latencies, outbox and confirmation gauges); the API and the all-in-one process serve it on `PORT`. Must differ from `PORT`.',
     default: 'unset: not served by a worker-only process',
+    roles: 'worker',
+  },
+  {
+    name: 'JOURNAL_RETENTION_DAYS',
+    meaning:
+      "Journal retention: a daily Temporal schedule (`journal-retention`) deletes the journal of every closed event whose rows are all older than this many days, in batches (events waiting for confirmation or with e-mail still queued stay); 1 to 36500; `0` or unset: off, and a worker starting with it off removes the schedule.",
+    default: 'unset: kept forever',
     roles: 'worker',
   },
   {

@@ -34,7 +34,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const bundle = config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {};
 
     if (role !== 'api') {
-      const worker = life.defer(await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, publicUrl: config.publicUrl }));
+      const worker = life.defer(await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, publicUrl: config.publicUrl, journalRetentionDays: config.journalRetentionDays }));
       worker.done.catch((err: unknown) => {
         log.error({ err }, 'worker stopped');
         void life.exit(1);

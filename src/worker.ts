@@ -19,7 +19,7 @@ import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { createMetrics, type Metrics } from './metrics';
 import type { SecretBox } from './secrets';
 import { waitForTemporal } from './temporal/connect';
-import { ensureSchedules } from './temporal/schedules';
+import { ensureJournalRetentionSchedule, ensureSchedules } from './temporal/schedules';
 import { ensureTelegramPolling } from './temporal/telegram-polling';
 import { workflowsPath } from './temporal/workflows-path';
 
@@ -37,6 +37,8 @@ export interface WorkerDeps {
   /** Hosts and ranges company providers may reach although internal (`OUTBOUND_ALLOW`). */
   outboundAllow?: readonly string[] | undefined;
   log?: Logger | undefined;
+  /** `JOURNAL_RETENTION_DAYS`: the daily journal cleanup's age; undefined: off (its schedule is removed). */
+  journalRetentionDays?: number | undefined;
   /** Abuse limits (`loadConfig`): recipients per event, SMS per phone and per company; the defaults when unset. */
   limits?: Limits | undefined;
   /** `PUBLIC_URL`: the base of the console links in managers' alerts. */
@@ -154,6 +156,10 @@ async function ensureCompanyJobs(deps: WorkerDeps, connection: NativeConnection)
   await ensureSchedules({ client, taskQueue, companies: companyIds, callTimeoutMs: 15_000 }).then(
     (result) => deps.log?.info(result, 'schedules ensured'),
     (err: unknown) => deps.log?.error({ err }, 'could not create the schedules'),
+  );
+  await ensureJournalRetentionSchedule({ client, taskQueue, callTimeoutMs: 15_000 }, deps.journalRetentionDays).then(
+    (result) => deps.log?.info({ result, olderThanDays: deps.journalRetentionDays ?? null }, 'journal retention schedule'),
+    (err: unknown) => deps.log?.error({ err }, 'could not set up the journal retention schedule'),
   );
   for (const id of companyIds) {
     await ensureTelegramPolling(client, taskQueue, id).catch((err: unknown) =>

@@ -240,6 +240,23 @@ export interface SmsBalanceInput {
 }
 
 /** Every workflow type by name, with its one input and its output. */
+/** Input of `purgeJournal`; the schedule `journal-retention` starts it with the worker's `JOURNAL_RETENTION_DAYS`. */
+export interface PurgeJournalInput {
+  /** Journals of events whose every row is older than this many days go. */
+  olderThanDays: number;
+  /** Events looked at per batch (default 500). */
+  batchSize?: number;
+}
+
+export interface PurgeJournalResult {
+  /** The cutoff: rows older than this were eligible. */
+  before: string;
+  deletedEvents: number;
+  deletedRows: number;
+  /** True when the run stopped at its batch cap with old events left; the next run goes on. */
+  more: boolean;
+}
+
 export interface WorkflowContract {
   notifyEvent(input: NotifyEventInput): Promise<NotifyEventResult>;
   manualSend(input: ManualSendInput): Promise<ManualSendResult>;
@@ -249,6 +266,7 @@ export interface WorkflowContract {
   pollTelegram(input: PollTelegramInput): Promise<void>;
   dispatchEmailOutbox(input?: DispatchEmailOutboxInput): Promise<DispatchEmailOutboxResult>;
   checkSmsBalance(input: CheckSmsBalanceInput): Promise<CheckSmsBalanceResult>;
+  purgeJournal(input: PurgeJournalInput): Promise<PurgeJournalResult>;
 }
 
 export type WorkflowName = keyof WorkflowContract;

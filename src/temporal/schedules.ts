@@ -351,3 +351,83 @@ function toView(ref: ScheduleRef, d: ScheduleDescription): ScheduleView {
     actionsTaken: d.info.numActionsTaken,
   };
 }
+
+/**
+ * Journal retention (`JOURNAL_RETENTION_DAYS`): one schedule per deployment
+ * (not per company, and not among the companies' schedules in the API), id
+ * `journal-retention` (`@<taskQueue>` appended off the default queue), daily,
+ * starting `purgeJournal({ olderThanDays })`.
+ */
+export const JOURNAL_RETENTION_SCHEDULE = 'journal-retention';
+export const JOURNAL_RETENTION_PERIOD_SECONDS = 86_400;
+
+export function journalRetentionScheduleId(taskQueue: string): string {
+  return taskQueue === DEFAULT_TASK_QUEUE ? JOURNAL_RETENTION_SCHEDULE : `${JOURNAL_RETENTION_SCHEDULE}@${taskQueue}`;
+}
+
+function journalRetentionNote(days: number): string {
+  return `Очистка журнала уведомлений: удаляются записи старше ${days} дн.`;
+}
+
+/**
+ * Makes the retention schedule match the worker's setting: created when a
+ * retention is set, its age updated when it changed, deleted when retention
+ * is off (unset). Run at every worker start; workers starting together agree.
+ */
+export async function ensureJournalRetentionSchedule(
+  ctx: ScheduleContext,
+  olderThanDays: number | undefined,
+): Promise<'created' | 'updated' | 'unchanged' | 'deleted' | 'absent'> {
+  const scheduleId = journalRetentionScheduleId(ctx.taskQueue);
+  const handle = ctx.client.schedule.getHandle(scheduleId);
+  let existing: ScheduleDescription | undefined;
+  try {
+    existing = await bounded(ctx, () => handle.describe());
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+  if (olderThanDays === undefined) {
+    if (!existing) return 'absent';
+    await bounded(ctx, () => handle.delete()).catch((err: unknown) => {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    });
+    return 'deleted';
+  }
+  const args: Parameters<WorkflowContract['purgeJournal']> = [{ olderThanDays }];
+  if (existing) {
+    const current = existing.action.type === 'startWorkflow' ? (existing.action.args as unknown[] | undefined)?.[0] : undefined;
+    if ((current as { olderThanDays?: unknown } | undefined)?.olderThanDays === olderThanDays) return 'unchanged';
+    await bounded(ctx, () =>
+      handle.update((previous) => ({
+        ...previous,
+        action: { ...previous.action, args } as typeof previous.action,
+        state: { ...previous.state, note: journalRetentionNote(olderThanDays) },
+      })),
+    );
+    return 'updated';
+  }
+  try {
+    await bounded(ctx, () =>
+      ctx.client.schedule.create<WorkflowContract['purgeJournal']>({
+        scheduleId,
+        spec: { intervals: [{ every: JOURNAL_RETENTION_PERIOD_SECONDS * 1000 }] },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+        memo: { name: JOURNAL_RETENTION_SCHEDULE, title: 'Очистка журнала уведомлений' },
+        state: { paused: false, note: journalRetentionNote(olderThanDays) },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'purgeJournal',
+          workflowId: scheduleId,
+          taskQueue: ctx.taskQueue,
+          args,
+          workflowExecutionTimeout: '6 hours',
+          staticSummary: `Очистка журнала уведомлений (старше ${olderThanDays} дн.)`,
+        },
+      }),
+    );
+    return 'created';
+  } catch (err) {
+    if (err instanceof ScheduleAlreadyRunning) return 'unchanged';
+    throw err;
+  }
+}
