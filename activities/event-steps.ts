@@ -11,7 +11,7 @@ import type { BeginEventInput } from './types';
  * activity: the plan read, and `received` with `skipped` or
  * `recipients_resolved` journaled in one statement.
  */
-export function createEventStepActivities(deps: Pick<ActivityDeps, 'db' | 'limits' | 'metrics'>) {
+export function createEventStepActivities(deps: Pick<ActivityDeps, 'db' | 'limits' | 'metrics' | 'publicUrl'>) {
   const { loadPlan } = createPlanActivities(deps);
   const { recordSteps } = createJournalActivities(deps);
   return {

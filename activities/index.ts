@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 import { createEmailOutboxActivities } from './email-outbox';
 import { createEventStepActivities } from './event-steps';
 import { createJournalActivities } from './journal';
+import { createJournalRetentionActivities } from './journal-retention';
 import { createManualSendActivities } from './manual-send';
 import { createPlanActivities } from './plan';
 import { createRenderActivities } from './render';
@@ -28,6 +29,7 @@ export function createActivities(given: ActivityDeps) {
     ...createManualSendActivities(deps),
     ...createEmailOutboxActivities(deps),
     ...createSmsBalanceActivities(deps),
+    ...createJournalRetentionActivities(deps),
   };
 }
 

@@ -83,6 +83,12 @@ export interface SendMessageResult {
   entryId: number;
   /** True when an earlier attempt had already sent it. */
   alreadySent: boolean;
+  /**
+   * An earlier attempt called the provider and died before its answer was
+   * journaled; the message may or may not have gone out, `unknown` is
+   * journaled and it was not sent again.
+   */
+  outcomeUnknown?: boolean;
 }
 
 /** A message rendered and sent by one activity: the template and its variables instead of the text. */
