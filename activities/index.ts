@@ -2,6 +2,7 @@ import { createMetrics } from '../src/metrics';
 import type { ActivityDeps } from './deps';
 import { createEmailOutboxActivities } from './email-outbox';
 import { createJournalActivities } from './journal';
+import { createJournalRetentionActivities } from './journal-retention';
 import { createManualSendActivities } from './manual-send';
 import { createPlanActivities } from './plan';
 import { createRenderActivities } from './render';
@@ -26,6 +27,7 @@ export function createActivities(given: ActivityDeps) {
     ...createManualSendActivities(deps),
     ...createEmailOutboxActivities(deps),
     ...createSmsBalanceActivities(deps),
+    ...createJournalRetentionActivities(deps),
   };
 }
 

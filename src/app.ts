@@ -32,6 +32,7 @@ import { schedulesRoutes } from './api/routes/schedules';
 import { templatePreviewRoutes } from './api/routes/templates-preview';
 import { createMetrics, type Metrics } from './metrics';
 import type { SecretBox } from './secrets';
+import { withinDeadline } from './temporal/deadline';
 import { ensureTelegramPolling } from './temporal/telegram-polling';
 import type { Role } from './domain/roles';
 import { DEFAULT_SESSION_POLICY, SESSION_COOKIE, CSRF_HEADER, type SessionPolicy } from './domain/sessions';
@@ -177,7 +178,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         secrets: deps.secrets,
         telegramApiRoot: deps.telegramApiRoot,
         outboundAllow: deps.outboundAllow,
-        onTelegramChanged: (companyId) => ensureTelegramPolling(deps.temporal, deps.taskQueue, companyId),
+        // Bounded: a down Temporal answers 503 at once rather than after the SDK's retries.
+        onTelegramChanged: (companyId) => withinDeadline(deps.temporal, () => ensureTelegramPolling(deps.temporal, deps.taskQueue, companyId)),
       });
       await v1.register(eventTypesRoutes, { db: deps.db });
       await v1.register(templatePreviewRoutes, { db: deps.db });

@@ -9,9 +9,11 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** `PUBLIC_URL`: where people reach the API and its console, for links in messages; default the API's own address. */
+  readonly publicUrl: string;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
-  /** How long a role waits at start for Temporal (its frontend and namespace) before it gives up. */
+  /** How long a role waits at start for PostgreSQL, then for Temporal (its frontend and namespace), before it gives up. */
   readonly startTimeoutSeconds: number;
   readonly temporal: {
     /** Unset: the embedded dev server is started. */
@@ -42,6 +44,8 @@ export interface Config {
   readonly limits: Limits;
   /** People's sign-in: session lifetimes and failed sign-ins allowed. */
   readonly sessions: SessionPolicy;
+  /** `JOURNAL_RETENTION_DAYS`: journals of events older than this many days are deleted daily; unset: kept forever. */
+  readonly journalRetentionDays: number | undefined;
   /** Observability: where a process without the API serves `/metrics`, and the Temporal SDK's own endpoint. */
   readonly metrics: {
     /** `METRICS_PORT`: the worker role's `/metrics`; unset: not served (the API serves it on `PORT`). */
@@ -145,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smsPerCompanyPerDay: limit('SMS_PER_COMPANY_PER_DAY', DEFAULT_LIMITS.smsPerCompanyPerDay, 1, 100_000_000),
     // The whole request body is capped at 256 KiB (`BODY_LIMIT_BYTES`); data cannot be larger than that.
     eventDataBytes: limit('EVENT_DATA_MAX_BYTES', DEFAULT_LIMITS.eventDataBytes, 2, 256 * 1024 - 1024),
+    previewsPerMinute: limit('PREVIEWS_PER_MINUTE_PER_KEY', DEFAULT_LIMITS.previewsPerMinute, 0, 1_000_000),
   };
   const sessions: SessionPolicy = {
     idleSeconds: limit('SESSION_IDLE_MINUTES', DEFAULT_SESSION_POLICY.idleSeconds / 60, 1, 525_600) * 60,
@@ -163,9 +168,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`METRICS_PORT and TEMPORAL_METRICS_PORT must differ, both are ${metricsPort}`);
   }
 
+  // Off unless set: deleting a company's records is the operator's decision (docs/operations.md).
+  const retentionRaw = get('JOURNAL_RETENTION_DAYS');
+  let journalRetentionDays: number | undefined;
+  if (retentionRaw !== undefined && retentionRaw !== '0') {
+    journalRetentionDays = Number(retentionRaw);
+    if (!/^\d+$/.test(retentionRaw) || journalRetentionDays < 1 || journalRetentionDays > 36_500) {
+      problems.push(`JOURNAL_RETENTION_DAYS must be a whole number of days from 1 to 36500, or 0 for off, got "${retentionRaw}"`);
+      journalRetentionDays = undefined;
+    }
+  }
+
+  const host = get('HOST') ?? '127.0.0.1';
+  // A wildcard listen address is no place to send people to: the default link names this machine.
+  const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const publicUrl = (urlOf('PUBLIC_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '');
   const config: Config = {
     port,
-    host: get('HOST') ?? '127.0.0.1',
+    host,
+    publicUrl,
+    journalRetentionDays,
     dataDir: path.resolve(get('DATA_DIR') ?? './data'),
     logLevel,
     startTimeoutSeconds,
@@ -225,11 +247,17 @@ export interface ConfigVariable {
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', meaning: 'Port the API listens on (`/metrics` of the API and of the all-in-one process too).', default: '`3000`', roles: 'api' },
   { name: 'HOST', meaning: 'Address the API listens on.', default: '`127.0.0.1`', roles: 'api' },
+  {
+    name: 'PUBLIC_URL',
+    meaning: 'Where people reach the API and its console (`http:` or `https:`): the base of links in messages, e.g. the manager\'s alert about a tracked message (`<PUBLIC_URL>/console/events/<eventId>`).',
+    default: '`http://HOST:PORT` (`localhost` for a wildcard `HOST`)',
+    roles: 'all',
+  },
   { name: 'DATA_DIR', meaning: "Embedded PostgreSQL, Temporal's SQLite file, the SMTP sink's mail, the local secrets key.", default: '`./data`', roles: 'all' },
   { name: 'LOG_LEVEL', meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.', default: '`info`', roles: 'all' },
   {
     name: 'START_TIMEOUT_SECONDS',
-    meaning: 'How long the API and the worker wait at start for Temporal and its namespace (retrying with backoff) before they exit non-zero; 1 to 86400.',
+    meaning: 'How long the API and the worker wait at start for PostgreSQL, and then for Temporal and its namespace (each retried with backoff), before they exit non-zero; 1 to 86400.',
     default: '`120`',
     roles: 'all',
   },
@@ -275,6 +303,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'EVENTS_PER_MINUTE_PER_KEY',
     meaning: '`POST /v1/events` per API key per calendar minute, counted in PostgreSQL (shared by every API process); past it `429` with `Retry-After`; `0`: no limit.',
     default: '`600`',
+    roles: 'api',
+  },
+  {
+    name: 'PREVIEWS_PER_MINUTE_PER_KEY',
+    meaning:
+      '`POST /v1/templates/preview` per API key per calendar minute, counted in PostgreSQL like the events; past it `429` with `Retry-After`; `0`: no limit. Previews render in a worker-thread pool, never on the event loop.',
+    default: '`60`',
     roles: 'api',
   },
   {
@@ -325,6 +360,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'METRICS_PORT',
     meaning: 'Port on which a worker process (`main.ts worker`) serves `GET /metrics` (deliveries, fallbacks, latencies, outbox and confirmation gauges); the API and the all-in-one process serve it on `PORT`. Must differ from `PORT`.',
     default: 'unset: not served by a worker-only process',
+    roles: 'worker',
+  },
+  {
+    name: 'JOURNAL_RETENTION_DAYS',
+    meaning:
+      "Journal retention: a daily Temporal schedule (`journal-retention`) deletes the journal of every closed event whose rows are all older than this many days, in batches (events waiting for confirmation or with e-mail still queued stay); 1 to 36500; `0` or unset: off, and a worker starting with it off removes the schedule.",
+    default: 'unset: kept forever',
     roles: 'worker',
   },
   {

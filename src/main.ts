@@ -1,12 +1,14 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDatabase } from './db/client';
 import { demoKeyNotice, demoUsersNotice, prepareDatabase } from './db/seed';
+import { waitForDatabase } from './db/wait';
 import { startEmbedded, type ProcessRole } from './dev/embedded';
 import { createLifecycle } from './lifecycle';
 import { createLogger } from './log';
 import { createMetrics, serveMetrics } from './metrics';
 import { createSecretBox, loadOrCreateLocalSecretsKey } from './secrets';
 import { startApi } from './server';
+import { closeTemplatePool } from './services/template-pool';
 import { installTemporalLogging } from './temporal/logger';
 import { startWorker } from './worker';
 
@@ -19,6 +21,9 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const env = life.defer(await startEmbedded(config, role, log));
     const { db, ...database } = createDatabase(env.databaseUrl);
     life.defer({ stop: database.close });
+    await waitForDatabase(db, env.databaseUrl, { timeoutMs: config.startTimeoutSeconds * 1000, log: (message) => log.warn(message) });
+    // Stopped after the API and the worker: both render in it until they are done.
+    life.defer({ stop: closeTemplatePool });
     const seeded = await prepareDatabase(db, config.adminApiKey);
     // Whichever role seeds first makes the key: a worker shows it at once, or it is lost (the API's banner shows it).
     const notices = [...(seeded.apiKey ? [demoKeyNotice(seeded.apiKey)] : []), ...(seeded.users?.length ? [demoUsersNotice(seeded.users)] : [])];
@@ -31,7 +36,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const bundle = config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {};
 
     if (role !== 'api') {
-      const worker = life.defer(await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics }));
+      const worker = life.defer(await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, publicUrl: config.publicUrl, journalRetentionDays: config.journalRetentionDays }));
       worker.done.catch((err: unknown) => {
         log.error({ err }, 'worker stopped');
         void life.exit(1);

@@ -8,6 +8,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
+import type { SendFaults } from '../activities/deps';
 import { createEmailChannel, createSmtpTransport } from './channels/email';
 import { createDefaultSmsProvider } from './providers/default-sms';
 import { createChannelRegistry, type ChannelRegistry } from './providers/registry';
@@ -18,7 +19,7 @@ import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { createMetrics, type Metrics } from './metrics';
 import type { SecretBox } from './secrets';
 import { waitForTemporal } from './temporal/connect';
-import { ensureSchedules } from './temporal/schedules';
+import { ensureJournalRetentionSchedule, ensureSchedules } from './temporal/schedules';
 import { ensureTelegramPolling } from './temporal/telegram-polling';
 import { workflowsPath } from './temporal/workflows-path';
 
@@ -36,8 +37,12 @@ export interface WorkerDeps {
   /** Hosts and ranges company providers may reach although internal (`OUTBOUND_ALLOW`). */
   outboundAllow?: readonly string[] | undefined;
   log?: Logger | undefined;
+  /** `JOURNAL_RETENTION_DAYS`: the daily journal cleanup's age; undefined: off (its schedule is removed). */
+  journalRetentionDays?: number | undefined;
   /** Abuse limits (`loadConfig`): recipients per event, SMS per phone and per company; the defaults when unset. */
   limits?: Limits | undefined;
+  /** `PUBLIC_URL`: the base of the console links in managers' alerts. */
+  publicUrl?: string | undefined;
   /** The process's metrics, shared with the API in the same process; the worker's own when absent. */
   metrics?: Metrics | undefined;
   /** A prebuilt workflow bundle; the sources are bundled when absent. */
@@ -49,6 +54,8 @@ export interface WorkerDeps {
    * Default true.
    */
   companyJobs?: boolean;
+  /** Tests only: faults injected into the send activity (see `SendFaults`). */
+  faults?: SendFaults | undefined;
 }
 
 export interface RunningWorker {
@@ -108,7 +115,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       connection,
       namespace: deps.temporal.namespace,
       taskQueue: deps.temporal.taskQueue,
-      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics }),
+      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics, publicUrl: deps.publicUrl, faults: deps.faults }),
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
       shutdownGraceTime: deps.shutdownGraceTime ?? '10 seconds',
     });
@@ -145,9 +152,14 @@ async function ensureCompanyJobs(deps: WorkerDeps, connection: NativeConnection)
   const client = new Client({ connection, namespace: deps.temporal.namespace });
   const taskQueue = deps.temporal.taskQueue;
   const companyIds = await createCompanyRepository(deps.db).listIds();
-  await ensureSchedules({ client, taskQueue, companies: companyIds }).then(
+  // A longer bound than the API's: a busy cluster at start is no reason to skip them.
+  await ensureSchedules({ client, taskQueue, companies: companyIds, callTimeoutMs: 15_000 }).then(
     (result) => deps.log?.info(result, 'schedules ensured'),
     (err: unknown) => deps.log?.error({ err }, 'could not create the schedules'),
+  );
+  await ensureJournalRetentionSchedule({ client, taskQueue, callTimeoutMs: 15_000 }, deps.journalRetentionDays).then(
+    (result) => deps.log?.info({ result, olderThanDays: deps.journalRetentionDays ?? null }, 'journal retention schedule'),
+    (err: unknown) => deps.log?.error({ err }, 'could not set up the journal retention schedule'),
   );
   for (const id of companyIds) {
     await ensureTelegramPolling(client, taskQueue, id).catch((err: unknown) =>

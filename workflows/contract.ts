@@ -7,6 +7,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ManualEdited, ManualEdits } from '../src/domain/manual-send';
 import type { Audience, Channel, DeliveryStatus, EventOutcome, NotifyState } from '../src/domain/vocabulary';
 
 export const DEFAULT_TASK_QUEUE = 'notifications';
@@ -114,6 +115,10 @@ export interface ManualSendInput {
   /** The signed-in person's user id when a person sends; absent for an API key. */
   byUserId?: number;
   comment?: string;
+  /** The manager's edits (text, e-mail subject, recipient checked for the channel); absent: send as journaled. */
+  edits?: ManualEdits;
+  /** `manualRequestKey` of the request, journaled so that a repeated request is recognised. */
+  requestKey?: string;
 }
 
 export interface ManualSendResult {
@@ -121,6 +126,9 @@ export interface ManualSendResult {
   entryId?: number;
   providerMessageId?: string;
   reason?: string;
+  /** Where it went. Absent in results of runs before edits existed. */
+  recipient?: string;
+  edited?: ManualEdited;
 }
 
 /** Input of `telegramUpdate`: one update of a company's bot, by webhook or long polling. */
@@ -232,6 +240,23 @@ export interface SmsBalanceInput {
 }
 
 /** Every workflow type by name, with its one input and its output. */
+/** Input of `purgeJournal`; the schedule `journal-retention` starts it with the worker's `JOURNAL_RETENTION_DAYS`. */
+export interface PurgeJournalInput {
+  /** Journals of events whose every row is older than this many days go. */
+  olderThanDays: number;
+  /** Events looked at per batch (default 500). */
+  batchSize?: number;
+}
+
+export interface PurgeJournalResult {
+  /** The cutoff: rows older than this were eligible. */
+  before: string;
+  deletedEvents: number;
+  deletedRows: number;
+  /** True when the run stopped at its batch cap with old events left; the next run goes on. */
+  more: boolean;
+}
+
 export interface WorkflowContract {
   notifyEvent(input: NotifyEventInput): Promise<NotifyEventResult>;
   manualSend(input: ManualSendInput): Promise<ManualSendResult>;
@@ -241,6 +266,7 @@ export interface WorkflowContract {
   pollTelegram(input: PollTelegramInput): Promise<void>;
   dispatchEmailOutbox(input?: DispatchEmailOutboxInput): Promise<DispatchEmailOutboxResult>;
   checkSmsBalance(input: CheckSmsBalanceInput): Promise<CheckSmsBalanceResult>;
+  purgeJournal(input: PurgeJournalInput): Promise<PurgeJournalResult>;
 }
 
 export type WorkflowName = keyof WorkflowContract;

@@ -140,6 +140,12 @@ export const eventTypes = pgTable(
     /** Client channels, first choice first. */
     channels: text('channels').array().$type<Channel[]>().notNull().default(sql`'{email}'::text[]`),
     managerChannels: text('manager_channels').array().$type<Channel[]>().notNull().default(sql`'{email}'::text[]`),
+    /**
+     * SMS and Telegram only: when a worker died after calling the provider and
+     * before journaling its answer, send again (a possible duplicate) instead of
+     * journaling the message as `unknown`. Off by default.
+     */
+    resendWhenUnknown: boolean('resend_when_unknown').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -303,6 +309,27 @@ export const journalEntries = pgTable(
 );
 
 /**
+ * The duplicate window's marker: one row per message and channel (the step key
+ * of its `sent` entry), written `sending` before the provider is called and
+ * given the provider's ids as it answers. A retry that finds it without the
+ * journal's `sent` entry knows the provider may already have the message.
+ */
+export const sendAttempts = pgTable('send_attempts', {
+  stepKey: text('step_key').primaryKey(),
+  companyId: text('company_id').notNull(),
+  channel: text('channel').$type<Channel>().notNull(),
+  /** `sending` until the provider answered; `accepted` once every part's id is known. */
+  state: text('state').$type<'sending' | 'accepted'>().notNull().default('sending'),
+  provider: text('provider'),
+  /** The provider's ids, one per SMS part, in order, as they were accepted. */
+  providerMessageIds: text('provider_message_ids').array().notNull().default(sql`'{}'::text[]`),
+  /** How many parts the message has (SMS); the ids are complete when there are this many. */
+  parts: integer('parts').notNull().default(1),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
  * SMS balance alert state per company (R4), kept here because every scheduled
  * check is a new workflow. An episode starts each time the balance falls below
  * the threshold; the administrator gets one e-mail per episode.
@@ -385,6 +412,7 @@ export const sessions = pgTable(
 export type Company = typeof companies.$inferSelect;
 export type Counterparty = typeof counterparties.$inferSelect;
 export type Contact = typeof contacts.$inferSelect;
+export type SendAttempt = typeof sendAttempts.$inferSelect;
 export type EventType = typeof eventTypes.$inferSelect;
 export type Template = typeof templates.$inferSelect;
 export type EventRow = typeof events.$inferSelect;

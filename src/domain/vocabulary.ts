@@ -40,6 +40,8 @@ export const JOURNAL_STATUSES = [
   'rendered',
   'queued',
   'sent',
+  /** A worker died between the provider's call and its answer, and resending could duplicate the message. */
+  'unknown',
   'delivered',
   'undelivered',
   'attempt_failed',
@@ -74,7 +76,7 @@ export const NOTIFY_STATES = ['received', 'awaiting_confirmation', 'sending', ..
 export type NotifyState = (typeof NOTIFY_STATES)[number];
 
 /** What became of one recipient of an event. */
-export type DeliveryStatus = 'sent' | 'test' | 'queued' | 'failed' | 'skipped' | 'not_sent_tracked';
+export type DeliveryStatus = 'sent' | 'unknown' | 'test' | 'queued' | 'failed' | 'skipped' | 'not_sent_tracked';
 
 /** A provider's later word on a message it accepted (SMPP receipts, HTTP status callbacks). */
 export type DeliveryReportStatus = 'delivered' | 'undelivered';

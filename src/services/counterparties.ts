@@ -9,7 +9,8 @@ import {
 import { createEventTypeRepository } from '../db/repositories/event-types';
 import { createManagerRepository } from '../db/repositories/managers';
 import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../domain/errors';
-import { checkOverrideTemplates, sampleFor } from '../domain/template-checks';
+import { sampleFor } from '../domain/template-checks';
+import { runTemplateTask } from './template-pool';
 import { PHONE_PROBLEM, toE164 } from './phones';
 
 /**
@@ -79,7 +80,7 @@ export function createCounterpartyService(db: Db) {
         problems.push({ path: `/body/overrides/${type}`, message: `no event type "${type}" is configured` });
         continue;
       }
-      problems.push(...(await checkOverrideTemplates(override, sampleFor(eventType.variables), `/body/overrides/${type}`)));
+      problems.push(...(await runTemplateTask('checkOverrideTemplates', [override, sampleFor(eventType.variables), `/body/overrides/${type}`])));
     }
     if (problems.length > 0) {
       // A template problem is a TEMPLATE_ERROR wherever the template sits; other problems are bad references.

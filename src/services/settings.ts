@@ -5,7 +5,7 @@ import { createCompanyRepository, type CompanySettingsChange } from '../db/repos
 import { createConfigChangeRepository } from '../db/repositories/config-changes';
 import { createProviderRepository } from '../db/repositories/providers';
 import type { Company, Provider } from '../db/schema';
-import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../domain/errors';
+import { BadRequestError, NotFoundError, ServiceUnavailableError, UnprocessableError, type ErrorDetail } from '../domain/errors';
 import type { CompanyMode, ProviderKind } from '../domain/vocabulary';
 import { isPort } from '../domain/addresses';
 import { checkProviderFields, isSmsProviderKind, PROVIDER_FIELDS } from '../providers/kinds';
@@ -83,7 +83,10 @@ export interface SettingsServiceDeps {
   secrets: SecretBox;
   /** Where the Bot API is, for setting the webhook; Telegram's own when unset. */
   telegramApiRoot?: string | undefined;
-  /** Starts long polling of the bot when a token is set without a webhook. */
+  /**
+   * Starts long polling of the bot when a token is set without a webhook; a
+   * rejection (Temporal down or past its deadline) makes the update answer 503.
+   */
   onTelegramChanged?: ((companyId: string) => Promise<void>) | undefined;
   /** Hosts and ranges (`OUTBOUND_ALLOW`) provider settings may name although loopback, private or link-local. */
   outboundAllow?: readonly string[] | undefined;
@@ -284,9 +287,6 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
       });
 
       const after = toView(await load(companyId));
-      if (change.telegram && after.telegram.botToken.set && after.telegram.updates === 'polling') {
-        await onTelegramChanged?.(companyId).catch((err: unknown) => log.warn({ err }, 'could not start Telegram polling'));
-      }
       await createConfigChangeRepository(db).record({
         companyId,
         actor,
@@ -297,6 +297,14 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
         before: toView(before),
         after,
       });
+      // After the change is saved and recorded: a down Temporal (bounded by the caller's
+      // deadline) answers 503, and the retry saves the same values and starts the polling.
+      if (change.telegram && after.telegram.botToken.set && after.telegram.updates === 'polling' && onTelegramChanged) {
+        await onTelegramChanged(companyId).catch((err: unknown) => {
+          log.warn({ err }, 'could not start Telegram polling');
+          throw new ServiceUnavailableError('the settings are saved, but the workflow engine is unavailable to start polling the bot; retry the same request');
+        });
+      }
       return after;
     },
   };

@@ -27,6 +27,7 @@ import {
   type ScheduleOptions,
 } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE, type WorkflowContract } from '../../workflows/contract';
+import { TEMPORAL_CALL_TIMEOUT_MS, withinDeadline } from './deadline';
 
 export const SCHEDULE_NAMES = ['email-dispatch', 'sms-balance'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
@@ -102,6 +103,18 @@ export interface ScheduleRef {
 export interface ScheduleContext {
   client: Client;
   taskQueue: string;
+  /**
+   * How long one Temporal call (create, describe, update, trigger) may take
+   * before it fails with `TemporalTimeoutError`; default
+   * {@link TEMPORAL_CALL_TIMEOUT_MS}, so a down Temporal makes the API answer
+   * 503 at once instead of after the SDK's own retries.
+   */
+  callTimeoutMs?: number;
+}
+
+/** One Temporal call of a schedule operation, bounded by the context's deadline. */
+function bounded<T>(ctx: ScheduleContext, call: () => Promise<T>): Promise<T> {
+  return withinDeadline(ctx.client, call, ctx.callTimeoutMs ?? TEMPORAL_CALL_TIMEOUT_MS);
 }
 
 /** `<name>:<companyId>`, with `@<taskQueue>` appended off the default queue. */
@@ -142,31 +155,35 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
   const staticSummary = `${SCHEDULE_TITLES[ref.name]} (компания ${ref.companyId})`;
   try {
     if (ref.name === 'email-dispatch') {
-      await ctx.client.schedule.create<WorkflowContract['dispatchEmailOutbox']>({
-        ...common,
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'dispatchEmailOutbox',
-          workflowId: scheduleId,
-          taskQueue: ctx.taskQueue,
-          args: [{ companyId: ref.companyId }],
-          workflowExecutionTimeout: '1 hour',
-          staticSummary,
-        },
-      });
+      await bounded(ctx, () =>
+        ctx.client.schedule.create<WorkflowContract['dispatchEmailOutbox']>({
+          ...common,
+          action: {
+            type: 'startWorkflow',
+            workflowType: 'dispatchEmailOutbox',
+            workflowId: scheduleId,
+            taskQueue: ctx.taskQueue,
+            args: [{ companyId: ref.companyId }],
+            workflowExecutionTimeout: '1 hour',
+            staticSummary,
+          },
+        }),
+      );
     } else {
-      await ctx.client.schedule.create<WorkflowContract['checkSmsBalance']>({
-        ...common,
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'checkSmsBalance',
-          workflowId: scheduleId,
-          taskQueue: ctx.taskQueue,
-          args: [{ companyId: ref.companyId }],
-          workflowExecutionTimeout: '10 minutes',
-          staticSummary,
-        },
-      });
+      await bounded(ctx, () =>
+        ctx.client.schedule.create<WorkflowContract['checkSmsBalance']>({
+          ...common,
+          action: {
+            type: 'startWorkflow',
+            workflowType: 'checkSmsBalance',
+            workflowId: scheduleId,
+            taskQueue: ctx.taskQueue,
+            args: [{ companyId: ref.companyId }],
+            workflowExecutionTimeout: '10 minutes',
+            staticSummary,
+          },
+        }),
+      );
     }
     return true;
   } catch (err) {
@@ -210,7 +227,7 @@ export async function listSchedules(ctx: ScheduleContext, companyId: string): Pr
 export async function describeSchedule(ctx: ScheduleContext, ref: ScheduleRef): Promise<ScheduleView> {
   const scheduleId = scheduleIdOf(ref, ctx.taskQueue);
   try {
-    return toView(ref, await handleOf(ctx, ref).describe());
+    return toView(ref, await bounded(ctx, () => handleOf(ctx, ref).describe()));
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
     return {
@@ -259,16 +276,19 @@ export async function updateSchedule(
   if (!periodChanges && !pauseChanges) return { before, after: before, created: false };
   // Period and state in ONE update: a separate pause next to a spec update lets the
   // update write back the state it read before the pause landed (issue 13, finding 1).
-  await handleOf(ctx, ref).update((previous) => {
-    const paused = change.paused ?? previous.state.paused;
-    const note = paused !== previous.state.paused ? (change.note ?? (paused ? 'paused through the API' : 'resumed through the API')) : previous.state.note;
-    return {
-      spec: everySeconds !== undefined ? { intervals: [{ every: everySeconds * 1000 }] } : previous.spec,
-      action: previous.action,
-      policies: previous.policies,
-      state: { ...previous.state, paused, ...(note !== undefined ? { note } : {}) },
-    };
-  });
+  // Bounded like every call here: a timed-out update may still land; the caller's retry sets the same values.
+  await bounded(ctx, () =>
+    handleOf(ctx, ref).update((previous) => {
+      const paused = change.paused ?? previous.state.paused;
+      const note = paused !== previous.state.paused ? (change.note ?? (paused ? 'paused through the API' : 'resumed through the API')) : previous.state.note;
+      return {
+        spec: everySeconds !== undefined ? { intervals: [{ every: everySeconds * 1000 }] } : previous.spec,
+        action: previous.action,
+        policies: previous.policies,
+        state: { ...previous.state, paused, ...(note !== undefined ? { note } : {}) },
+      };
+    }),
+  );
   const expected = { everySeconds: everySeconds ?? before.everySeconds, paused: change.paused ?? before.paused };
   return { before, after: await readBack(ctx, ref, expected), created: false };
 }
@@ -294,11 +314,11 @@ async function readBack(ctx: ScheduleContext, ref: ScheduleRef, expected: { ever
 export async function triggerSchedule(ctx: ScheduleContext, ref: ScheduleRef): Promise<{ scheduleId: string }> {
   const scheduleId = scheduleIdOf(ref, ctx.taskQueue);
   try {
-    await handleOf(ctx, ref).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+    await bounded(ctx, () => handleOf(ctx, ref).trigger(ScheduleOverlapPolicy.BUFFER_ONE));
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
     await create(ctx, ref, DEFAULT_PERIOD_SECONDS[ref.name], false);
-    await handleOf(ctx, ref).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+    await bounded(ctx, () => handleOf(ctx, ref).trigger(ScheduleOverlapPolicy.BUFFER_ONE));
   }
   return { scheduleId };
 }
@@ -330,4 +350,84 @@ function toView(ref: ScheduleRef, d: ScheduleDescription): ScheduleView {
     runningWorkflowIds: d.info.runningActions.map((a) => a.workflow.workflowId),
     actionsTaken: d.info.numActionsTaken,
   };
+}
+
+/**
+ * Journal retention (`JOURNAL_RETENTION_DAYS`): one schedule per deployment
+ * (not per company, and not among the companies' schedules in the API), id
+ * `journal-retention` (`@<taskQueue>` appended off the default queue), daily,
+ * starting `purgeJournal({ olderThanDays })`.
+ */
+export const JOURNAL_RETENTION_SCHEDULE = 'journal-retention';
+export const JOURNAL_RETENTION_PERIOD_SECONDS = 86_400;
+
+export function journalRetentionScheduleId(taskQueue: string): string {
+  return taskQueue === DEFAULT_TASK_QUEUE ? JOURNAL_RETENTION_SCHEDULE : `${JOURNAL_RETENTION_SCHEDULE}@${taskQueue}`;
+}
+
+function journalRetentionNote(days: number): string {
+  return `Очистка журнала уведомлений: удаляются записи старше ${days} дн.`;
+}
+
+/**
+ * Makes the retention schedule match the worker's setting: created when a
+ * retention is set, its age updated when it changed, deleted when retention
+ * is off (unset). Run at every worker start; workers starting together agree.
+ */
+export async function ensureJournalRetentionSchedule(
+  ctx: ScheduleContext,
+  olderThanDays: number | undefined,
+): Promise<'created' | 'updated' | 'unchanged' | 'deleted' | 'absent'> {
+  const scheduleId = journalRetentionScheduleId(ctx.taskQueue);
+  const handle = ctx.client.schedule.getHandle(scheduleId);
+  let existing: ScheduleDescription | undefined;
+  try {
+    existing = await bounded(ctx, () => handle.describe());
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+  if (olderThanDays === undefined) {
+    if (!existing) return 'absent';
+    await bounded(ctx, () => handle.delete()).catch((err: unknown) => {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    });
+    return 'deleted';
+  }
+  const args: Parameters<WorkflowContract['purgeJournal']> = [{ olderThanDays }];
+  if (existing) {
+    const current = existing.action.type === 'startWorkflow' ? (existing.action.args as unknown[] | undefined)?.[0] : undefined;
+    if ((current as { olderThanDays?: unknown } | undefined)?.olderThanDays === olderThanDays) return 'unchanged';
+    await bounded(ctx, () =>
+      handle.update((previous) => ({
+        ...previous,
+        action: { ...previous.action, args } as typeof previous.action,
+        state: { ...previous.state, note: journalRetentionNote(olderThanDays) },
+      })),
+    );
+    return 'updated';
+  }
+  try {
+    await bounded(ctx, () =>
+      ctx.client.schedule.create<WorkflowContract['purgeJournal']>({
+        scheduleId,
+        spec: { intervals: [{ every: JOURNAL_RETENTION_PERIOD_SECONDS * 1000 }] },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+        memo: { name: JOURNAL_RETENTION_SCHEDULE, title: 'Очистка журнала уведомлений' },
+        state: { paused: false, note: journalRetentionNote(olderThanDays) },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'purgeJournal',
+          workflowId: scheduleId,
+          taskQueue: ctx.taskQueue,
+          args,
+          workflowExecutionTimeout: '6 hours',
+          staticSummary: `Очистка журнала уведомлений (старше ${olderThanDays} дн.)`,
+        },
+      }),
+    );
+    return 'created';
+  } catch (err) {
+    if (err instanceof ScheduleAlreadyRunning) return 'unchanged';
+    throw err;
+  }
 }

@@ -19,6 +19,7 @@ import { createMetrics } from '../../src/metrics';
 import { createSecretBox } from '../../src/secrets';
 import { startApi } from '../../src/server';
 import { startWorker, type RunningWorker } from '../../src/worker';
+import type { SendFaults } from '../../activities/deps';
 
 // The SDK's INFO lines about worker state drown test output; warnings still show.
 try {
@@ -88,6 +89,10 @@ export interface HarnessOptions {
   limits?: Partial<Limits>;
   /** Session lifetimes and sign-in limits of the API; the defaults for what is not given. */
   sessions?: Partial<SessionPolicy>;
+  /** `PUBLIC_URL`, the base of console links in messages. Default `http://notify.test`. */
+  publicUrl?: string;
+  /** Faults injected into the worker's send activity (the duplicate window's tests). */
+  faults?: SendFaults;
 }
 
 /** Creates a fresh PostgreSQL database on the shared test server and returns its URL. */
@@ -209,10 +214,12 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         telegramApiRoot: opts.telegramApiRoot,
         outboundAllow,
         limits,
+        publicUrl: opts.publicUrl ?? 'http://notify.test',
         workflowBundle: { codePath: inject('workflowBundlePath') },
         shutdownGraceTime: '2 seconds',
         // Tests start the schedules and polling they need themselves.
         companyJobs: false,
+        faults: opts.faults,
       });
     },
     async stopWorker() {

@@ -216,6 +216,36 @@ describe('with Temporal down (a port that accepts and never answers)', () => {
     expect(body.journal.map((e: { status: string }) => e.status)).toContain('sent');
   });
 
+  it('answers every schedule call with 503 and Retry-After within about 2 s', async () => {
+    const calls = [
+      { method: 'GET' as const, url: '/v1/schedules' },
+      { method: 'PUT' as const, url: '/v1/schedules/email-dispatch', payload: { every: '10m', paused: true } },
+      { method: 'POST' as const, url: '/v1/schedules/sms-balance/trigger' },
+    ];
+    for (const call of calls) {
+      const { result: res, ms } = await timed(() => app.inject({ ...call, headers: auth() }));
+      expectErrorBody(res, 503, 'UNAVAILABLE');
+      expect(Number(res.headers['retry-after']), `${call.method} ${call.url}`).toBeGreaterThan(0);
+      expect(ms, `${call.method} ${call.url}`).toBeLessThan(4000);
+    }
+  });
+
+  it('saves a bot token but answers 503 within about 2 s when the polling of the bot cannot be started', async () => {
+    const { result: res, ms } = await timed(() =>
+      app.inject({ method: 'PUT', url: '/v1/settings', headers: auth(), payload: { telegram: { botToken: '123456:reliability-test-token' } } }),
+    );
+    const error = expectErrorBody(res, 503, 'UNAVAILABLE');
+    expect(error.message).toContain('saved');
+    expect(error.message).not.toContain('reliability-test-token');
+    expect(ms).toBeLessThan(4000);
+    const saved = await h.request({ method: 'GET', url: '/v1/settings' });
+    expect(saved.json().telegram.botToken).toEqual({ set: true });
+    // Removing the token needs no workflow: answered at once even with Temporal down.
+    const removed = await app.inject({ method: 'PUT', url: '/v1/settings', headers: auth(), payload: { telegram: { botToken: null } } });
+    expect(removed.statusCode, removed.body).toBe(200);
+    expect(removed.json().telegram.botToken).toEqual({ set: false });
+  });
+
   it('answers a decision with 503 instead of waiting', async () => {
     const event = buildEvent({ type: 'rel.confirm', counterpartyId: 'rel-client', data: { n: '4' } });
     expect((await h.request({ method: 'POST', url: '/v1/events', payload: event })).statusCode).toBe(202);

@@ -144,3 +144,62 @@ describe('a role started before Temporal is reachable', () => {
     expect(api.output()).toContain(`Temporal at ${address} (namespace no-such-namespace) did not answer within 3 s`);
   }, 60_000);
 });
+
+describe('a role started before PostgreSQL is reachable', () => {
+  let h: Harness;
+  const children: ChildProcess[] = [];
+  const stops: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    h = await createHarness({ mode: 'live', worker: false });
+  });
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const stop of stops) await stop();
+    await h?.close();
+  });
+
+  /** The harness's database, reached through `port` (where PostgreSQL "comes up" once a proxy listens). */
+  const databaseUrlAt = (port: number) => {
+    const url = new URL(h.databaseUrl);
+    url.port = String(port);
+    return url.toString();
+  };
+
+  it('waits, saying for what and never the password, and runs once PostgreSQL comes up: its worker delivers an event', async () => {
+    const port = await freePort();
+    const worker = startRole('worker', h, { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: databaseUrlAt(port), START_TIMEOUT_SECONDS: '120' });
+    children.push(worker.child);
+
+    const waiting = `waiting for PostgreSQL at 127.0.0.1:${port}${new URL(h.databaseUrl).pathname}`;
+    await until(() => worker.output().includes(waiting), 60_000, () => `the waiting line:\n${worker.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(worker.child.exitCode, worker.output()).toBeNull();
+    expect(worker.output()).not.toContain('start failed');
+    expect(worker.output()).not.toContain(`:${new URL(h.databaseUrl).password}@`);
+
+    const pgUrl = new URL(inject('postgresUrl'));
+    const proxy = await proxyTo(`${pgUrl.hostname}:${pgUrl.port}`, port);
+    stops.push(() => proxy.stop());
+    await until(() => worker.output().includes('worker running'), 90_000, () => `the worker to run:\n${worker.output()}`);
+
+    const event = buildEvent();
+    const posted = await h.request({ method: 'POST', url: '/v1/events', payload: event });
+    expect(posted.statusCode, posted.body).toBe(202);
+    const result = await h.temporal.workflow.getHandle(posted.json().workflowId).result();
+    expect(result.outcome).toBe('completed');
+    expect(h.smtp.messages.flatMap((m) => m.to).sort()).toEqual(['anna.smirnova@romashka.example', 'ivan.petrov@romashka.example']);
+  }, 180_000);
+
+  it('gives up after START_TIMEOUT_SECONDS with nothing listening, exiting non-zero and naming the address', async () => {
+    const port = await freePort();
+    const api = startRole('api', h, { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: databaseUrlAt(port), START_TIMEOUT_SECONDS: '3' });
+    children.push(api.child);
+    const code = await api.exited;
+    expect(code, api.output()).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(api.output()).toContain(`waiting for PostgreSQL at 127.0.0.1:${port}`);
+    expect(api.output()).toMatch(new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port}/\\S+ did not answer within 3 s`));
+    expect(api.output()).not.toContain(`:${new URL(h.databaseUrl).password}@`);
+  }, 60_000);
+});

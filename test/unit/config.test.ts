@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       port: 3000,
       host: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1:3000',
       dataDir: path.resolve('./data'),
       logLevel: 'info',
       startTimeoutSeconds: 120,
@@ -30,7 +31,7 @@ describe('loadConfig', () => {
       adminApiKey: undefined,
       secretsKey: undefined,
       outboundAllow: [],
-      limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536 },
+      limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536, previewsPerMinute: 60 },
       sessions: { idleSeconds: 12 * 3600, absoluteSeconds: 7 * 24 * 3600, failedPerLogin: 5, failedPerIp: 20, attemptWindowSeconds: 15 * 60 },
       metrics: { port: undefined, temporalPort: undefined },
     });
@@ -46,6 +47,12 @@ describe('loadConfig', () => {
       if (before === undefined) delete process.env.PORT;
       else process.env.PORT = before;
     }
+  });
+
+  it('links to the API itself unless PUBLIC_URL is set; a wildcard HOST links to localhost; PUBLIC_URL must be http(s)', () => {
+    expect(loadConfig({ PORT: '8081', HOST: '10.1.2.3' }).publicUrl).toBe('http://10.1.2.3:8081');
+    expect(loadConfig({ PORT: '8081', HOST: '0.0.0.0' }).publicUrl).toBe('http://localhost:8081');
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://notify.example' })).toThrow(/PUBLIC_URL must use http: or https:/);
   });
 
   it('takes every documented variable', () => {
@@ -65,10 +72,12 @@ describe('loadConfig', () => {
       SECRETS_KEY,
       METRICS_PORT: '9464',
       TEMPORAL_METRICS_PORT: '9465',
+      PUBLIC_URL: 'https://notify.example.ru/',
     });
     expect(config).toEqual({
       port: 8080,
       host: '0.0.0.0',
+      publicUrl: 'https://notify.example.ru',
       dataDir: path.resolve('var/notify'),
       logLevel: 'debug',
       startTimeoutSeconds: 300,
@@ -208,8 +217,9 @@ describe('loadConfig', () => {
       SMS_PER_RECIPIENT_PER_HOUR: '2',
       SMS_PER_COMPANY_PER_DAY: '100',
       EVENT_DATA_MAX_BYTES: '1024',
+      PREVIEWS_PER_MINUTE_PER_KEY: '5',
     });
-    expect(config.limits).toEqual({ eventsPerMinute: 0, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, smsPerCompanyPerDay: 100, eventDataBytes: 1024 });
+    expect(config.limits).toEqual({ eventsPerMinute: 0, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, smsPerCompanyPerDay: 100, eventDataBytes: 1024, previewsPerMinute: 5 });
   });
 
   it('refuses limits that are not whole numbers in range, naming each variable', () => {

@@ -24,6 +24,7 @@ describe('buildPlan', () => {
     expect(Object.keys(d!.templates).sort()).toEqual(['email', 'sms']);
     expect(plan.context).toEqual({
       company: { name: 'ООО «Автозапчасти»' },
+      eventTypeName: 'order.ready_for_pickup',
       client: { id: 'client-1', name: 'ООО «Ромашка»' },
       manager: { name: 'Ольга Соколова', email: 'o.sokolova@parts.example', phone: '+79031234567' },
     });

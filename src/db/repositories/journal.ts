@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { deliveryReportStepKey, statusChangeStepKey } from '../../domain/keys';
+import { MESSAGE_WORKFLOW_PREFIXES } from '../../domain/messages';
 import type { Channel, DeliveryReport, ManualStatus } from '../../domain/vocabulary';
 import type { Db } from '../client';
 import { journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
@@ -147,7 +148,7 @@ export function createJournalRepository(db: Db) {
         .where(
           and(
             eq(journalEntries.companyId, companyId),
-            like(journalEntries.workflowId, 'event:%'),
+            or(...MESSAGE_WORKFLOW_PREFIXES.map((prefix) => like(journalEntries.workflowId, `${prefix}%`))),
             sql`strpos(${stepTail}, '/') > 0`,
             ne(journalEntries.status, 'status_changed'),
             filter.counterpartyId ? eq(journalEntries.counterpartyId, filter.counterpartyId) : undefined,
@@ -198,6 +199,24 @@ export function createJournalRepository(db: Db) {
             inArray(journalEntries.status, ['sent', 'test']),
           ),
         )
+        .limit(1);
+      return row;
+    },
+
+    /** The `requested` step a manual send's run journaled: what was asked for (edits, request key). */
+    async findManualSendRequest(companyId: string, workflowId: string, runId: string | null): Promise<JournalEntry | undefined> {
+      const [row] = await db
+        .select()
+        .from(journalEntries)
+        .where(
+          and(
+            eq(journalEntries.companyId, companyId),
+            eq(journalEntries.workflowId, workflowId),
+            runId ? eq(journalEntries.runId, runId) : undefined,
+            eq(journalEntries.status, 'queued'),
+          ),
+        )
+        .orderBy(desc(journalEntries.id))
         .limit(1);
       return row;
     },
