@@ -9,6 +9,8 @@ import addFormats from 'ajv-formats';
 import type { Logger } from 'pino';
 import type { Db } from './db/client';
 import { registerAuth } from './api/plugins/auth';
+import { registerConsole } from './api/plugins/console';
+import { CONSOLE_DIST } from './paths';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './api/plugins/errors';
 import { registerJsonBody } from './api/plugins/json-body';
 import { registerEventLimits } from './api/plugins/limits';
@@ -71,6 +73,8 @@ export interface AppDeps {
   sessions?: SessionPolicy | undefined;
   /** The process's metrics; a registry of the app's own when absent. */
   metrics?: Metrics | undefined;
+  /** The console's built assets, served at /console; console/dist when unset. */
+  consoleDir?: string | undefined;
 }
 
 /** Events carry template variables, not files: anything near this size is a mistake. */
@@ -159,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  await registerConsole(app, { dir: deps.consoleDir ?? CONSOLE_DIST });
   await app.register(healthRoutes, { db: deps.db, temporal: deps.temporal });
   // Not encapsulated, so its hook counts the requests of every route.
   const metrics = deps.metrics ?? createMetrics({ db: deps.db });

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config';
+import { ensureConsoleBuilt } from './console-build';
 import { createDatabase } from './db/client';
 import { demoKeyNotice, demoUsersNotice, prepareDatabase } from './db/seed';
 import { waitForDatabase } from './db/wait';
@@ -50,9 +51,10 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
       return void log.info({ taskQueue: temporal.taskQueue }, 'worker running');
     }
 
+    await ensureConsoleBuilt(log);
     const listen = { port: config.port, host: config.host };
     const api = life.defer(await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen, sessions: config.sessions }));
-    const lines = [`  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
+    const lines = [`  Console       ${api.address}/console`, `  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
     lines.push(...notices);
     process.stdout.write(`\n${lines.join('\n')}\n\n`);
   } catch (err) {

@@ -43,6 +43,8 @@ export interface Harness {
   companyId: string;
   /** A key with every role. */
   apiKey: string;
+  /** `http://127.0.0.1:<port>` when started with `listen`. */
+  baseUrl: string | undefined;
   /** The demo users' passwords by login (`admin`, `manager`), as the seed printed them. */
   demoPasswords: { admin: string; manager: string };
   /**
@@ -87,6 +89,8 @@ export interface HarnessOptions {
   outboundAllow?: string[];
   /** Abuse limits for both the API and the worker; the defaults for what is not given. */
   limits?: Partial<Limits>;
+  /** Listen on a free loopback port (for a browser); `baseUrl` then says where. */
+  listen?: boolean;
   /** Session lifetimes and sign-in limits of the API; the defaults for what is not given. */
   sessions?: Partial<SessionPolicy>;
   /** `PUBLIC_URL`, the base of console links in messages. Default `http://notify.test`. */
@@ -148,6 +152,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     telegramApiRoot: opts.telegramApiRoot,
     outboundAllow,
     limits,
+    ...(opts.listen ? { listen: { host: '127.0.0.1', port: 0 } } : {}),
     sessions: { ...DEFAULT_SESSION_POLICY, ...opts.sessions },
   });
   const { app, temporal } = api;
@@ -165,6 +170,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     taskQueue,
     companyId: companyId,
     apiKey: seeded.apiKey,
+    baseUrl: api.address,
     demoPasswords: { admin: passwordOf('admin'), manager: passwordOf('manager') },
     request({ key, session, csrf, ...options }) {
       const headers = { ...(options.headers ?? {}) };

@@ -31,10 +31,12 @@ export function registerEventLimits(app: FastifyInstance, deps: { db: Db; limits
   // Template previews cost a render each (up to the 1 s limit, in the template pool): counted per key like events.
   app.addHook('onRequest', async (request) => {
     if (previewsPerMinute === 0 || !isPreview(request)) return;
-    const hit = await counters.hit(`previews:key:${request.auth.keyId}`, 60);
+    const auth = request.auth;
+    // A person typing in the console's editor previews as they type: counted per person, like a key.
+    const hit = await counters.hit(auth.kind === 'key' ? `previews:key:${auth.keyId}` : `previews:user:${auth.userId}`, 60);
     if (hit.count > previewsPerMinute) {
       throw new TooManyRequestsError(
-        `this API key may ask for at most ${previewsPerMinute} template previews per minute; retry in ${hit.retryAfterSeconds} s`,
+        `this ${auth.kind === 'key' ? 'API key' : 'user'} may ask for at most ${previewsPerMinute} template previews per minute; retry in ${hit.retryAfterSeconds} s`,
         hit.retryAfterSeconds,
       );
     }

@@ -1,0 +1,3 @@
+export function ClientCard() {
+  return <div>ClientCard</div>;
+}
