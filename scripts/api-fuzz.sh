@@ -18,13 +18,13 @@
 # tightening the schemas until generated data passes is follow-up work.
 # Check settings are in scripts/schemathesis.toml.
 #
-#   bash scripts/api-fuzz.sh            # MAX_EXAMPLES=25 by default
+#   bash scripts/api-fuzz.sh            # MAX_EXAMPLES=10 by default
 #   MAX_EXAMPLES=100 bash scripts/api-fuzz.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 st_bin="$(bash scripts/install-schemathesis.sh | tail -n 1)"
-max_examples="${MAX_EXAMPLES:-25}"
+max_examples="${MAX_EXAMPLES:-10}"
 data_dir="$(mktemp -d -t api-fuzz-XXXXXX)"
 port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
 base="http://127.0.0.1:${port}"
