@@ -286,7 +286,15 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
           ...(input.message.attachments ? { attachments: input.message.attachments } : {}),
           messageId: stableMessageId(stepKey(workflowId, routeBase(input.deliveryKey, input.channel)), input.from.address),
           // Each id is kept before the next part goes out: a retry can ask the provider about it.
-          ...(guarded ? { onAccepted: (part) => persist(() => attempts.partAccepted(sentKey, adapter.provider, part.index, part.providerMessageId)) } : {}),
+          ...(guarded
+            ? {
+                onAccepted: (part) =>
+                  persist(() => attempts.partAccepted(sentKey, adapter.provider, part.index, part.providerMessageId)).catch(() => {
+                    // The provider has this part; the marker stays `sending`, so a retry does not send it blindly again.
+                    throw UnavailableError.afterRequest(new UnavailableError('the provider took the message, but its id could not be recorded'));
+                  }),
+              }
+            : {}),
         });
       });
       observeSend('ok');

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -16,6 +16,7 @@ import { registerJsonBody } from './api/plugins/json-body';
 import { registerEventLimits } from './api/plugins/limits';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { ErrorSchema, PATH_PARAM_MAX_LENGTH } from './api/schemas/common';
+import { BadRequestError } from './domain/errors';
 import { eventsRoutes } from './api/routes/events';
 import { healthRoutes } from './api/routes/health';
 import { metricsRoutes } from './api/routes/metrics';
@@ -134,6 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
   app.decorate('routeRoles', routeRoles);
+  documentCommonAnswers(app);
   // Strict UTF-8, no unpaired surrogates or U+0000 (PostgreSQL text cannot hold it), bounded nesting: refused with the field's path.
   registerJsonBody(app);
   // Parses the session cookie for every route; its onRequest hook runs before the /v1 authentication.
@@ -207,4 +209,63 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Telegram authenticates its webhook with a secret of its own, not an API key.
   await app.register(telegramWebhookRoutes, { prefix: '/v1', db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   return app;
+}
+
+/**
+ * Declares in every route's schema the answers any route of its kind can give
+ * (the OpenAPI document must list every status a route answers; API fuzzing
+ * checks it): 400 where there is anything to validate, 413 and 415 where there
+ * is a body, 401 and 403 behind an API key, 503 where the database is asked
+ * (every /v1 route: the key itself is looked up). A method a path does not
+ * have answers 405 with `Allow` instead of 404.
+ */
+function documentCommonAnswers(app: FastifyInstance): void {
+  const paths: { pattern: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat().map((m) => m.toUpperCase());
+    // `:param` matches one segment, `*` anything.
+    const source = route.url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+    const pattern = new RegExp(`^${source}/?$`);
+    const known = paths.find((p) => p.pattern.source === pattern.source);
+    if (known) for (const m of methods) known.methods.add(m);
+    else paths.push({ pattern, methods: new Set(methods) });
+
+    const schema = route.schema as ({ response?: Record<string | number, unknown>; body?: unknown; querystring?: unknown; params?: unknown; hide?: boolean } | undefined);
+    if (!schema || !schema.response) return;
+    const response = schema.response;
+    const add = (code: number) => {
+      if (!(code in response) && !(String(code) in response)) response[code] = Type.Ref(ErrorSchema);
+    };
+    const v1 = route.url.startsWith('/v1/');
+    if (schema.body || schema.querystring || schema.params) add(400);
+    if (schema.body) {
+      add(413);
+      add(415);
+    }
+    if (v1) add(503);
+    if (route.config && (route.config as { role?: unknown }).role) {
+      add(401);
+      add(403);
+    }
+  });
+  // `?a=1&=x`: the query parser drops a parameter without a name, so validation never sees it; refuse it instead.
+  app.addHook('onRequest', async (request) => {
+    const q = request.url.indexOf('?');
+    if (q < 0 || !request.routeOptions.schema?.querystring) return;
+    if (request.url.slice(q + 1).split('&').some((part) => part.startsWith('='))) {
+      throw new BadRequestError('invalid querystring: a parameter without a name', [{ path: '/querystring', message: 'has a parameter without a name' }]);
+    }
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== undefined) return;
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = new Set<string>();
+    for (const p of paths) if (p.pattern.test(path)) for (const m of p.methods) allowed.add(m);
+    if (allowed.size === 0 || allowed.has(request.method)) return;
+    if (allowed.has('GET')) allowed.add('HEAD');
+    return reply
+      .status(405)
+      .header('allow', [...allowed].sort().join(', '))
+      .send({ error: { code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${path}; allowed: ${[...allowed].sort().join(', ')}`, details: [] } });
+  });
 }

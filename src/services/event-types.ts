@@ -145,7 +145,40 @@ export function createEventTypeService(db: Db) {
      * @throws UnprocessableError `TEMPLATE_ERROR` naming every refused field;
      *   `MANAGER_TEMPLATE_MISSING` when the manager is to be told but has no template on any of the manager channels.
      */
-    async save(companyId: string, type: string, change: EventTypeChange, actor: string): Promise<EventTypeView> {
+    /**
+     * PATCH (JSON merge semantics): like `save`, but a template names only the
+     * fields it changes (e.g. `fromName` alone) and keeps the stored others;
+     * null still removes a template. Only an existing event type is patched.
+     * @throws NotFoundError for an unknown event type.
+     */
+    async patch(companyId: string, type: string, change: EventTypeChange, actor: string): Promise<EventTypeView> {
+      const before = await eventTypes.findWithTemplates(companyId, type);
+      if (!before) throw new NotFoundError(`event type ${type}`);
+      const templates: TemplatesInput<TemplateInput> = {};
+      for (const audience of AUDIENCES) {
+        for (const channel of CHANNELS) {
+          const input = change.templates?.[audience]?.[channel];
+          if (input === undefined) continue;
+          const stored = before.templates.find((t) => t.audience === audience && t.channel === channel);
+          const merged: TemplateInput | null =
+            input === null || !stored
+              ? input
+              : {
+                  ...(stored.subject !== null ? { subject: stored.subject } : {}),
+                  html: stored.html,
+                  text: stored.text,
+                  fromName: stored.fromName,
+                  attachments: stored.attachments,
+                  extraRecipients: stored.extraRecipients,
+                  ...input,
+                };
+          templates[audience] = { ...templates[audience], [channel]: merged };
+        }
+      }
+      return this.save(companyId, type, { ...change, ...(change.templates ? { templates } : {}) }, actor, 'patch');
+    },
+
+    async save(companyId: string, type: string, change: EventTypeChange, actor: string, action: 'update' | 'patch' = 'update'): Promise<EventTypeView> {
       const before = await eventTypes.findWithTemplates(companyId, type);
       if (!before && change.name === undefined) {
         throw new BadRequestError('a new event type needs a name', [{ path: '/body/name', message: 'is required to create an event type' }]);
@@ -191,7 +224,7 @@ export function createEventTypeService(db: Db) {
           actor,
           entity: 'event_type',
           entityId: type,
-          action: before ? 'update' : 'create',
+          action: before ? action : 'create',
           before: before ? eventTypeView(before) : null,
           after,
         });

@@ -340,10 +340,23 @@ describe('bad input is refused with the error contract and starts nothing', () =
       { method: 'GET' as const, url: '/nope' },
       { method: 'GET' as const, url: '/v1/nope' },
       { method: 'POST' as const, url: '/v1/no-such-endpoint' },
-      { method: 'DELETE' as const, url: '/v1/events' },
     ])('answers 404 NOT_FOUND with the error body for $method $url', async ({ method, url }) => {
       const res = await h.request({ method, url, ...(method === 'POST' ? { payload: {} } : {}) });
       expectErrorBody(res, 404, 'NOT_FOUND');
+    });
+
+    it.each([
+      { method: 'DELETE' as const, url: '/v1/events', allow: 'POST' },
+      { method: 'PATCH' as const, url: '/v1/events/evt-1', allow: 'GET, HEAD' },
+    ])('answers 405 METHOD_NOT_ALLOWED with Allow for $method $url, a path that exists', async ({ method, url, allow }) => {
+      const res = await h.request({ method, url });
+      expectErrorBody(res, 405, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.allow).toBe(allow);
+    });
+
+    it('refuses a query parameter without a name with 400', async () => {
+      const res = await h.request({ method: 'GET', url: '/v1/journal?channel=sms&=' });
+      expectErrorBody(res, 400, 'VALIDATION_ERROR');
     });
   });
 
