@@ -72,7 +72,7 @@ export const DEFAULT_WORKER_TUNING: WorkerTuning = {
   workflowTaskSlots: 20,
   activitySlots: 50,
   localActivitySlots: 50,
-  pollers: 4,
+  pollers: 10,
   cachedWorkflows: 500,
 };
 
@@ -344,8 +344,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'WORKER_POLLERS',
-    meaning: 'Concurrent long polls for workflow tasks, and as many for activity tasks; at most `WORKER_WORKFLOW_TASK_SLOTS`.',
-    default: '`4`',
+    meaning:
+      'Concurrent long polls for workflow tasks, and as many for activity tasks; at most `WORKER_WORKFLOW_TASK_SLOTS`. The batched e-mail dispatch runs an activity per e-mail, each fetched by a poll.',
+    default: '`10`',
     roles: 'worker',
   },
   {

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       secretsKey: undefined,
       outboundAllow: [],
       limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536 },
-      worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 4, cachedWorkflows: 500 },
+      worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 10, cachedWorkflows: 500 },
       metrics: { port: undefined, temporalPort: undefined },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
