@@ -41,6 +41,8 @@ export interface Config {
   readonly limits: Limits;
   /** The worker's Temporal options, sized for 2 cores by default (`WORKER_*`). */
   readonly worker: WorkerTuning;
+  /** `EAGER_WORKFLOW_START`: in the all-in-one process, the API starts event workflows eagerly on the worker's connection. */
+  readonly eagerWorkflowStart: boolean;
   /** Observability: where a process without the API serves `/metrics`, and the Temporal SDK's own endpoint. */
   readonly metrics: {
     /** `METRICS_PORT`: the worker role's `/metrics`; unset: not served (the API serves it on `PORT`). */
@@ -178,6 +180,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pollers: limit('WORKER_POLLERS', DEFAULT_WORKER_TUNING.pollers, 2, 1_000),
     cachedWorkflows: limit('WORKER_CACHED_WORKFLOWS', DEFAULT_WORKER_TUNING.cachedWorkflows, 0, 1_000_000),
   };
+  const eager = get('EAGER_WORKFLOW_START') ?? 'on';
+  if (eager !== 'on' && eager !== 'off') problems.push(`EAGER_WORKFLOW_START must be on or off, got "${eager}"`);
   if (worker.pollers > worker.workflowTaskSlots) {
     problems.push(`WORKER_POLLERS (${worker.pollers}) must not exceed WORKER_WORKFLOW_TASK_SLOTS (${worker.workflowTaskSlots})`);
   }
@@ -214,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboundAllow,
     limits,
     worker,
+    eagerWorkflowStart: eager !== 'off',
     metrics: { port: metricsPort, temporalPort: temporalMetricsPort },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -323,6 +328,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: "The size of an event's `data` as JSON; larger: `413` naming `/body/data` (the whole body is capped at 256 KiB).",
     default: '`65536`',
     roles: 'api',
+  },
+  {
+    name: 'EAGER_WORKFLOW_START',
+    meaning:
+      "`on` or `off`. In the all-in-one process (`main.ts all`) the API's client shares the worker's connection and asks for Eager Workflow Start: the server hands an event's first workflow task to that worker in the start's answer.",
+    default: '`on`',
+    roles: 'all',
   },
   {
     name: 'WORKER_WORKFLOW_TASK_SLOTS',

@@ -32,7 +32,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     let workerConnection: RunningWorker['connection'] | undefined;
     if (role !== 'api') {
       const worker = life.defer(await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, tuning: config.worker }));
-      workerConnection = worker.connection;
+      if (config.eagerWorkflowStart) workerConnection = worker.connection;
       worker.done.catch((err: unknown) => {
         log.error({ err }, 'worker stopped');
         void life.exit(1);

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       outboundAllow: [],
       limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536 },
       worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 10, cachedWorkflows: 500 },
+      eagerWorkflowStart: true,
       metrics: { port: undefined, temporalPort: undefined },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
@@ -70,6 +71,7 @@ describe('loadConfig', () => {
       WORKER_LOCAL_ACTIVITY_SLOTS: '40',
       WORKER_POLLERS: '3',
       WORKER_CACHED_WORKFLOWS: '200',
+      EAGER_WORKFLOW_START: 'off',
     });
     expect(config).toEqual({
       port: 8080,
@@ -91,6 +93,7 @@ describe('loadConfig', () => {
       outboundAllow: [],
       limits: loadConfig({}).limits,
       worker: { workflowTaskSlots: 8, activitySlots: 30, localActivitySlots: 40, pollers: 3, cachedWorkflows: 200 },
+      eagerWorkflowStart: false,
       metrics: { port: 9464, temporalPort: 9465 },
     });
   });
