@@ -48,6 +48,8 @@ export interface Config {
   readonly sessions: SessionPolicy;
   /** `JOURNAL_RETENTION_DAYS`: journals of events older than this many days are deleted daily; unset: kept forever. */
   readonly journalRetentionDays: number | undefined;
+  /** `EAGER_WORKFLOW_START`: in the all-in-one process, the API starts event workflows eagerly on the worker's connection. */
+  readonly eagerWorkflowStart: boolean;
   /** Observability: where a process without the API serves `/metrics`, and the Temporal SDK's own endpoint. */
   readonly metrics: {
     /** `METRICS_PORT`: the worker role's `/metrics`; unset: not served (the API serves it on `PORT`). */
@@ -79,7 +81,7 @@ export const DEFAULT_WORKER_TUNING: WorkerTuning = {
   workflowTaskSlots: 20,
   activitySlots: 50,
   localActivitySlots: 50,
-  pollers: 4,
+  pollers: 10,
   cachedWorkflows: 500,
 };
 
@@ -193,6 +195,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pollers: limit('WORKER_POLLERS', DEFAULT_WORKER_TUNING.pollers, 2, 1_000),
     cachedWorkflows: limit('WORKER_CACHED_WORKFLOWS', DEFAULT_WORKER_TUNING.cachedWorkflows, 0, 1_000_000),
   };
+  const eager = get('EAGER_WORKFLOW_START') ?? 'on';
+  if (eager !== 'on' && eager !== 'off') problems.push(`EAGER_WORKFLOW_START must be on or off, got "${eager}"`);
   if (worker.pollers > worker.workflowTaskSlots) {
     problems.push(`WORKER_POLLERS (${worker.pollers}) must not exceed WORKER_WORKFLOW_TASK_SLOTS (${worker.workflowTaskSlots})`);
   }
@@ -247,6 +251,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     limits,
     worker,
     sessions,
+    eagerWorkflowStart: eager !== 'off',
     metrics: { port: metricsPort, temporalPort: temporalMetricsPort },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -371,6 +376,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     roles: 'api',
   },
   {
+    name: 'EAGER_WORKFLOW_START',
+    meaning:
+      "`on` or `off`. In the all-in-one process (`main.ts all`) the API's client shares the worker's connection and asks for Eager Workflow Start: the server hands an event's first workflow task to that worker in the start's answer.",
+    default: '`on`',
+    roles: 'all',
+  },
+  {
     name: 'WORKER_WORKFLOW_TASK_SLOTS',
     meaning: 'Workflow tasks a worker executes at once (Temporal `maxConcurrentWorkflowTaskExecutions`); CPU-bound, sized for 2 cores.',
     default: '`20`',
@@ -390,8 +402,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'WORKER_POLLERS',
-    meaning: 'Concurrent long polls for workflow tasks, and as many for activity tasks; at most `WORKER_WORKFLOW_TASK_SLOTS`.',
-    default: '`4`',
+    meaning:
+      'Concurrent long polls for workflow tasks, and as many for activity tasks; at most `WORKER_WORKFLOW_TASK_SLOTS`. The batched e-mail dispatch runs an activity per e-mail, each fetched by a poll.',
+    default: '`10`',
     roles: 'worker',
   },
   {

@@ -41,7 +41,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
       const worker = life.defer(
         await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, tuning: config.worker, publicUrl: config.publicUrl, journalRetentionDays: config.journalRetentionDays }),
       );
-      workerConnection = worker.connection;
+      if (config.eagerWorkflowStart) workerConnection = worker.connection;
       worker.done.catch((err: unknown) => {
         log.error({ err }, 'worker stopped');
         void life.exit(1);

@@ -138,10 +138,10 @@ const renderSenders = {
  * fallback (R6), journaling every step (R15).
  */
 export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventResult> {
-  // Runs recorded before the search attributes replay without the upserts.
   // Runs from here on journal, plan and render through local activities and send with `renderAndSend`. This
   // patch implies the earlier ones: each patch costs a run two history events (its marker and an upsert).
   const steps = patched('notify-local-steps') ? localSteps : serverSteps;
+  // Runs recorded before the search attributes replay without the upserts.
   const indexed = steps.local || patched('notify-search-attributes');
   const mark = (notifyState: NotifyState): void => {
     if (indexed) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.notifyState, value: notifyState }]);

@@ -32,8 +32,9 @@ describe('loadConfig', () => {
       secretsKey: undefined,
       outboundAllow: [],
       limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536, previewsPerMinute: 60 },
-      worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 4, cachedWorkflows: 500 },
+      worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 10, cachedWorkflows: 500 },
       sessions: { idleSeconds: 12 * 3600, absoluteSeconds: 7 * 24 * 3600, failedPerLogin: 5, failedPerIp: 20, attemptWindowSeconds: 15 * 60 },
+      eagerWorkflowStart: true,
       metrics: { port: undefined, temporalPort: undefined },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
@@ -79,6 +80,7 @@ describe('loadConfig', () => {
       WORKER_POLLERS: '3',
       WORKER_CACHED_WORKFLOWS: '200',
       PUBLIC_URL: 'https://notify.example.ru/',
+      EAGER_WORKFLOW_START: 'off',
     });
     expect(config).toEqual({
       port: 8080,
@@ -102,6 +104,7 @@ describe('loadConfig', () => {
       limits: loadConfig({}).limits,
       worker: { workflowTaskSlots: 8, activitySlots: 30, localActivitySlots: 40, pollers: 3, cachedWorkflows: 200 },
       sessions: loadConfig({}).sessions,
+      eagerWorkflowStart: false,
       metrics: { port: 9464, temporalPort: 9465 },
     });
   });
