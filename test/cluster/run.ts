@@ -387,7 +387,7 @@ async function main(): Promise<void> {
     log(`worker-a (pid ${victim.child.pid}) SIGKILLed with ${victimActive} activity attempts of its own on the hung events`);
     mailHangs.ms = 0;
     const killStates = await waitForEvents(apis[0]!.url!, kill, 240_000);
-    check('killed worker\'s work finished by the other', killPosted.every((r) => r.status === 202 || r.status === 200) && [...killStates.values()].every((s) => s === 'completed'), `${summarize(killStates)}; worker-a had ${victimActive} activity attempts in these runs when killed`);
+    check('killed worker\'s work finished by the other', killPosted.every((r) => r.status === 202 || r.status === 200) && [...killStates.values()].every((s) => s === 'completed'), `${summarize(killStates)}; worker-a had started ${victimActive} activity tasks of these runs when it was SIGKILLed with sends hanging at the SMTP peer`);
     // Past the period since the pause before looking: a paused schedule takes no action.
     await sleep(Math.max(0, pausedSince + 70_000 - Date.now()));
     const pausedAfter = await describe();
@@ -424,7 +424,7 @@ async function main(): Promise<void> {
     check(
       'frontend restart survived',
       retried.every((r) => r.status === 202 || r.status === 200) && afterPosted.every((r) => r.status === 202 || r.status === 200) && [...outageStates.values()].every((s) => s === 'completed'),
-      `retried ${retried.map((r) => r.status).join(',')}, after restart ${afterPosted.map((r) => r.status).join(',')}; ${summarize(outageStates)}`,
+      `retried after the restart ${retried.map((r) => r.status).join(',')} (200: a start that timed out at the stopping frontend had landed, found by its id), posted after restart ${afterPosted.map((r) => r.status).join(',')}; ${summarize(outageStates)}`,
     );
 
     // Every event delivered once: the journal's sent e-mails against what the SMTP peer got.
