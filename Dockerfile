@@ -10,8 +10,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
-# The TypeScript compiled, and the workflow bundle made now rather than at every worker start.
-RUN npm run build && npm run build:workflows -- dist/workflow-bundle.js
+COPY console ./console
+# The TypeScript compiled, the workflow bundle made now rather than at every worker start, and the console built.
+RUN npm run build && npm run build:workflows -- dist/workflow-bundle.js && npm run console:build
 
 FROM node:22-bookworm-slim AS production-deps
 WORKDIR /app
@@ -27,6 +28,7 @@ ENV NODE_ENV=production \
     TEMPORAL_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/console/dist ./console/dist
 COPY package.json ./
 COPY drizzle ./drizzle
 USER node

@@ -16,6 +16,8 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'workflow', include: ['test/workflow/**/*.test.ts'], globalSetup: services } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: services } },
+      // The console in Debian's chromium against the real stack; the console is built first when stale.
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: ['test/browser/build-console.ts', ...services] } },
     ],
   },
 });

@@ -1,8 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { stableMessageId } from '../src/channels/email';
-import { RateLimitedError } from '../src/channels/errors';
-import type { SendResult } from '../src/channels/types';
+import { RateLimitedError, UnavailableError } from '../src/channels/errors';
+import type { SendResult, SmsProvider } from '../src/channels/types';
+import { createEventTypeRepository } from '../src/db/repositories/event-types';
+import { createSendAttemptRepository } from '../src/db/repositories/send-attempts';
+import type { JournalEntry, NewJournalEntry, SendAttempt } from '../src/db/schema';
 import { createCompanyRepository } from '../src/db/repositories/companies';
 import { createJournalRepository } from '../src/db/repositories/journal';
 import { createLimitsRepository } from '../src/db/repositories/limits';
@@ -16,11 +19,31 @@ import type { ActivityDeps } from './deps';
 import { adapterFor, asChannelError, toActivityFailure } from './failures';
 import type { SendMessageInput, SendMessageResult } from './types';
 
+/** The raw reason of an `unknown` entry (its label, in Russian, comes from the message view). */
+export const UNKNOWN_OUTCOME_REASON = 'the worker stopped after calling the provider and before its answer was journaled; not sent again, as that could duplicate the message';
+
+/**
+ * Runs a database write that must not be lost, retrying while PostgreSQL is
+ * unreachable (up to about a minute), as the message it records is already out.
+ */
+async function persist<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= 12) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)));
+    }
+  }
+}
+
 /** Provider calls: one message of an event or a manual send, and the test message (R3). */
-export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, metrics = createMetrics({ processMetrics: false }) }: ActivityDeps) {
+export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, metrics = createMetrics({ processMetrics: false }), faults }: ActivityDeps) {
   const journal = createJournalRepository(db);
   const companies = createCompanyRepository(db);
   const counters = createLimitsRepository(db);
+  const attempts = createSendAttemptRepository(db);
+  const eventTypes = createEventTypeRepository(db);
 
   /**
    * SMS pumping protection: refuses an SMS past the per-phone hourly or the
@@ -33,25 +56,86 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
     return smsLimitReason({ toRecipientLastHour: sent.toRecipient, byCompanyLastDay: sent.byCompany }, limits, audience);
   };
 
+
+  /**
+   * A retry found the `sending` marker of an earlier attempt and no `sent`
+   * entry: the earlier attempt called the provider and died. Returns the
+   * result when that is settled (journaled `sent` or `unknown`); undefined
+   * when the message is to be sent (again).
+   */
+  const settleEarlierAttempt = async (
+    input: SendMessageInput,
+    marker: SendAttempt,
+    base: Omit<NewJournalEntry, 'stepKey' | 'status'>,
+    unknownKey: string,
+    journalSent: (provider: string, providerMessageId: string, response: string, extra?: Record<string, unknown>) => Promise<{ entry: JournalEntry }>,
+    log: ReturnType<typeof eventLog>,
+  ): Promise<SendMessageResult | undefined> => {
+    const ids = marker.providerMessageIds;
+    const complete = marker.state === 'accepted' && ids.length >= marker.parts && ids[0] !== undefined;
+    if (complete && marker.provider) {
+      const adapter = await adapterFor(channels, input.scope.companyId, input.channel);
+      const lookup = input.channel === 'sms' && adapter.provider === marker.provider ? (adapter as SmsProvider).lookup?.bind(adapter) : undefined;
+      // The provider gave an id for every part; where it can be asked, it confirms it still has the message.
+      const found = lookup ? await withHeartbeat(() => lookup(ids[0]!)).catch((err: unknown) => { throw toActivityFailure(err); }) : 'known';
+      if (found === 'known') {
+        log.info('an earlier attempt had sent the message', { channel: input.channel, provider: marker.provider, checked: lookup ? 'provider status' : 'accepted ids' });
+        const response = JSON.stringify({ messageIds: ids, recovered: lookup ? 'provider status' : 'accepted ids' });
+        const { entry } = await journalSent(marker.provider, ids[0]!, response, { recovered: true });
+        return { provider: marker.provider, providerMessageId: ids[0]!, response, entryId: entry.id, alreadySent: true };
+      }
+      log.warn('the provider does not know the message of an earlier attempt; sending again', { channel: input.channel, provider: marker.provider });
+      return undefined;
+    }
+    const eventType = await eventTypes.find(input.scope.companyId, input.scope.eventType);
+    if (eventType?.resendWhenUnknown) {
+      log.warn('an earlier attempt may have sent the message; the event type allows sending again', { channel: input.channel });
+      return undefined;
+    }
+    log.warn('an earlier attempt may have sent the message; journaled unknown, not sent again', { channel: input.channel, partsAccepted: ids.length, parts: marker.parts });
+    const { entry } = await journal.record({
+      ...base,
+      stepKey: unknownKey,
+      status: 'unknown',
+      provider: marker.provider,
+      providerMessageId: ids[0] ?? null,
+      reason: UNKNOWN_OUTCOME_REASON,
+      details: { partsAccepted: ids.length, parts: marker.parts },
+    });
+    return { provider: marker.provider ?? '', providerMessageId: ids[0] ?? '', response: 'outcome unknown', entryId: entry.id, alreadySent: false, outcomeUnknown: true };
+  };
+
   return {
     /**
      * Sends one message and journals `sent`, or `attempt_failed` and a typed
      * failure. Journaled under keys derived from the workflow, the recipient
      * and the channel, so a retry after a lost answer does not send twice.
+     *
+     * The duplicate window (a worker dying after the provider took the message
+     * and before `sent` is journaled) is closed per channel: SMS and Telegram
+     * mark the message `sending` before the call and keep each id the provider
+     * gives; a retry that finds the marker without `sent` asks the SMS provider
+     * about the ids it has (SMPP `query_sm`, SMS.ru status) and journals `sent`
+     * if the provider has the message. Where no id was kept, the message is
+     * journaled `unknown` and not sent again, unless the event type allows
+     * resending (`resendWhenUnknown`). E-mail is sent again under the same
+     * Message-ID (at least once; receivers can drop the copy).
      */
     async sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
       const info = Context.current().info;
       const { workflowId, runId } = currentExecution();
       const sentKey = stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'sent'));
+      const unknownKey = stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'unknown'));
       // A previous attempt may have sent and journaled it but died before Temporal heard back.
-      const previous = await journal.findByStepKey(sentKey);
+      const previous = (await journal.findByStepKey(sentKey)) ?? (await journal.findByStepKey(unknownKey));
       if (previous) {
         return {
           provider: previous.provider ?? '',
           providerMessageId: previous.providerMessageId ?? '',
-          response: 'already sent',
+          response: previous.status === 'unknown' ? 'outcome unknown' : 'already sent',
           entryId: previous.id,
-          alreadySent: true,
+          alreadySent: previous.status === 'sent',
+          ...(previous.status === 'unknown' ? { outcomeUnknown: true } : {}),
         };
       }
       const base = {
@@ -66,6 +150,44 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
         body: input.message.text,
         attempt: info.attempt,
       };
+      const log = eventLog(input.scope);
+      const parts = input.channel === 'sms' ? analyzeSms(input.message.text).segments : 1;
+      /** SMS and Telegram cannot be told apart from a copy by their receiver: they keep a marker (e-mail keeps its Message-ID). */
+      const guarded = input.channel !== 'email';
+
+      /** Journals `sent` once the provider took the message; retried here while the database is away, as the message is out. */
+      const journalSent = async (provider: string, providerMessageId: string, response: string, extra: Record<string, unknown> = {}) => {
+        const entry = {
+          ...base,
+          stepKey: sentKey,
+          status: 'sent' as const,
+          provider,
+          providerMessageId,
+          details: {
+            response,
+            ...extra,
+            ...(input.message.html ? { html: input.message.html } : {}),
+            ...(input.manualOf !== undefined ? { manualOf: input.manualOf } : {}),
+          },
+        };
+        const written = await withHeartbeat(() => persist(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(entry))));
+        if (written.created) {
+          metrics.deliveries.inc({ channel: input.channel, provider, status: 'sent' });
+          if (input.channel === 'sms') metrics.smsSegments.inc({ provider }, parts);
+          log.info('message sent', { channel: input.channel, provider, providerMessageId, entryId: written.entry.id, ...extra });
+        }
+        return written;
+      };
+
+      if (guarded) {
+        const marker = await attempts.find(sentKey);
+        if (marker) {
+          const settled = await settleEarlierAttempt(input, marker, base, unknownKey, journalSent, log);
+          if (settled) return settled;
+          await attempts.restart(sentKey, parts);
+        }
+      }
+
       if (input.channel === 'sms') {
         const refused = await checkSmsLimits(input.scope.companyId, input.to, input.audience);
         if (refused) {
@@ -80,7 +202,8 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
           throw ApplicationFailure.create({ message: refused, type: SMS_LIMIT_FAILURE_TYPE, details: [refused], nonRetryable: true });
         }
       }
-      const log = eventLog(input.scope);
+      if (guarded) await attempts.begin(sentKey, input.scope.companyId, input.channel, parts);
+
       const sendStarted = process.hrtime.bigint();
       const observeSend = (outcome: 'ok' | 'error') =>
         metrics.sendLatency.observe({ channel: input.channel, outcome }, Number(process.hrtime.bigint() - sendStarted) / 1e9);
@@ -97,6 +220,8 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
             ...(input.message.html !== undefined ? { html: input.message.html } : {}),
             ...(input.message.attachments ? { attachments: input.message.attachments } : {}),
             messageId: stableMessageId(stepKey(workflowId, routeBase(input.deliveryKey, input.channel)), input.from.address),
+            // Each id is kept before the next part goes out: a retry can ask the provider about it.
+            ...(guarded ? { onAccepted: (part) => persist(() => attempts.partAccepted(sentKey, adapter.provider, part.index, part.providerMessageId)) } : {}),
           });
         });
         observeSend('ok');
@@ -112,25 +237,13 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
           reason: typed.providerReason ?? typed.message,
           details: { error: typed.name, permanent: typed.permanent, ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}) },
         }));
+        // A refusal, or no connection: this attempt left nothing at the provider (an earlier SMS part is sent again).
+        // A timeout or a link lost while waiting keeps the marker: the provider may have the message.
+        if (guarded && !(typed instanceof UnavailableError && typed.maybeAccepted)) await attempts.clear(sentKey).catch(() => undefined);
         throw toActivityFailure(typed);
       }
-      const { entry, created } = await timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record({
-        ...base,
-        stepKey: sentKey,
-        status: 'sent',
-        provider: result.provider,
-        providerMessageId: result.providerMessageId,
-        details: {
-          response: result.response,
-          ...(input.message.html ? { html: input.message.html } : {}),
-          ...(input.manualOf !== undefined ? { manualOf: input.manualOf } : {}),
-        },
-      }));
-      if (created) {
-        metrics.deliveries.inc({ channel: input.channel, provider: result.provider, status: 'sent' });
-        if (input.channel === 'sms') metrics.smsSegments.inc({ provider: result.provider }, analyzeSms(input.message.text).segments);
-        log.info('message sent', { channel: input.channel, provider: result.provider, providerMessageId: result.providerMessageId, entryId: entry.id });
-      }
+      await faults?.afterProviderAccepted?.({ channel: input.channel, attempt: info.attempt });
+      const { entry } = await journalSent(result.provider, result.providerMessageId, result.response);
       return { ...result, entryId: entry.id, alreadySent: false };
     },
 

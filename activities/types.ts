@@ -77,6 +77,12 @@ export interface SendMessageResult {
   entryId: number;
   /** True when an earlier attempt had already sent it. */
   alreadySent: boolean;
+  /**
+   * An earlier attempt called the provider and died before its answer was
+   * journaled; the message may or may not have gone out, `unknown` is
+   * journaled and it was not sent again.
+   */
+  outcomeUnknown?: boolean;
 }
 
 /** What a manual send (R14) needs from the journal entry it answers. */

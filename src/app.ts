@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -8,6 +9,8 @@ import addFormats from 'ajv-formats';
 import type { Logger } from 'pino';
 import type { Db } from './db/client';
 import { registerAuth } from './api/plugins/auth';
+import { registerConsole } from './api/plugins/console';
+import { CONSOLE_DIST } from './paths';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './api/plugins/errors';
 import { registerJsonBody } from './api/plugins/json-body';
 import { registerEventLimits } from './api/plugins/limits';
@@ -34,6 +37,9 @@ import type { SecretBox } from './secrets';
 import { withinDeadline } from './temporal/deadline';
 import { ensureTelegramPolling } from './temporal/telegram-polling';
 import type { Role } from './domain/roles';
+import { DEFAULT_SESSION_POLICY, SESSION_COOKIE, CSRF_HEADER, type SessionPolicy } from './domain/sessions';
+import { sessionRoutes } from './api/routes/session';
+import { usersRoutes } from './api/routes/users';
 
 export interface RouteRole {
   method: string;
@@ -63,8 +69,12 @@ export interface AppDeps {
   logger?: Logger | false;
   /** Abuse limits (`loadConfig`); the defaults when unset. */
   limits?: Limits | undefined;
+  /** Console sessions and sign-in limits (`loadConfig`); the defaults when unset. */
+  sessions?: SessionPolicy | undefined;
   /** The process's metrics; a registry of the app's own when absent. */
   metrics?: Metrics | undefined;
+  /** The console's built assets, served at /console; console/dist when unset. */
+  consoleDir?: string | undefined;
 }
 
 /** Events carry template variables, not files: anything near this size is a mistake. */
@@ -124,6 +134,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('routeRoles', routeRoles);
   // Strict UTF-8, no unpaired surrogates or U+0000 (PostgreSQL text cannot hold it), bounded nesting: refused with the field's path.
   registerJsonBody(app);
+  // Parses the session cookie for every route; its onRequest hook runs before the /v1 authentication.
+  await app.register(cookie);
+  const sessions = deps.sessions ?? DEFAULT_SESSION_POLICY;
 
   await app.register(swagger, {
     openapi: {
@@ -132,12 +145,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         version: '0.1.0',
         description: 'Business events in; e-mail, SMS and Telegram out through durable Temporal workflows.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-      security: [{ apiKey: [] }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: "A machine's API key: `Authorization: Bearer <key>`." },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: SESSION_COOKIE,
+            description:
+              `A person's session, set by \`POST /v1/session\`. Every request with it whose method is not GET, HEAD or OPTIONS must carry ` +
+              `the session's CSRF token in the header \`${CSRF_HEADER}\` (403 \`CSRF_REJECTED\` otherwise). Roles are checked as for keys.`,
+          },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  await registerConsole(app, { dir: deps.consoleDir ?? CONSOLE_DIST });
   await app.register(healthRoutes, { db: deps.db, temporal: deps.temporal });
   // Not encapsulated, so its hook counts the requests of every route.
   const metrics = deps.metrics ?? createMetrics({ db: deps.db });
@@ -149,7 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(
     async (v1) => {
-      registerAuth(v1, deps.db);
+      registerAuth(v1, deps.db, sessions);
       registerEventLimits(v1, { db: deps.db, limits: deps.limits ?? DEFAULT_LIMITS });
       await v1.register(eventsRoutes, deps);
       await v1.register(settingsRoutes, {
@@ -165,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(counterpartiesRoutes, { db: deps.db });
       await v1.register(managersRoutes, { db: deps.db });
       await v1.register(apiKeysRoutes, { db: deps.db });
+      await v1.register(usersRoutes, { db: deps.db });
       await v1.register(configChangesRoutes, { db: deps.db });
       await v1.register(journalRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
       await v1.register(messagesRoutes, { db: deps.db });
@@ -173,6 +200,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  // Signing in is how a person gets authenticated: outside the hook above.
+  await app.register(sessionRoutes, { prefix: '/v1', db: deps.db, policy: sessions });
   // Telegram authenticates its webhook with a secret of its own, not an API key.
   await app.register(telegramWebhookRoutes, { prefix: '/v1', db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
   return app;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseAllowEntry } from './domain/addresses';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './domain/sessions';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -8,6 +9,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** `PUBLIC_URL`: where people reach the API and its console, for links in messages; default the API's own address. */
+  readonly publicUrl: string;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   /** How long a role waits at start for PostgreSQL, then for Temporal (its frontend and namespace), before it gives up. */
@@ -39,6 +42,8 @@ export interface Config {
   readonly outboundAllow: readonly string[];
   /** Abuse limits: events per key, recipients per event, SMS per phone and per company, event data size. */
   readonly limits: Limits;
+  /** People's sign-in: session lifetimes and failed sign-ins allowed. */
+  readonly sessions: SessionPolicy;
   /** `JOURNAL_RETENTION_DAYS`: journals of events older than this many days are deleted daily; unset: kept forever. */
   readonly journalRetentionDays: number | undefined;
   /** Observability: where a process without the API serves `/metrics`, and the Temporal SDK's own endpoint. */
@@ -144,6 +149,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smsPerCompanyPerDay: limit('SMS_PER_COMPANY_PER_DAY', DEFAULT_LIMITS.smsPerCompanyPerDay, 1, 100_000_000),
     // The whole request body is capped at 256 KiB (`BODY_LIMIT_BYTES`); data cannot be larger than that.
     eventDataBytes: limit('EVENT_DATA_MAX_BYTES', DEFAULT_LIMITS.eventDataBytes, 2, 256 * 1024 - 1024),
+    previewsPerMinute: limit('PREVIEWS_PER_MINUTE_PER_KEY', DEFAULT_LIMITS.previewsPerMinute, 0, 1_000_000),
+  };
+  const sessions: SessionPolicy = {
+    idleSeconds: limit('SESSION_IDLE_MINUTES', DEFAULT_SESSION_POLICY.idleSeconds / 60, 1, 525_600) * 60,
+    absoluteSeconds: limit('SESSION_MAX_HOURS', DEFAULT_SESSION_POLICY.absoluteSeconds / 3600, 1, 8_760) * 3600,
+    failedPerLogin: limit('SIGN_IN_FAILURES_PER_LOGIN', DEFAULT_SESSION_POLICY.failedPerLogin, 1, 1_000),
+    failedPerIp: limit('SIGN_IN_FAILURES_PER_IP', DEFAULT_SESSION_POLICY.failedPerIp, 1, 100_000),
+    attemptWindowSeconds: limit('SIGN_IN_WINDOW_MINUTES', DEFAULT_SESSION_POLICY.attemptWindowSeconds / 60, 1, 1_440) * 60,
   };
   const metricsPort = get('METRICS_PORT') === undefined ? undefined : parsePort(get('METRICS_PORT')!, 'METRICS_PORT', problems);
   const temporalMetricsPort =
@@ -166,10 +179,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  const host = get('HOST') ?? '127.0.0.1';
+  // A wildcard listen address is no place to send people to: the default link names this machine.
+  const linkHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const publicUrl = (urlOf('PUBLIC_URL', ['http:', 'https:']) ?? `http://${linkHost}:${port}`).replace(/\/+$/, '');
   const config: Config = {
     port,
+    host,
+    publicUrl,
     journalRetentionDays,
-    host: get('HOST') ?? '127.0.0.1',
     dataDir: path.resolve(get('DATA_DIR') ?? './data'),
     logLevel,
     startTimeoutSeconds,
@@ -189,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretsKey,
     outboundAllow,
     limits,
+    sessions,
     metrics: { port: metricsPort, temporalPort: temporalMetricsPort },
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -228,6 +247,12 @@ export interface ConfigVariable {
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'PORT', meaning: 'Port the API listens on (`/metrics` of the API and of the all-in-one process too).', default: '`3000`', roles: 'api' },
   { name: 'HOST', meaning: 'Address the API listens on.', default: '`127.0.0.1`', roles: 'api' },
+  {
+    name: 'PUBLIC_URL',
+    meaning: 'Where people reach the API and its console (`http:` or `https:`): the base of links in messages, e.g. the manager\'s alert about a tracked message (`<PUBLIC_URL>/console/events/<eventId>`).',
+    default: '`http://HOST:PORT` (`localhost` for a wildcard `HOST`)',
+    roles: 'all',
+  },
   { name: 'DATA_DIR', meaning: "Embedded PostgreSQL, Temporal's SQLite file, the SMTP sink's mail, the local secrets key.", default: '`./data`', roles: 'all' },
   { name: 'LOG_LEVEL', meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.', default: '`info`', roles: 'all' },
   {
@@ -281,6 +306,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     roles: 'api',
   },
   {
+    name: 'PREVIEWS_PER_MINUTE_PER_KEY',
+    meaning:
+      '`POST /v1/templates/preview` per API key per calendar minute, counted in PostgreSQL like the events; past it `429` with `Retry-After`; `0`: no limit. Previews render in a worker-thread pool, never on the event loop.',
+    default: '`60`',
+    roles: 'api',
+  },
+  {
     name: 'MAX_RECIPIENTS_PER_EVENT',
     meaning: 'Recipients one event may have; an event with more is sent to nobody and journaled `skipped` with the count.',
     default: '`200`',
@@ -299,6 +331,31 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: '`65536`',
     roles: 'api',
   },
+  {
+    name: 'SESSION_IDLE_MINUTES',
+    meaning: "A console session unused for this long ends (the person signs in again); 1 to 525600.",
+    default: '`720` (12 hours)',
+    roles: 'api',
+  },
+  {
+    name: 'SESSION_MAX_HOURS',
+    meaning: 'A console session ends this long after sign-in, however much it is used; 1 to 8760.',
+    default: '`168` (7 days)',
+    roles: 'api',
+  },
+  {
+    name: 'SIGN_IN_FAILURES_PER_LOGIN',
+    meaning: 'Failed sign-ins (`POST /v1/session`) for one login within `SIGN_IN_WINDOW_MINUTES`, counted in PostgreSQL; past it sign-in answers `429` with `Retry-After`, even with the right password.',
+    default: '`5`',
+    roles: 'api',
+  },
+  {
+    name: 'SIGN_IN_FAILURES_PER_IP',
+    meaning: 'Failed sign-ins from one IP address within `SIGN_IN_WINDOW_MINUTES`; past it as above.',
+    default: '`20`',
+    roles: 'api',
+  },
+  { name: 'SIGN_IN_WINDOW_MINUTES', meaning: 'The window in which failed sign-ins are counted (a fixed window of the clock).', default: '`15`', roles: 'api' },
   {
     name: 'METRICS_PORT',
     meaning: 'Port on which a worker process (`main.ts worker`) serves `GET /metrics` (deliveries, fallbacks, latencies, outbox and confirmation gauges); the API and the all-in-one process serve it on `PORT`. Must differ from `PORT`.',

@@ -1,11 +1,29 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config';
 
 /** Values that must never reach a log line, wherever they appear. */
 export const LOG_REDACT_PATHS = [
   'req.headers.authorization',
   'headers.authorization',
+  // Console sessions: the cookie is the session, the CSRF token guards it.
+  'req.headers.cookie',
+  'headers.cookie',
+  '*.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers["set-cookie"]',
+  '*.headers["set-cookie"]',
+  'req.headers["x-csrf-token"]',
+  'headers["x-csrf-token"]',
+  '*.cookie',
+  '*.cookies',
+  '*.csrfToken',
+  '*.sessionId',
+  'password',
+  'passwordHash',
   '*.password',
+  '*.passwordHash',
+  '*.*.password',
+  '*.*.passwordHash',
   '*.pass',
   '*.token',
   '*.apiKey',
@@ -77,10 +95,12 @@ export function scrubLogLine(line: string): string {
   }
 }
 
-export function createLogger(level: LogLevel): Logger {
-  return pino({
+/** The process's logger; `destination` (stdout when absent) lets tests read what it writes. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
     level,
     redact: { paths: [...LOG_REDACT_PATHS, ...PERSONAL_DATA_PATHS], censor: '[secret]' },
     hooks: { streamWrite: scrubLogLine },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

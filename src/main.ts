@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config';
+import { ensureConsoleBuilt } from './console-build';
 import { createDatabase } from './db/client';
-import { demoKeyNotice, prepareDatabase } from './db/seed';
+import { demoKeyNotice, demoUsersNotice, prepareDatabase } from './db/seed';
 import { waitForDatabase } from './db/wait';
 import { startEmbedded, type ProcessRole } from './dev/embedded';
 import { createLifecycle } from './lifecycle';
@@ -8,6 +9,7 @@ import { createLogger } from './log';
 import { createMetrics, serveMetrics } from './metrics';
 import { createSecretBox, loadOrCreateLocalSecretsKey } from './secrets';
 import { startApi } from './server';
+import { closeTemplatePool } from './services/template-pool';
 import { installTemporalLogging } from './temporal/logger';
 import { startWorker } from './worker';
 
@@ -21,9 +23,12 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const { db, ...database } = createDatabase(env.databaseUrl);
     life.defer({ stop: database.close });
     await waitForDatabase(db, env.databaseUrl, { timeoutMs: config.startTimeoutSeconds * 1000, log: (message) => log.warn(message) });
+    // Stopped after the API and the worker: both render in it until they are done.
+    life.defer({ stop: closeTemplatePool });
     const seeded = await prepareDatabase(db, config.adminApiKey);
     // Whichever role seeds first makes the key: a worker shows it at once, or it is lost (the API's banner shows it).
-    if (seeded.apiKey && role === 'worker') process.stdout.write(`\n${demoKeyNotice(seeded.apiKey)}\n\n`);
+    const notices = [...(seeded.apiKey ? [demoKeyNotice(seeded.apiKey)] : []), ...(seeded.users?.length ? [demoUsersNotice(seeded.users)] : [])];
+    if (notices.length > 0 && role === 'worker') process.stdout.write(`\n${notices.join('\n')}\n\n`);
     const secrets = createSecretBox(config.secretsKey ?? loadOrCreateLocalSecretsKey(config.dataDir));
     const temporal = { address: env.temporalAddress, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, startTimeoutMs: config.startTimeoutSeconds * 1000 };
     const providers = { smsUrl: env.smsUrl, telegramApiRoot: env.telegramApiRoot, outboundAllow: env.outboundAllow, limits: config.limits };
@@ -32,7 +37,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const bundle = config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {};
 
     if (role !== 'api') {
-      const worker = life.defer(await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, journalRetentionDays: config.journalRetentionDays }));
+      const worker = life.defer(await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, publicUrl: config.publicUrl, journalRetentionDays: config.journalRetentionDays }));
       worker.done.catch((err: unknown) => {
         log.error({ err }, 'worker stopped');
         void life.exit(1);
@@ -46,10 +51,11 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
       return void log.info({ taskQueue: temporal.taskQueue }, 'worker running');
     }
 
+    await ensureConsoleBuilt(log);
     const listen = { port: config.port, host: config.host };
-    const api = life.defer(await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen }));
-    const lines = [`  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
-    if (seeded.apiKey) lines.push(demoKeyNotice(seeded.apiKey));
+    const api = life.defer(await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen, sessions: config.sessions }));
+    const lines = [`  Console       ${api.address}/console`, `  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
+    lines.push(...notices);
     process.stdout.write(`\n${lines.join('\n')}\n\n`);
   } catch (err) {
     log.fatal({ err }, 'start failed');

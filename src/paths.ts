@@ -13,3 +13,6 @@ function findRepoRoot(start: string): string {
 
 /** The project's root folder, whether running from sources or from `dist/`. */
 export const repoRoot = findRepoRoot(__dirname);
+
+/** Where `npm run console:build` writes the operator console, served at /console. */
+export const CONSOLE_DIST = path.join(repoRoot, 'console', 'dist');

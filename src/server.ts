@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app';
 import type { Db } from './db/client';
 import type { Limits } from './domain/limits';
+import type { SessionPolicy } from './domain/sessions';
 import type { Metrics } from './metrics';
 import type { SecretBox } from './secrets';
 import { waitForTemporal } from './temporal/connect';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   logger?: Logger | false | undefined;
   /** Abuse limits (`loadConfig`); the defaults when unset. */
   limits?: Limits | undefined;
+  /** Console sessions and sign-in limits (`loadConfig`); the defaults when unset. */
+  sessions?: SessionPolicy | undefined;
   /** The process's metrics, shared with a worker in the same process; the app's own when absent. */
   metrics?: Metrics | undefined;
   /** Listen here; without it the app only answers `inject`. */
@@ -59,6 +62,7 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     outboundAllow: deps.outboundAllow,
     logger: deps.logger ?? false,
     limits: deps.limits,
+    sessions: deps.sessions,
     metrics: deps.metrics,
   });
   const address = deps.listen ? await app.listen(deps.listen) : undefined;

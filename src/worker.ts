@@ -8,6 +8,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
+import type { SendFaults } from '../activities/deps';
 import { createEmailChannel, createSmtpTransport } from './channels/email';
 import { createDefaultSmsProvider } from './providers/default-sms';
 import { createChannelRegistry, type ChannelRegistry } from './providers/registry';
@@ -40,6 +41,8 @@ export interface WorkerDeps {
   journalRetentionDays?: number | undefined;
   /** Abuse limits (`loadConfig`): recipients per event, SMS per phone and per company; the defaults when unset. */
   limits?: Limits | undefined;
+  /** `PUBLIC_URL`: the base of the console links in managers' alerts. */
+  publicUrl?: string | undefined;
   /** The process's metrics, shared with the API in the same process; the worker's own when absent. */
   metrics?: Metrics | undefined;
   /** A prebuilt workflow bundle; the sources are bundled when absent. */
@@ -51,6 +54,8 @@ export interface WorkerDeps {
    * Default true.
    */
   companyJobs?: boolean;
+  /** Tests only: faults injected into the send activity (see `SendFaults`). */
+  faults?: SendFaults | undefined;
 }
 
 export interface RunningWorker {
@@ -110,7 +115,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       connection,
       namespace: deps.temporal.namespace,
       taskQueue: deps.temporal.taskQueue,
-      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics }),
+      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics, publicUrl: deps.publicUrl, faults: deps.faults }),
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
       shutdownGraceTime: deps.shutdownGraceTime ?? '10 seconds',
     });

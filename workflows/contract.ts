@@ -7,6 +7,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ManualEdited, ManualEdits } from '../src/domain/manual-send';
 import type { Audience, Channel, DeliveryStatus, EventOutcome, NotifyState } from '../src/domain/vocabulary';
 
 export const DEFAULT_TASK_QUEUE = 'notifications';
@@ -92,6 +93,8 @@ export interface DecisionInput {
   approve: boolean;
   /** Who decided: the authenticated caller as the API names it (`actorOf`), never what a request body claims. */
   by: string;
+  /** The signed-in person's user id when a person decided; absent for an API key. */
+  byUserId?: number;
   comment?: string;
 }
 
@@ -109,7 +112,13 @@ export interface ManualSendInput {
   companyId: string;
   entryId: number;
   by: string;
+  /** The signed-in person's user id when a person sends; absent for an API key. */
+  byUserId?: number;
   comment?: string;
+  /** The manager's edits (text, e-mail subject, recipient checked for the channel); absent: send as journaled. */
+  edits?: ManualEdits;
+  /** `manualRequestKey` of the request, journaled so that a repeated request is recognised. */
+  requestKey?: string;
 }
 
 export interface ManualSendResult {
@@ -117,6 +126,9 @@ export interface ManualSendResult {
   entryId?: number;
   providerMessageId?: string;
   reason?: string;
+  /** Where it went. Absent in results of runs before edits existed. */
+  recipient?: string;
+  edited?: ManualEdited;
 }
 
 /** Input of `telegramUpdate`: one update of a company's bot, by webhook or long polling. */

@@ -1,7 +1,8 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { failureReason, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
 import { MANUAL_SEND_STEPS } from '../src/domain/keys';
+import { applyManualEdits, manualSendReason } from '../src/domain/manual-send';
 import type { ManualSendInput, ManualSendResult } from './contract';
 
 const { loadManualSend, recordStep } = proxyActivities<Activities>({
@@ -19,48 +20,81 @@ const { sendMessage } = proxyActivities<Activities>({
 });
 
 /**
- * A manager sends a "not sent, tracked by manager" message by hand (R14):
- * the stored text goes out on the stored channel, journaled like any send.
- * The workflow id is derived from the journal entry, so it runs once.
+ * A manager sends a "not sent, tracked by manager" message by hand (R14): the
+ * journaled text, or the manager's edited text / subject / recipient, goes out
+ * on the stored channel, journaled like any send. The `requested` step keeps
+ * both the original and the sent text (and the recipient change). The workflow
+ * id is derived from the journal entry; each run journals its own steps (keyed
+ * by the run), and the `sent` step is keyed by the entry, so it is sent once.
  */
 export async function manualSend(input: ManualSendInput): Promise<ManualSendResult> {
   const plan = await loadManualSend({ companyId: input.companyId, entryId: input.entryId });
+  const original = plan.send;
+  const outgoing = applyManualEdits(
+    {
+      to: original.to,
+      toName: original.toName,
+      text: original.message.text,
+      ...(original.message.subject !== undefined ? { subject: original.message.subject } : {}),
+      ...(original.message.html ? { html: original.message.html } : {}),
+    },
+    input.edits,
+    original.channel,
+  );
+  const send = { ...original, to: outgoing.to, toName: outgoing.toName, message: { ...original.message, ...outgoing.message } };
+  if (outgoing.message.html === undefined) delete send.message.html;
+  // Steps of this run: a message of the manual send's own, under the tracked recipient's delivery key.
+  const run = workflowInfo().runId.slice(0, 8);
+  const step = (name: string) => `${original.deliveryKey}/${name}-${run}`;
   const base = {
     scope: plan.scope,
-    audience: plan.send.audience,
-    channel: plan.send.channel,
-    recipient: plan.send.to,
-    recipientName: plan.send.toName,
+    audience: send.audience,
+    channel: send.channel,
+    recipient: send.to,
+    recipientName: send.toName,
   };
+  const done = { recipient: send.to, edited: outgoing.edited };
   await recordStep({
     ...base,
-    step: MANUAL_SEND_STEPS.requested,
+    step: step(MANUAL_SEND_STEPS.requested),
     status: 'queued',
-    reason: `sent by hand by ${input.by}`,
-    details: { manualOf: input.entryId, by: input.by, comment: input.comment ?? null },
+    subject: send.message.subject,
+    body: send.message.text,
+    reason: manualSendReason(input.by, outgoing.edited, original.to, send.to, input.comment),
+    details: {
+      manualOf: input.entryId,
+      by: input.by,
+      ...(input.byUserId !== undefined ? { byUserId: input.byUserId } : {}),
+      comment: input.comment ?? null,
+      requestKey: input.requestKey ?? null,
+      edited: outgoing.edited,
+      original: { recipient: original.to, subject: original.message.subject ?? null, text: original.message.text },
+      sent: { recipient: send.to, subject: send.message.subject ?? null, text: send.message.text },
+    },
   });
   if (plan.mode === 'off') {
-    await recordStep({ ...base, step: MANUAL_SEND_STEPS.skipped, status: 'skipped', reason: 'sending is off for the company', details: { manualOf: input.entryId } });
-    return { status: 'failed', reason: 'sending is off for the company' };
+    const reason = 'sending is off for the company';
+    await recordStep({ ...base, step: step(MANUAL_SEND_STEPS.skipped), status: 'skipped', reason, details: { manualOf: input.entryId } });
+    return { status: 'failed', reason, ...done };
   }
   if (plan.mode === 'test') {
     const entry = await recordStep({
       ...base,
-      step: MANUAL_SEND_STEPS.test,
+      step: step(MANUAL_SEND_STEPS.test),
       status: 'test',
-      subject: plan.send.message.subject,
-      body: plan.send.message.text,
+      subject: send.message.subject,
+      body: send.message.text,
       reason: 'test mode: rendered, not sent',
       details: { manualOf: input.entryId },
     });
-    return { status: 'test', entryId: entry.entryId };
+    return { status: 'test', entryId: entry.entryId, ...done };
   }
   try {
-    const sent = await sendMessage({ ...plan.send, scope: plan.scope, manualOf: input.entryId });
-    return { status: 'sent', entryId: sent.entryId, providerMessageId: sent.providerMessageId };
+    const sent = await sendMessage({ ...send, scope: plan.scope, manualOf: input.entryId });
+    return { status: 'sent', entryId: sent.entryId, providerMessageId: sent.providerMessageId, ...done };
   } catch (err) {
     const reason = failureReason(err).message;
-    await recordStep({ ...base, step: MANUAL_SEND_STEPS.failed, status: 'failed', reason, details: { manualOf: input.entryId } });
-    return { status: 'failed', reason };
+    await recordStep({ ...base, step: step(MANUAL_SEND_STEPS.failed), status: 'failed', reason, details: { manualOf: input.entryId } });
+    return { status: 'failed', reason, ...done };
   }
 }

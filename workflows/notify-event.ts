@@ -172,11 +172,12 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
       return finish({ outcome: 'expired', reason: 'no decision in time', deliveries: [] });
     }
     const comment = decision.comment ?? null;
+    const decider = { by: decision.by, ...(decision.byUserId !== undefined ? { byUserId: decision.byUserId } : {}) };
     if (!decision.approve) {
-      await recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { by: decision.by, comment } });
+      await recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { ...decider, comment } });
       return finish({ outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] });
     }
-    await recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { by: decision.by, comment } });
+    await recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { ...decider, comment } });
     // The wait may have lasted hours: honour the company's mode as it is now (R1), not as it was.
     if (patched('mode-after-approval')) {
       const now = await loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
@@ -199,6 +200,15 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
       }),
     ),
   );
+  const tracked = plan.deliveries.filter((d) => deliveries.some((o) => o.key === d.key && o.status === 'not_sent_tracked'));
+  if (tracked.length > 0 && plan.trackedAlert && patched('tracked-manager-alert')) {
+    // R14: the responsible manager hears that a message waits for them, with a link to act on it.
+    const alert = trackedAlertOf(input, plan, plan.trackedAlert, tracked);
+    await deliver(scope, input, plan, alert).catch(async (err: unknown) => {
+      const failure = failureReason(err);
+      await recordStep({ scope, audience: alert.audience, recipientName: alert.recipientName, step: deliveryStep(alert.key, 'error'), status: 'failed', reason: failure.message, details: failure.details });
+    });
+  }
   const outcome = eventOutcome(deliveries);
   await recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcome, details: { outcome } });
   return finish({ outcome, deliveries });
@@ -314,6 +324,8 @@ async function deliver(scope: JournalScope, input: NotifyEventInput, plan: Plan,
         from: plan.from,
         message,
       });
+      // An earlier attempt's fate unknown (`unknown` journaled): neither sent again nor a reason to fall back.
+      if (sent.outcomeUnknown) return { ...outcome, channel: route.channel, status: 'unknown' };
       return { ...outcome, channel: route.channel, status: 'sent', providerMessageId: sent.providerMessageId };
     } catch (err) {
       const failure = failureReason(err);
@@ -348,6 +360,19 @@ function messageData(input: NotifyEventInput, plan: Plan, d: PlannedDelivery): R
     ...input.data,
     recipient: d.recipient,
     event: { id: input.eventId, type: input.eventType, occurredAt: input.occurredAt ?? null },
+    ...d.data,
+  };
+}
+
+/** The manager's alert about tracked messages: who was not told and where to act (the event in the console). */
+function trackedAlertOf(input: NotifyEventInput, plan: Plan, alert: PlannedDelivery, tracked: readonly PlannedDelivery[]): PlannedDelivery {
+  const base = (plan.consoleUrl ?? '').replace(/\/+$/, '');
+  return {
+    ...alert,
+    data: {
+      link: `${base}/console/events/${encodeURIComponent(input.eventId)}`,
+      tracked: { count: tracked.length, names: tracked.map((d) => d.recipientName).join(', ') },
+    },
   };
 }
 

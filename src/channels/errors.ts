@@ -46,4 +46,15 @@ export class RateLimitedError extends ChannelError {
 /** The provider could not be reached or answered with a transient error. */
 export class UnavailableError extends ChannelError {
   readonly permanent = false;
+  /**
+   * The request had left when the failure came (a timeout or a connection lost
+   * while waiting for the answer): the provider may have taken the message.
+   */
+  maybeAccepted = false;
+
+  /** Marks a failure as one after which the provider may have the message. */
+  static afterRequest(error: UnavailableError): UnavailableError {
+    error.maybeAccepted = true;
+    return error;
+  }
 }

@@ -308,7 +308,7 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
         reject(error);
       };
       const timer = setTimeout(
-        () => fail(new UnavailableError(`SMPP gateway did not answer ${command} within ${responseTimeoutMs} ms`)),
+        () => fail(UnavailableError.afterRequest(new UnavailableError(`SMPP gateway did not answer ${command} within ${responseTimeoutMs} ms`))),
         responseTimeoutMs,
       );
       connection.pending.add(fail);
@@ -377,7 +377,8 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
       const wasBound = connection.bound;
       connection.bound = false;
       for (const fail of [...connection.pending]) {
-        fail(new UnavailableError('SMPP connection closed before the gateway answered'));
+        // The request was written: the SMSC may have taken it before the link went.
+        fail(UnavailableError.afterRequest(new UnavailableError('SMPP connection closed before the gateway answered')));
       }
       markClosed();
       if (current !== connection) return;
@@ -581,6 +582,7 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
           }
           const id = String(response.message_id ?? '');
           ids.push(id);
+          await message.onAccepted?.({ index, total: parts.length, providerMessageId: id });
           if (multipart) {
             if (index === 0) group.firstId = id;
             // Tracked as soon as accepted: a fast SMSC can send the receipt before the next part is submitted.
@@ -602,6 +604,21 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
           ...(multipart ? { ref } : {}),
         }),
       };
+    },
+
+    /**
+     * `query_sm` by the SMSC's id of a part (SMPP 3.4 §4.8): any answer with
+     * the message is `known`, whatever its state; ESME_RQUERYFAIL or
+     * ESME_RINVMSGID is `not_found`; anything else is a transient failure.
+     */
+    async lookup(providerMessageId: string): Promise<'known' | 'not_found'> {
+      const connection = await boundConnection();
+      const response = await request(connection, 'query_sm', { message_id: providerMessageId, ...source });
+      if (response.command_status === 0) return 'known';
+      if (response.command_status === smpp.errors.ESME_RQUERYFAIL || response.command_status === smpp.errors.ESME_RINVMSGID) {
+        return 'not_found';
+      }
+      throw new UnavailableError(`SMSC could not answer query_sm: ${smppStatusName(response.command_status)}`, smppStatusName(response.command_status));
     },
 
     async balance(): Promise<SmsBalance> {

@@ -267,6 +267,7 @@ export function createSmsRuChannel(opts: SmsRuChannelOptions): SmsRuChannel {
       if (typeof entry.sms_id !== 'string' || entry.sms_id === '') {
         throw scrubbed(new UnavailableError('SMS.ru accepted the message without an sms_id', raw));
       }
+      await message.onAccepted?.({ index: 0, total: 1, providerMessageId: entry.sms_id });
       return { provider, providerMessageId: entry.sms_id, response: raw };
     },
 
@@ -278,6 +279,17 @@ export function createSmsRuChannel(opts: SmsRuChannelOptions): SmsRuChannel {
         throw scrubbed(new UnavailableError('SMS.ru answered without a balance', raw));
       }
       return { provider, amount, currency: 'RUB', raw };
+    },
+
+    /** SMS.ru's status by the id it gave: any status is `known`; code -1 («Сообщение не найдено») is `not_found`. */
+    async lookup(providerMessageId: string): Promise<'known' | 'not_found'> {
+      try {
+        await this.status(providerMessageId);
+        return 'known';
+      } catch (error) {
+        if (error instanceof RejectedError) return 'not_found';
+        throw error;
+      }
     },
 
     async status(providerMessageId: string): Promise<DeliveryReport | SmsRuPending> {
@@ -344,10 +356,12 @@ function toCode(value: number | string | undefined): number {
 function transportError(err: unknown, timeoutMs: number): ChannelError {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
-    return new UnavailableError(`SMS.ru did not answer within ${timeoutMs} ms`, 'timeout');
+    return UnavailableError.afterRequest(new UnavailableError(`SMS.ru did not answer within ${timeoutMs} ms`, 'timeout'));
   }
   // In a few words: the socket's own text names the address and port.
   const reason = describeConnectionFailure(err);
   if (reason === 'address not allowed') return new RejectedError(`SMS.ru ${reason}`, reason);
-  return new UnavailableError(`SMS.ru unreachable: ${reason}`, reason);
+  const error = new UnavailableError(`SMS.ru unreachable: ${reason}`, reason);
+  // A connection lost or timed out while waiting may have carried the request; a refused one did not.
+  return reason === 'timed out' || reason === 'connection failed' ? UnavailableError.afterRequest(error) : error;
 }

@@ -262,7 +262,11 @@ export function classifyTelegramError(err: unknown, ctx: ClassifyContext): Chann
   }
   const reason = describeConnectionFailure(err);
   if (reason === 'address not allowed') return new RejectedError(`Telegram ${method}: ${reason}`, reason);
-  if (err instanceof HttpError) return new UnavailableError(`Telegram ${method} could not be reached: ${reason}`, reason);
+  if (err instanceof HttpError) {
+    const error = new UnavailableError(`Telegram ${method} could not be reached: ${reason}`, reason);
+    // A connection lost or timed out while waiting may have carried the request; a refused one did not.
+    return reason === 'timed out' || reason === 'connection failed' ? UnavailableError.afterRequest(error) : error;
+  }
   const own = redact(err instanceof Error ? err.message : String(err));
   return new UnavailableError(`Telegram ${method} failed: ${own}`, own);
 }

@@ -15,7 +15,24 @@ export interface OutboundMessage {
   messageId?: string;
   /** E-mail only: rendered attachments. */
   attachments?: { filename: string; content: string; contentType: string }[];
+  /**
+   * Called as soon as the provider accepted a part (an SMS may have several),
+   * before the next part goes out; the returned promise is awaited, so the
+   * caller can record the id durably while the next part waits. A rejection
+   * stops the send.
+   */
+  onAccepted?: (part: AcceptedPart) => Promise<void>;
 }
+
+/** One part of a message the provider took. */
+export interface AcceptedPart {
+  index: number;
+  total: number;
+  providerMessageId: string;
+}
+
+/** What a provider says of an id it gave: it has the message, or it does not know it. */
+export type LookupResult = 'known' | 'not_found';
 
 export interface SendResult {
   provider: string;
@@ -45,4 +62,9 @@ export interface SmsBalance {
 export interface SmsProvider extends ChannelAdapter {
   readonly channel: 'sms';
   balance(): Promise<SmsBalance>;
+  /**
+   * Asks the provider whether it has the message it accepted under this id
+   * (SMPP `query_sm`, SMS.ru `sms/status`). A transient failure throws.
+   */
+  lookup?(providerMessageId: string): Promise<LookupResult>;
 }

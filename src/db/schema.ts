@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   doublePrecision,
@@ -22,6 +23,7 @@ import type {
   ProviderKind,
   TelegramSettings,
   TemplateOverrides,
+  PrimaryChannel,
 } from '../domain/vocabulary';
 
 /** A tenant: everything else belongs to exactly one company. */
@@ -37,6 +39,12 @@ export const companies = pgTable('companies', {
   primarySmsProviderId: text('primary_sms_provider_id'),
   /** Where a Telegram message goes when Telegram cannot deliver (R6); null: nowhere. */
   reserveChannel: text('reserve_channel').$type<Channel>().default('sms'),
+  /**
+   * Seed 002's "service for sending messages": the company's primary messaging
+   * channel for every event type that sends by Telegram or SMS (`reserveChannel`
+   * backs Telegram up); null: each event type's own channel order.
+   */
+  primaryChannel: text('primary_channel').$type<PrimaryChannel>(),
   /** Alert the administrator below this SMS balance (R4); null: never. */
   balanceThreshold: integer('balance_threshold'),
   adminEmail: text('admin_email'),
@@ -139,6 +147,12 @@ export const eventTypes = pgTable(
     /** Client channels, first choice first. */
     channels: text('channels').array().$type<Channel[]>().notNull().default(sql`'{email}'::text[]`),
     managerChannels: text('manager_channels').array().$type<Channel[]>().notNull().default(sql`'{email}'::text[]`),
+    /**
+     * SMS and Telegram only: when a worker died after calling the provider and
+     * before journaling its answer, send again (a possible duplicate) instead of
+     * journaling the message as `unknown`. Off by default.
+     */
+    resendWhenUnknown: boolean('resend_when_unknown').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -302,6 +316,27 @@ export const journalEntries = pgTable(
 );
 
 /**
+ * The duplicate window's marker: one row per message and channel (the step key
+ * of its `sent` entry), written `sending` before the provider is called and
+ * given the provider's ids as it answers. A retry that finds it without the
+ * journal's `sent` entry knows the provider may already have the message.
+ */
+export const sendAttempts = pgTable('send_attempts', {
+  stepKey: text('step_key').primaryKey(),
+  companyId: text('company_id').notNull(),
+  channel: text('channel').$type<Channel>().notNull(),
+  /** `sending` until the provider answered; `accepted` once every part's id is known. */
+  state: text('state').$type<'sending' | 'accepted'>().notNull().default('sending'),
+  provider: text('provider'),
+  /** The provider's ids, one per SMS part, in order, as they were accepted. */
+  providerMessageIds: text('provider_message_ids').array().notNull().default(sql`'{}'::text[]`),
+  /** How many parts the message has (SMS); the ids are complete when there are this many. */
+  parts: integer('parts').notNull().default(1),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
  * SMS balance alert state per company (R4), kept here because every scheduled
  * check is a new workflow. An episode starts each time the balance falls below
  * the threshold; the administrator gets one e-mail per episode.
@@ -337,9 +372,54 @@ export const rateLimitWindows = pgTable(
   (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
 );
 
+/**
+ * The people of a company who sign in to the console (R20). Logins are unique
+ * per company and stored lowercased; only an argon2id hash of the password is kept.
+ */
+export const users = pgTable(
+  'users',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    companyId: text('company_id')
+      .notNull()
+      .references(() => companies.id),
+    login: text('login').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    roles: text('roles').array().notNull(),
+    active: boolean('active').notNull().default(true),
+    /** The manager (of the same company) this person is: "my clients" are that manager's. */
+    managerId: text('manager_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('users_company_login_idx').on(t.companyId, t.login), index('users_login_idx').on(t.login)],
+);
+
+/**
+ * Console sessions. The id is a SHA-256 of the random token in the cookie, so
+ * the table alone lets nobody in; `csrfToken` must accompany every change.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: bigint('user_id', { mode: 'number' })
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The absolute end of the session, whatever its use. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
+);
+
 export type Company = typeof companies.$inferSelect;
 export type Counterparty = typeof counterparties.$inferSelect;
 export type Contact = typeof contacts.$inferSelect;
+export type SendAttempt = typeof sendAttempts.$inferSelect;
 export type EventType = typeof eventTypes.$inferSelect;
 export type Template = typeof templates.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
@@ -350,3 +430,5 @@ export type CounterpartyOverride = typeof counterpartyOverrides.$inferSelect;
 export type ConfigChange = typeof configChanges.$inferSelect;
 export type Provider = typeof providers.$inferSelect;
 export type SmsBalanceAlert = typeof smsBalanceAlerts.$inferSelect;
+export type User = typeof users.$inferSelect;
+export type Session = typeof sessions.$inferSelect;

@@ -34,14 +34,24 @@ export class BadRequestError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(message = 'a valid API key is required: Authorization: Bearer <key>') {
+  constructor(message = 'a valid API key (Authorization: Bearer <key>) or a signed-in session is required') {
     super(401, 'UNAUTHORIZED', message);
   }
 }
 
 export class ForbiddenError extends AppError {
-  constructor(role: string) {
-    super(403, 'FORBIDDEN', `this API key lacks the role ${role}`);
+  constructor(role: string, who: 'API key' | 'user' = 'API key') {
+    super(403, 'FORBIDDEN', `this ${who} lacks the role ${role}`);
+  }
+}
+
+/**
+ * 403 for a change sent with the session cookie but without the session's
+ * CSRF token in `x-csrf-token`: a page of another site cannot read the token.
+ */
+export class CsrfRejectedError extends AppError {
+  constructor() {
+    super(403, 'CSRF_REJECTED', 'a request that changes something must carry the header x-csrf-token with the token of the session');
   }
 }
 

@@ -59,6 +59,11 @@ export function managerDeliveryKey(managerId: string): string {
   return `manager:${managerId}`;
 }
 
+/** The responsible manager told that an event's message waits as "not sent, tracked by manager" (R14). */
+export function trackedAlertDeliveryKey(managerId: string): string {
+  return `tracked-alert:${managerId}`;
+}
+
 /** The delivery key of a tracked entry that was journaled without one. */
 export function entryDeliveryKey(entryId: number): string {
   return `entry-${entryId}`;
@@ -100,7 +105,7 @@ export function routeBase(deliveryKey: string, channel: Channel): string {
 }
 
 /** Steps of one recipient on one channel. */
-export type RouteStep = 'rendered' | 'test' | 'queued' | 'sent' | 'failed' | 'fallback' | `attempt-${number}`;
+export type RouteStep = 'rendered' | 'test' | 'queued' | 'sent' | 'unknown' | 'failed' | 'fallback' | `attempt-${number}`;
 
 export function routeStep(deliveryKey: string, channel: Channel, step: RouteStep): string {
   return `${routeBase(deliveryKey, channel)}/${step}`;

@@ -39,6 +39,7 @@ export const MESSAGE_STATUSES = [
   'delivered',
   'undelivered',
   'sent',
+  'unknown',
   'queued',
   'test',
   'failed',
@@ -53,6 +54,7 @@ export const MESSAGE_STATUS_LABELS: Record<MessageStatus, string> = {
   delivered: 'доставлено',
   undelivered: 'не доставлено',
   sent: 'отправлено',
+  unknown: 'неизвестно, ушло ли сообщение',
   queued: 'в очереди',
   test: 'тестовый режим',
   failed: 'ошибка отправки',
@@ -67,7 +69,7 @@ export const MESSAGE_STATUS_LABELS: Record<MessageStatus, string> = {
 export const CHANNEL_LABELS: Record<Channel, string> = { email: 'E-mail', sms: 'SMS', telegram: 'Telegram' };
 
 /** A message's statuses that say what the last channel did; any later one replaces an earlier one. */
-const FINAL_STATUSES: ReadonlySet<string> = new Set(['sent', 'delivered', 'undelivered', 'queued', 'test', 'failed', 'skipped', 'not_sent_tracked', ...MANUAL_STATUSES]);
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['sent', 'unknown', 'delivered', 'undelivered', 'queued', 'test', 'failed', 'skipped', 'not_sent_tracked', ...MANUAL_STATUSES]);
 
 // ---------------------------------------------------------------------------
 // Reasons in words
@@ -167,7 +169,7 @@ export interface MessageStepRef {
  * whole (`received`, `completed`, ...) and manual status changes belong to none.
  */
 export function messageStepOf(entry: Pick<MessageStepEntry, 'workflowId' | 'stepKey' | 'status'>): MessageStepRef | undefined {
-  if (!entry.workflowId.startsWith('event:') || entry.status === 'status_changed') return undefined;
+  if (!MESSAGE_WORKFLOW_PREFIXES.some((p) => entry.workflowId.startsWith(p)) || entry.status === 'status_changed') return undefined;
   const prefix = `${entry.workflowId}/`;
   if (!entry.stepKey.startsWith(prefix)) return undefined;
   const parts = entry.stepKey.slice(prefix.length).split('/');
@@ -176,6 +178,20 @@ export function messageStepOf(entry: Pick<MessageStepEntry, 'workflowId' | 'step
     return { deliveryKey: parts[0]!, channel: parts[1] as Channel, step: parts[2]! };
   }
   return undefined;
+}
+
+/** Workflows whose steps are messages: events, and managers' manual sends (R14), each its own message. */
+export const MESSAGE_WORKFLOW_PREFIXES = ['event:', 'manual-send:'] as const;
+
+/** A manual send (R14): who sent it, and what they changed of the tracked entry. */
+export interface ManualSendView {
+  /** The tracked ("not sent, tracked by manager") entry it answers. */
+  of: number;
+  by: string | null;
+  comment: string | null;
+  edited: { text: boolean; subject: boolean; recipient: boolean };
+  original: { recipient: string | null; subject: string | null; text: string | null };
+  sent: { recipient: string | null; subject: string | null; text: string | null };
 }
 
 /** What one channel did for a message: one leg of its story. */
@@ -219,6 +235,8 @@ export interface MessageView {
   /** The whole way of the message in one line, e.g. "Telegram: не подписан → SMS: доставлено". */
   story: string;
   legs: MessageLeg[];
+  /** Set when a manager sent it by hand: the original and the sent text and recipient. */
+  manual: ManualSendView | null;
   /** The journal entries of this message, oldest first. */
   entryIds: number[];
   /** When its first step was journaled; the order of the message list. */
@@ -311,9 +329,26 @@ function foldMessage(id: string, deliveryKey: string, steps: { entry: MessageSte
     rawReason,
     story: storyOf(legs, status, explained),
     legs,
+    manual: manualOf(entries),
     entryIds: entries.map((e) => e.id),
     createdAt: first.createdAt,
     firstEntryId: first.id,
+  };
+}
+
+/** The last `requested` step of a manual send, read back; null for an event's message. */
+function manualOf(entries: readonly MessageStepEntry[]): ManualSendView | null {
+  const requested = [...entries].reverse().find((e) => e.workflowId.startsWith('manual-send:') && e.status === 'queued');
+  const d = requested?.details as Partial<ManualSendView> & { manualOf?: number; edited?: ManualSendView['edited'] } | null | undefined;
+  if (!d || typeof d.manualOf !== 'number') return null;
+  const text = (t: Partial<ManualSendView['sent']> | undefined) => ({ recipient: t?.recipient ?? null, subject: t?.subject ?? null, text: t?.text ?? null });
+  return {
+    of: d.manualOf,
+    by: typeof d.by === 'string' ? d.by : null,
+    comment: typeof d.comment === 'string' ? d.comment : null,
+    edited: d.edited ?? { text: false, subject: false, recipient: false },
+    original: text(d.original),
+    sent: text(d.sent),
   };
 }
 

@@ -5,7 +5,7 @@
  * fixed extra addresses, applied to rows already loaded. Pure, so every rule
  * is unit-tested without a database or Temporal.
  */
-import { contactDeliveryKey, extraAddressDeliveryKey, managerDeliveryKey } from './keys';
+import { contactDeliveryKey, extraAddressDeliveryKey, managerDeliveryKey, trackedAlertDeliveryKey } from './keys';
 import type {
   AttachmentTemplate,
   Audience,
@@ -14,6 +14,7 @@ import type {
   EmailAddress,
   EmailDelivery,
   TemplateOverrides,
+  PrimaryChannel,
 } from './vocabulary';
 
 /** The template of one channel, with the client's own overrides already applied. */
@@ -43,6 +44,8 @@ export interface PlannedDelivery {
   recipient: Record<string, unknown>;
   /** The client turned this notification off (R12); what happens then depends on `trackedByManager`. */
   optedOut?: boolean;
+  /** Template variables of this delivery alone, laid over all others (the tracked alert's link). */
+  data?: Record<string, unknown>;
 }
 
 export interface Plan {
@@ -56,6 +59,14 @@ export interface Plan {
   deliveries: PlannedDelivery[];
   /** Template variables besides the event's data: `company`, `client`, `manager`. */
   context: Record<string, unknown>;
+  /**
+   * R14: who is told when an entry becomes "not sent, tracked by manager": the
+   * client's responsible manager on the type's manager channels (SMS to the
+   * mobile, e-mail as reserve by default). Set only where it can happen.
+   */
+  trackedAlert?: PlannedDelivery;
+  /** The console's address for links in messages (`PUBLIC_URL`); set by the activity that loads the plan. */
+  consoleUrl?: string;
 }
 
 /** Someone with addresses: a client's contact or a manager. */
@@ -74,10 +85,14 @@ export interface PlanInputs {
     emailFrom: string;
     emailFromName: string;
     reserveChannel: Channel | null;
+    /** Seed 002: the company's primary messaging channel; null or absent: each type's own order. */
+    primaryChannel?: PrimaryChannel | null;
   };
   eventType:
     | {
         type: string;
+        /** People's name of the type, e.g. "Заказ готов к выдаче". */
+        name?: string;
         active: boolean;
         confirmBeforeSend: boolean;
         confirmTimeoutSeconds: number;
@@ -114,6 +129,44 @@ export interface TemplateRow {
 
 export const DEFAULT_CONFIRM_TIMEOUT_SECONDS = 86_400;
 
+/** Seed 002: the responsible manager hears by SMS to the mobile, e-mail as reserve. */
+export const DEFAULT_MANAGER_CHANNELS: Channel[] = ['sms', 'email'];
+
+/**
+ * What the responsible manager gets when an entry becomes "not sent, tracked by
+ * manager" (R14). Variables: `client`, `eventTypeName`, `tracked.names`
+ * (the contacts not told), `tracked.count`, `link` (the event in the console).
+ */
+export const TRACKED_ALERT_TEMPLATES: Record<Channel, ChannelTemplate> = {
+  sms: {
+    subject: null,
+    html: null,
+    text: 'Не отправлено клиенту {{ client.name }}: «{{ eventTypeName }}» (уведомление отключено). Решите, отправить ли: {{ link }}',
+    fromName: null,
+    attachments: [],
+  },
+  telegram: {
+    subject: null,
+    html: null,
+    text:
+      'Клиент {{ client.name }} отключил уведомление «{{ eventTypeName }}», сообщение не отправлено ({{ tracked.names }}).\n' +
+      'Отправьте его вручную (текст можно изменить) или закройте: {{ link }}',
+    fromName: null,
+    attachments: [],
+  },
+  email: {
+    subject: 'Ждёт вашего решения: «{{ eventTypeName }}» для {{ client.name }}',
+    html: null,
+    text:
+      '{{ recipient.name }}, добрый день!\n\n' +
+      'Клиент {{ client.name }} отключил уведомление «{{ eventTypeName }}», поэтому сообщение не отправлено. ' +
+      'Получатели: {{ tracked.names }}.\n\n' +
+      'Отправьте его вручную (текст и получателя можно изменить) или закройте запись в журнале:\n{{ link }}\n',
+    fromName: null,
+    attachments: [],
+  },
+};
+
 /** Builds the plan of one event of type `eventType` about counterparty `counterpartyId`. */
 export function buildPlan(event: { eventType: string; counterpartyId: string }, inputs: PlanInputs): Plan {
   const { company, eventType, counterparty, manager, override } = inputs;
@@ -130,6 +183,7 @@ export function buildPlan(event: { eventType: string; counterpartyId: string }, 
     context: {
       company: { name: company.name },
       client: { id: event.counterpartyId, name: counterparty?.name ?? '' },
+      eventTypeName: eventType?.name ?? event.eventType,
       manager: manager ? { name: manager.name, email: manager.email ?? '', phone: manager.phone ?? '' } : {},
     },
   };
@@ -139,7 +193,7 @@ export function buildPlan(event: { eventType: string; counterpartyId: string }, 
 
   const optedOut = override?.send === false ? { optedOut: true } : {};
   if (eventType.sendToClient) {
-    const clientChannels = clientChannelsOf(eventType.channels, company.reserveChannel);
+    const clientChannels = clientChannelsOf(eventType.channels, company.reserveChannel, company.primaryChannel ?? null);
     const clientTemplates = templatesFor(inputs.templates, 'client', clientChannels, override?.templates, override?.attachments ?? undefined);
     for (const person of inputs.contacts) {
       plan.deliveries.push({
@@ -169,6 +223,18 @@ export function buildPlan(event: { eventType: string; counterpartyId: string }, 
     }
   }
 
+  if (eventType.sendToClient && eventType.trackedByManager && override?.send === false && manager) {
+    const channels: Channel[] = eventType.managerChannels.length ? eventType.managerChannels : DEFAULT_MANAGER_CHANNELS;
+    plan.trackedAlert = {
+      key: trackedAlertDeliveryKey(manager.id),
+      audience: 'manager',
+      recipientName: manager.name,
+      routes: channels.map((channel) => ({ channel, address: addressOf(manager, channel) })),
+      templates: Object.fromEntries(channels.map((channel) => [channel, TRACKED_ALERT_TEMPLATES[channel]])),
+      recipient: recipientVariables(manager),
+    };
+  }
+
   if (eventType.sendToManager && manager) {
     plan.deliveries.push({
       key: managerDeliveryKey(manager.id),
@@ -186,8 +252,19 @@ export function buildPlan(event: { eventType: string; counterpartyId: string }, 
   return plan;
 }
 
-/** R6: a Telegram-first event falls back to the company's reserve channel. */
-export function clientChannelsOf(channels: readonly Channel[], reserve: Channel | null): Channel[] {
+/**
+ * The client channels of an event, first choice first. R6: a Telegram-first
+ * event falls back to the company's reserve channel. Seed 002: a company's
+ * primary messaging channel applies to every type that sends by Telegram or
+ * SMS: Telegram first then the reserve (SMS unless another is set), or SMS
+ * first; the type's other channels (e-mail) follow. E-mail-only types keep theirs.
+ */
+export function clientChannelsOf(channels: readonly Channel[], reserve: Channel | null, primary: PrimaryChannel | null = null): Channel[] {
+  const messaging = channels.some((c) => c === 'telegram' || c === 'sms');
+  if (primary && messaging) {
+    const first: Channel[] = primary === 'telegram' ? ['telegram', reserve && reserve !== 'telegram' ? reserve : 'sms'] : ['sms'];
+    return [...first, ...channels.filter((c) => !first.includes(c) && c !== 'telegram' && c !== 'sms')];
+  }
   const result = [...channels];
   if (result[0] === 'telegram' && reserve && !result.includes(reserve)) result.push(reserve);
   return result;

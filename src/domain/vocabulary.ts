@@ -8,6 +8,10 @@
 export const CHANNELS = ['email', 'sms', 'telegram'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** A company's primary messaging channel (seed 002): Telegram first (reserve: SMS) or SMS first. */
+export const PRIMARY_CHANNELS = ['telegram', 'sms'] as const;
+export type PrimaryChannel = (typeof PRIMARY_CHANNELS)[number];
+
 /** Who a message is for: the client's contacts or the client's responsible manager. */
 export const AUDIENCES = ['client', 'manager'] as const;
 export type Audience = (typeof AUDIENCES)[number];
@@ -40,6 +44,8 @@ export const JOURNAL_STATUSES = [
   'rendered',
   'queued',
   'sent',
+  /** A worker died between the provider's call and its answer, and resending could duplicate the message. */
+  'unknown',
   'delivered',
   'undelivered',
   'attempt_failed',
@@ -74,7 +80,7 @@ export const NOTIFY_STATES = ['received', 'awaiting_confirmation', 'sending', ..
 export type NotifyState = (typeof NOTIFY_STATES)[number];
 
 /** What became of one recipient of an event. */
-export type DeliveryStatus = 'sent' | 'test' | 'queued' | 'failed' | 'skipped' | 'not_sent_tracked';
+export type DeliveryStatus = 'sent' | 'unknown' | 'test' | 'queued' | 'failed' | 'skipped' | 'not_sent_tracked';
 
 /** A provider's later word on a message it accepted (SMPP receipts, HTTP status callbacks). */
 export type DeliveryReportStatus = 'delivered' | 'undelivered';

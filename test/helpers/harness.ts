@@ -6,6 +6,8 @@ import { eq } from 'drizzle-orm';
 import { Client as PgClient } from 'pg';
 import { inject } from 'vitest';
 import { createApiKeyRepository } from '../../src/db/repositories/api-keys';
+import { createUserRepository, hashPassword } from '../../src/db/repositories/users';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../src/domain/sessions';
 import { createDatabase, migrateDatabase, type Database, type Db } from '../../src/db/client';
 import { companies } from '../../src/db/schema';
 import { type CompanyMode } from '../../src/domain/vocabulary';
@@ -17,6 +19,7 @@ import { createMetrics } from '../../src/metrics';
 import { createSecretBox } from '../../src/secrets';
 import { startApi } from '../../src/server';
 import { startWorker, type RunningWorker } from '../../src/worker';
+import type { SendFaults } from '../../activities/deps';
 
 // The SDK's INFO lines about worker state drown test output; warnings still show.
 try {
@@ -40,13 +43,37 @@ export interface Harness {
   companyId: string;
   /** A key with every role. */
   apiKey: string;
-  /** Calls the API with the admin key unless another is given. */
-  request(opts: InjectOptions & { key?: string | null }): Promise<LightMyRequestResponse>;
+  /** `http://127.0.0.1:<port>` when started with `listen`. */
+  baseUrl: string | undefined;
+  /** The demo users' passwords by login (`admin`, `manager`), as the seed printed them. */
+  demoPasswords: { admin: string; manager: string };
+  /**
+   * Calls the API with the admin key unless another is given; with `session`,
+   * with that session's cookie instead (and its CSRF token on changes unless `csrf: false`).
+   */
+  request(opts: InjectOptions & { key?: string | null; session?: TestSession; csrf?: boolean }): Promise<LightMyRequestResponse>;
   keyWithRoles(roles: Role[]): Promise<string>;
+  /** Signs in through `POST /v1/session`; fails the test unless it answers 200. */
+  signIn(login: string, password: string): Promise<TestSession>;
+  /** A new active user of the company with these roles, signed in. */
+  userWithRoles(roles: Role[], opts?: { name?: string; login?: string; managerId?: string }): Promise<TestSession & { login: string; password: string }>;
   setMode(mode: CompanyMode): Promise<void>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A signed-in person as the console holds them: the cookie's token and the CSRF token. */
+export interface TestSession {
+  userId: number;
+  token: string;
+  csrfToken: string;
+}
+
+/** The session token in a `Set-Cookie` answer of `POST /v1/session`. */
+export function sessionTokenOf(res: LightMyRequestResponse): string | undefined {
+  const cookies = [res.headers['set-cookie'] ?? []].flat();
+  return cookies.map((c) => /^notify_session=([^;]*)/.exec(c)?.[1]).find((v) => v !== undefined && v !== '');
 }
 
 export interface HarnessOptions {
@@ -62,6 +89,14 @@ export interface HarnessOptions {
   outboundAllow?: string[];
   /** Abuse limits for both the API and the worker; the defaults for what is not given. */
   limits?: Partial<Limits>;
+  /** Listen on a free loopback port (for a browser); `baseUrl` then says where. */
+  listen?: boolean;
+  /** Session lifetimes and sign-in limits of the API; the defaults for what is not given. */
+  sessions?: Partial<SessionPolicy>;
+  /** `PUBLIC_URL`, the base of console links in messages. Default `http://notify.test`. */
+  publicUrl?: string;
+  /** Faults injected into the worker's send activity (the duplicate window's tests). */
+  faults?: SendFaults;
 }
 
 /** Creates a fresh PostgreSQL database on the shared test server and returns its URL. */
@@ -93,6 +128,11 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const companyId = `demo-${randomBytes(4).toString('hex')}`;
   const seeded = await seedDemo(database.db, companyId);
   if (!seeded.apiKey) throw new Error('seed did not create a key');
+  const passwordOf = (login: string) => {
+    const user = seeded.users?.find((u) => u.login === login);
+    if (!user) throw new Error(`seed did not create the demo user ${login}`);
+    return user.password;
+  };
   const db = database.db;
   if (opts.mode) await db.update(companies).set({ mode: opts.mode }).where(eq(companies.id, companyId));
 
@@ -112,6 +152,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     telegramApiRoot: opts.telegramApiRoot,
     outboundAllow,
     limits,
+    ...(opts.listen ? { listen: { host: '127.0.0.1', port: 0 } } : {}),
+    sessions: { ...DEFAULT_SESSION_POLICY, ...opts.sessions },
   });
   const { app, temporal } = api;
 
@@ -128,11 +170,37 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     taskQueue,
     companyId: companyId,
     apiKey: seeded.apiKey,
-    request({ key, ...options }) {
+    baseUrl: api.address,
+    demoPasswords: { admin: passwordOf('admin'), manager: passwordOf('manager') },
+    request({ key, session, csrf, ...options }) {
       const headers = { ...(options.headers ?? {}) };
-      const token = key === undefined ? seeded.apiKey : key;
+      const token = key === undefined ? (session ? null : seeded.apiKey) : key;
       if (token !== null) headers.authorization = `Bearer ${token}`;
+      if (session) {
+        headers.cookie = `notify_session=${session.token}`;
+        if (csrf !== false && !['GET', 'HEAD', 'OPTIONS'].includes(options.method ?? 'GET')) headers['x-csrf-token'] = session.csrfToken;
+      }
       return app.inject({ ...options, headers });
+    },
+    async signIn(login, password) {
+      const res = await app.inject({ method: 'POST', url: '/v1/session', payload: { login, password, companyId } });
+      if (res.statusCode !== 200) throw new Error(`sign-in of ${login} answered ${res.statusCode}: ${res.body}`);
+      const body = res.json() as { user: { id: number }; csrfToken: string };
+      return { userId: body.user.id, token: sessionTokenOf(res)!, csrfToken: body.csrfToken };
+    },
+    async userWithRoles(roles, userOpts = {}) {
+      const login = userOpts.login ?? `user-${randomBytes(4).toString('hex')}`;
+      const password = randomBytes(9).toString('base64url');
+      const created = await createUserRepository(db).create(companyId, {
+        login,
+        name: userOpts.name ?? `Тестовый Пользователь ${login}`,
+        passwordHash: await hashPassword(password),
+        roles,
+        active: true,
+        managerId: userOpts.managerId ?? null,
+      });
+      if (created === 'login_taken') throw new Error(`login ${login} is taken`);
+      return { ...(await harness.signIn(login, password)), login, password };
     },
     async keyWithRoles(roles) {
       return (await createApiKeyRepository(db).create(companyId, `test ${roles.join(',')}`, roles)).key;
@@ -152,10 +220,12 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         telegramApiRoot: opts.telegramApiRoot,
         outboundAllow,
         limits,
+        publicUrl: opts.publicUrl ?? 'http://notify.test',
         workflowBundle: { codePath: inject('workflowBundlePath') },
         shutdownGraceTime: '2 seconds',
         // Tests start the schedules and polling they need themselves.
         companyJobs: false,
+        faults: opts.faults,
       });
     },
     async stopWorker() {

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalEntries } from '../../src/db/schema';
 import { ROLES, type Role } from '../../src/domain/roles';
 import { buildEvent } from '../helpers/factories';
-import { createHarness, type Harness } from '../helpers/harness';
+import { createHarness, type Harness, type TestSession } from '../helpers/harness';
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -13,12 +14,23 @@ interface Context {
   h: Harness;
   /** An event posted and run to its end. */
   eventId: string;
-  /** An event whose workflow waits for a decision (R13). */
-  awaitingEventId: string;
-  /** "Not sent, tracked by manager" journal entries (R14): one to send by hand, one to change the status of. */
-  trackedEntryToSend: number;
+  /** Events whose workflows wait for a decision (R13): each sample request takes the next, as a decided one answers 409. */
+  awaitingEventIds: string[];
+  /** "Not sent, tracked by manager" journal entries (R14): to send by hand (each request takes the next), and one to change the status of. */
+  trackedEntriesToSend: number[];
   trackedEntryToChange: number;
+  /** A user the users API may change. */
+  userId: number;
 }
+
+/** How many requests of one sample the matrix makes: without, by key and by session, refused and succeeding. */
+const REQUESTS_PER_SAMPLE = 5;
+
+const next = <T>(queue: T[], what: string): T => {
+  const value = queue.shift();
+  if (value === undefined) throw new Error(`the matrix ran out of ${what}`);
+  return value;
+};
 
 interface Sample {
   /** The role the route must require (R18): part of the contract, so a change here is deliberate. */
@@ -42,7 +54,10 @@ const ROUTES: Record<string, Sample> = {
   'POST /v1/events/:id/decision': {
     role: 'journal:write',
     status: 200,
-    request: ({ awaitingEventId }) => ({ url: `/v1/events/${awaitingEventId}/decision`, payload: { approve: true, by: 'Ольга Соколова' } }),
+    request: ({ awaitingEventIds }) => ({
+      url: `/v1/events/${next(awaitingEventIds, 'awaiting events')}/decision`,
+      payload: { approve: true, by: 'Ольга Соколова' },
+    }),
   },
 
   'GET /v1/journal': { role: 'journal:read', status: 200, request: ({ eventId }) => ({ url: `/v1/journal?eventId=${eventId}` }) },
@@ -52,7 +67,10 @@ const ROUTES: Record<string, Sample> = {
   'POST /v1/journal/:entryId/send': {
     role: 'journal:write',
     status: 200,
-    request: ({ trackedEntryToSend }) => ({ url: `/v1/journal/${trackedEntryToSend}/send`, payload: { comment: 'Отправлено вручную' } }),
+    request: ({ trackedEntriesToSend }) => ({
+      url: `/v1/journal/${next(trackedEntriesToSend, 'tracked entries')}/send`,
+      payload: { comment: 'Отправлено вручную' },
+    }),
   },
   'PATCH /v1/journal/:entryId': {
     role: 'journal:write',
@@ -63,6 +81,7 @@ const ROUTES: Record<string, Sample> = {
   'GET /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings') },
   'HEAD /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings') },
   'PUT /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings', { reserveChannel: 'sms' }) },
+  'PATCH /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings', { reserveChannel: 'sms' }) },
 
   'GET /v1/event-types': { role: 'templates:read', status: 200, request: statically('/v1/event-types') },
   'HEAD /v1/event-types': { role: 'templates:read', status: 200, request: statically('/v1/event-types') },
@@ -74,6 +93,11 @@ const ROUTES: Record<string, Sample> = {
     request: statically('/v1/event-types/order.ready_for_pickup', {
       templates: { client: { sms: { text: 'Заказ {{ orderNumber }} на {{ total }} ₽ готов к выдаче.' } } },
     }),
+  },
+  'PATCH /v1/event-types/:type': {
+    role: 'templates:write',
+    status: 200,
+    request: statically('/v1/event-types/order.ready_for_pickup', { templates: { client: { email: { fromName: 'Склад' } } } }),
   },
   'POST /v1/templates/preview': {
     role: 'templates:read',
@@ -89,6 +113,12 @@ const ROUTES: Record<string, Sample> = {
     role: 'settings:admin',
     status: 200,
     request: statically('/v1/counterparties/demo-client', { name: 'ООО «Ромашка»', managerId: 'manager-1' }),
+  },
+
+  'PATCH /v1/counterparties/:id': {
+    role: 'settings:admin',
+    status: 200,
+    request: statically('/v1/counterparties/demo-client', { name: 'ООО «Ромашка»' }),
   },
 
   'GET /v1/managers': { role: 'journal:read', status: 200, request: statically('/v1/managers') },
@@ -128,6 +158,23 @@ const ROUTES: Record<string, Sample> = {
   'PUT /v1/schedules/:name': { role: 'settings:admin', status: 200, request: statically('/v1/schedules/sms-balance', { paused: true }) },
   'POST /v1/schedules/:name/trigger': { role: 'settings:admin', status: 202, request: statically('/v1/schedules/sms-balance/trigger') },
 
+  'GET /v1/users': { role: 'settings:admin', status: 200, request: statically('/v1/users') },
+  'HEAD /v1/users': { role: 'settings:admin', status: 200, request: statically('/v1/users') },
+  'POST /v1/users': {
+    role: 'settings:admin',
+    status: 201,
+    // A fresh login each time: a taken one answers 409.
+    request: () => ({
+      url: '/v1/users',
+      payload: { login: `matrix-${randomUUID().slice(0, 8)}`, name: 'Матрица Проверочная', password: 'matrix-password-1', roles: ['journal:read'] },
+    }),
+  },
+  'PATCH /v1/users/:id': {
+    role: 'settings:admin',
+    status: 200,
+    request: ({ userId }) => ({ url: `/v1/users/${userId}`, payload: { name: 'Матрица Изменённая', roles: ['journal:read', 'templates:read'] } }),
+  },
+
   'GET /v1/config-changes': { role: 'settings:admin', status: 200, request: statically('/v1/config-changes?entity=settings') },
   'HEAD /v1/config-changes': { role: 'settings:admin', status: 200, request: statically('/v1/config-changes') },
 };
@@ -137,9 +184,11 @@ const routeKey = (method: string, url: string) => `${method} ${url}`;
 describe('the role matrix (R18)', () => {
   let h: Harness;
   let ctx: Context;
-  /** Per role: a key with every other role, and a key with only that role. */
+  /** Per role: a key with every other role, and a key with only that role; the same as signed-in users. */
   const allBut = new Map<Role, string>();
   const only = new Map<Role, string>();
+  const allButUser = new Map<Role, TestSession>();
+  const onlyUser = new Map<Role, TestSession>();
 
   /** Polls the journal until the event has an entry with `status`; returns those entries' ids. */
   const waitForJournal = async (eventId: string, status: string, count = 1): Promise<number[]> => {
@@ -160,6 +209,8 @@ describe('the role matrix (R18)', () => {
     for (const role of ROLES) {
       allBut.set(role, await h.keyWithRoles(ROLES.filter((r) => r !== role)));
       only.set(role, await h.keyWithRoles([role]));
+      allButUser.set(role, await h.userWithRoles(ROLES.filter((r) => r !== role)));
+      onlyUser.set(role, await h.userWithRoles([role]));
     }
     const ok = (res: LightMyRequestResponse, status = 200) => {
       expect(res.statusCode, res.body).toBe(status);
@@ -178,17 +229,15 @@ describe('the role matrix (R18)', () => {
         payload: {
           name: 'ООО «Отслеживаемый»',
           managerId: 'manager-1',
-          contacts: [
-            { name: 'Первый Контакт', email: 'first@tracked.example' },
-            { name: 'Второй Контакт', email: 'second@tracked.example' },
-          ],
+          // One entry per contact: one sent by hand per succeeding request, and one to change the status of.
+          contacts: Array.from({ length: REQUESTS_PER_SAMPLE + 1 }, (_, i) => ({ name: `Контакт ${i + 1}`, email: `contact-${i + 1}@tracked.example` })),
           overrides: { 'order.ready_for_pickup': { send: false } },
         },
       }),
     );
     const tracked = buildEvent({ counterpartyId: 'matrix-tracked' });
     ok(await h.request({ method: 'POST', url: '/v1/events', payload: tracked }), 202);
-    const [toSend, toChange] = await waitForJournal(tracked.id, 'not_sent_tracked', 2);
+    const [toChange, ...toSend] = await waitForJournal(tracked.id, 'not_sent_tracked', REQUESTS_PER_SAMPLE + 1);
 
     // An event type that asks for approval first.
     ok(
@@ -203,11 +252,24 @@ describe('the role matrix (R18)', () => {
         },
       }),
     );
-    const awaiting = buildEvent({ type: 'matrix.confirm', data: {} });
-    ok(await h.request({ method: 'POST', url: '/v1/events', payload: awaiting }), 202);
-    await waitForJournal(awaiting.id, 'awaiting_confirmation');
+    const awaitingEventIds: string[] = [];
+    for (let i = 0; i < REQUESTS_PER_SAMPLE; i++) {
+      const awaiting = buildEvent({ type: 'matrix.confirm', data: {} });
+      ok(await h.request({ method: 'POST', url: '/v1/events', payload: awaiting }), 202);
+      awaitingEventIds.push(awaiting.id);
+    }
+    for (const id of awaitingEventIds) await waitForJournal(id, 'awaiting_confirmation');
 
-    ctx = { h, eventId: event.id, awaitingEventId: awaiting.id, trackedEntryToSend: toSend!, trackedEntryToChange: toChange! };
+    const user = ok(
+      await h.request({
+        method: 'POST',
+        url: '/v1/users',
+        payload: { login: 'matrix-target', name: 'Матрица Целевая', password: 'matrix-password-0', roles: ['journal:read'] },
+      }),
+      201,
+    );
+
+    ctx = { h, eventId: event.id, awaitingEventIds, trackedEntriesToSend: toSend, trackedEntryToChange: toChange!, userId: user.json().id };
   });
   afterAll(async () => {
     await h?.close();
@@ -215,6 +277,9 @@ describe('the role matrix (R18)', () => {
 
   const call = async (key: string | null, [method, url]: [Method, string], payload?: object): Promise<LightMyRequestResponse> =>
     h.request({ method, url, key, ...(payload === undefined ? {} : { payload }) });
+  /** The same request with a session cookie (and its CSRF token on changes) instead of a key. */
+  const callAs = async (session: TestSession, [method, url]: [Method, string], payload?: object): Promise<LightMyRequestResponse> =>
+    h.request({ method, url, session, ...(payload === undefined ? {} : { payload }) });
 
   /** Error bodies have the contract's shape; HEAD answers carry no body at all. */
   const expectErrorBody = (res: LightMyRequestResponse, method: Method, code: string) => {
@@ -239,13 +304,16 @@ describe('the role matrix (R18)', () => {
   describe.each(Object.entries(ROUTES).map(([route, sample]) => ({ route, sample })))('$route', ({ route, sample }) => {
     const [method, url] = route.split(' ') as [Method, string];
 
-    it('answers 401 without a key or with an unknown one', async () => {
+    it('answers 401 without a key or with an unknown one, and with a cookie of no session', async () => {
       const { url: concrete, payload } = await sample.request(ctx);
       for (const key of [null, 'nk_not-a-key-of-anyone']) {
         const res = await call(key, [method, concrete], payload);
         expect(res.statusCode, `${route} with ${key ?? 'no key'}: ${res.body}`).toBe(401);
         expectErrorBody(res, method, 'UNAUTHORIZED');
       }
+      const res = await callAs({ userId: 0, token: 'not-a-session-of-anyone', csrfToken: 'nothing' }, [method, concrete], payload);
+      expect(res.statusCode, `${route} with an unknown session: ${res.body}`).toBe(401);
+      expectErrorBody(res, method, 'UNAUTHORIZED');
     });
 
     it(`answers 403 to a key with every role except ${sample.role}`, async () => {
@@ -259,6 +327,20 @@ describe('the role matrix (R18)', () => {
     it(`succeeds for a key with only ${sample.role}`, async () => {
       const { url: concrete, payload } = await sample.request(ctx);
       const res = await call(only.get(sample.role)!, [method, concrete], payload);
+      expect(res.statusCode, `${route} (${url}): ${res.body}`).toBe(sample.status);
+    });
+
+    it(`answers 403 to a signed-in user with every role except ${sample.role}`, async () => {
+      const { url: concrete, payload } = await sample.request(ctx);
+      const res = await callAs(allButUser.get(sample.role)!, [method, concrete], payload);
+      expect(res.statusCode, `${route}: ${res.body}`).toBe(403);
+      expectErrorBody(res, method, 'FORBIDDEN');
+      if (method !== 'HEAD') expect(res.json().error.message).toContain(sample.role);
+    });
+
+    it(`succeeds for a signed-in user with only ${sample.role}`, async () => {
+      const { url: concrete, payload } = await sample.request(ctx);
+      const res = await callAs(onlyUser.get(sample.role)!, [method, concrete], payload);
       expect(res.statusCode, `${route} (${url}): ${res.body}`).toBe(sample.status);
     });
   });

@@ -90,7 +90,23 @@ describe('npm start with embedded defaults', () => {
     expect(docsPage.status).toBe(200);
     expect(await docsPage.text()).toMatch(/swagger/i);
     const openapi = (await (await fetch(`${first.apiUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/events/{id}', '/v1/settings']));
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/events/{id}', '/v1/settings', '/v1/session', '/v1/users']));
+
+    // The demo users' passwords are printed beside the key; a person signs in over plain HTTP on loopback.
+    const adminPassword = /Demo sign-in\s+admin \/ (\S+)/.exec(first.output())?.[1];
+    expect(adminPassword, first.output()).toBeDefined();
+    expect(first.output()).toMatch(/Demo sign-in\s+manager \/ \S+/);
+    const signIn = await fetch(`${first.apiUrl}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'admin', password: adminPassword }),
+    });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^notify_session=[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+    const me = await fetch(`${first.apiUrl}/v1/session`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { user: { name: string } }).user.name).toBe('Администратор');
 
     // The printed key and ADMIN_API_KEY both work; a new company starts in test mode.
     const settings = await call('GET', '/v1/settings', first.printedKey!);
@@ -129,6 +145,7 @@ describe('npm start with embedded defaults', () => {
     const second = await start(dataDir);
     running.push(second);
     expect(second.printedKey).toBeUndefined();
+    expect(second.output()).not.toContain('Demo sign-in');
     const again = await fetch(`${second.apiUrl}/v1/events/${encodeURIComponent(event.id)}`, {
       headers: { authorization: `Bearer ${ADMIN_API_KEY}` },
     });

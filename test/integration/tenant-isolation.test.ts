@@ -50,6 +50,10 @@ const A_DATA = {
   botUsername: 'alpha_secret_bot',
   autoReply: 'alpha-secret-autoreply',
   providerName: 'Альфа SMS',
+  userName: 'Альфа Секретная Сотрудница',
+  userLogin: 'alpha-secret-user',
+  /** Never shown, not even to A. */
+  userPassword: `alpha-secret-password-${randomBytes(4).toString('hex')}`,
   /** Write-only: not even A sees it again. */
   providerApiId: `alpha-secret-apiid-${randomBytes(4).toString('hex')}`,
 } as const;
@@ -87,6 +91,8 @@ interface CompanyA {
   entryIds: number[];
   configChangeIds: number[];
   botToken: string;
+  /** A user of A's, made through the users API. */
+  userId: number;
 }
 
 interface Ctx {
@@ -210,6 +216,7 @@ async function readA(ctx: Ctx): Promise<Record<string, unknown>> {
     managers: await read('/v1/managers'),
     eventTypes: await read('/v1/event-types'),
     apiKeys: await read('/v1/api-keys'),
+    users: await read('/v1/users'),
     settings: await read('/v1/settings'),
     configChanges: await read('/v1/config-changes?limit=200'),
     // Both of A's schedules are paused, so nothing of them moves by itself; when they would next run does, with time.
@@ -577,6 +584,50 @@ const PROBES: Record<string, Probe> = {
     },
   },
 
+  'GET /v1/users': {
+    async foreign(ctx) {
+      const res = await expectCleanList(ctx, 'GET', '/v1/users', { ids: true });
+      expect((res.json().items as { id: number }[]).map((u) => u.id)).not.toContain(ctx.a.userId);
+    },
+  },
+  'HEAD /v1/users': {
+    async foreign(ctx) {
+      await expectCleanList(ctx, 'HEAD', '/v1/users', { ids: true });
+    },
+  },
+  'POST /v1/users': {
+    async own(ctx) {
+      const password = 'beta-user-password';
+      expectStatus(await asB(ctx, 'POST', '/v1/users', { login: 'beta-user', name: 'Бета Пользователь', password, roles: ['settings:admin', 'journal:read'] }), 201, 'B makes a user');
+      // A's login and password do not open B, and B's new user is a user of B.
+      const signIn = (login: string, pass: string) =>
+        ctx.h.app.inject({ method: 'POST', url: '/v1/session', payload: { login, password: pass, companyId: ctx.bCompanyId } });
+      expectStatus(await signIn(A_DATA.userLogin, A_DATA.userPassword), 401, 'A\'s user signs in to B');
+      const session = expectStatus(await signIn('beta-user', password), 200, 'B\'s user signs in');
+      expect(session.json().user.companyId).toBe(ctx.bCompanyId);
+      const cookie = /^notify_session=([^;]+)/.exec([session.headers['set-cookie'] ?? []].flat()[0] ?? '')?.[1];
+      const asUser = { userId: session.json().user.id as number, token: cookie!, csrfToken: session.json().csrfToken as string };
+      for (const url of ['/v1/users', '/v1/settings', '/v1/journal?limit=500']) {
+        const res = expectStatus(await ctx.h.request({ method: 'GET', url, session: asUser }), 200, `B's user GET ${url}`);
+        // B has objects of its own under A's ids by now (the probes' `own` phase): A's strings are what must not show.
+        expectNothingOfA(ctx, res, `B's user GET ${url}`, { ids: false });
+        if (url === '/v1/users') expect((res.json().items as { id: number }[]).map((u) => u.id)).not.toContain(ctx.a.userId);
+      }
+    },
+  },
+  'PATCH /v1/users/:id': {
+    async foreign(ctx) {
+      const res = await asB(ctx, 'PATCH', `/v1/users/${ctx.a.userId}`, { active: false, password: 'taken-over-by-b' });
+      expectNotFound(ctx, res, 'PATCH', 'B changes A\'s user');
+      const signIn = await ctx.h.app.inject({
+        method: 'POST',
+        url: '/v1/session',
+        payload: { login: A_DATA.userLogin, password: A_DATA.userPassword, companyId: ctx.a.companyId },
+      });
+      expectStatus(signIn, 200, 'A\'s user signs in after B tried to change it');
+    },
+  },
+
   'POST /v1/messaging/test': {
     async foreign(ctx) {
       // B has no bot: a test to A's subscribed chat must not go out through A's bot.
@@ -742,6 +793,9 @@ describe('tenant isolation: a key of company B never reads or changes company A'
     await a('PUT', '/v1/schedules/email-dispatch', { every: '6h', paused: true });
     await a('PUT', '/v1/schedules/sms-balance', { every: '7h', paused: true });
 
+    const user = (await a('POST', '/v1/users', { login: A_DATA.userLogin, name: A_DATA.userName, password: A_DATA.userPassword, roles: ['journal:read'] }, 201)).json() as {
+      id: number;
+    };
     const keys = (await a('GET', '/v1/api-keys')).json().items as { id: number; name: string }[];
     const adminKeyId = keys.find((k) => k.name === 'demo admin')?.id;
     if (adminKeyId === undefined) throw new Error('A has no seeded admin key');
@@ -766,6 +820,7 @@ describe('tenant isolation: a key of company B never reads or changes company A'
         entryIds: journal.map((e) => e.id),
         configChangeIds: changes.map((c) => c.id),
         botToken: telegram.token,
+        userId: user.id,
       },
     };
     snapshot = await readA(ctx);

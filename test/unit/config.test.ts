@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       port: 3000,
       host: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1:3000',
       dataDir: path.resolve('./data'),
       logLevel: 'info',
       startTimeoutSeconds: 120,
@@ -30,7 +31,8 @@ describe('loadConfig', () => {
       adminApiKey: undefined,
       secretsKey: undefined,
       outboundAllow: [],
-      limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536 },
+      limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536, previewsPerMinute: 60 },
+      sessions: { idleSeconds: 12 * 3600, absoluteSeconds: 7 * 24 * 3600, failedPerLogin: 5, failedPerIp: 20, attemptWindowSeconds: 15 * 60 },
       metrics: { port: undefined, temporalPort: undefined },
     });
     expect(path.isAbsolute(config.dataDir)).toBe(true);
@@ -45,6 +47,12 @@ describe('loadConfig', () => {
       if (before === undefined) delete process.env.PORT;
       else process.env.PORT = before;
     }
+  });
+
+  it('links to the API itself unless PUBLIC_URL is set; a wildcard HOST links to localhost; PUBLIC_URL must be http(s)', () => {
+    expect(loadConfig({ PORT: '8081', HOST: '10.1.2.3' }).publicUrl).toBe('http://10.1.2.3:8081');
+    expect(loadConfig({ PORT: '8081', HOST: '0.0.0.0' }).publicUrl).toBe('http://localhost:8081');
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://notify.example' })).toThrow(/PUBLIC_URL must use http: or https:/);
   });
 
   it('takes every documented variable', () => {
@@ -64,10 +72,12 @@ describe('loadConfig', () => {
       SECRETS_KEY,
       METRICS_PORT: '9464',
       TEMPORAL_METRICS_PORT: '9465',
+      PUBLIC_URL: 'https://notify.example.ru/',
     });
     expect(config).toEqual({
       port: 8080,
       host: '0.0.0.0',
+      publicUrl: 'https://notify.example.ru',
       dataDir: path.resolve('var/notify'),
       logLevel: 'debug',
       startTimeoutSeconds: 300,
@@ -84,6 +94,7 @@ describe('loadConfig', () => {
       secretsKey: SECRETS_KEY,
       outboundAllow: [],
       limits: loadConfig({}).limits,
+      sessions: loadConfig({}).sessions,
       metrics: { port: 9464, temporalPort: 9465 },
     });
   });
@@ -206,8 +217,9 @@ describe('loadConfig', () => {
       SMS_PER_RECIPIENT_PER_HOUR: '2',
       SMS_PER_COMPANY_PER_DAY: '100',
       EVENT_DATA_MAX_BYTES: '1024',
+      PREVIEWS_PER_MINUTE_PER_KEY: '5',
     });
-    expect(config.limits).toEqual({ eventsPerMinute: 0, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, smsPerCompanyPerDay: 100, eventDataBytes: 1024 });
+    expect(config.limits).toEqual({ eventsPerMinute: 0, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, smsPerCompanyPerDay: 100, eventDataBytes: 1024, previewsPerMinute: 5 });
   });
 
   it('refuses limits that are not whole numbers in range, naming each variable', () => {
@@ -226,5 +238,23 @@ describe('loadConfig', () => {
       'SMS_PER_RECIPIENT_PER_HOUR',
     ]);
     expect(problems.find((p) => p.startsWith('EVENT_DATA_MAX_BYTES'))).toMatch(/whole number from 2 to \d+, got "10000000"/);
+  });
+
+  it('takes the session lifetimes and sign-in limits from their variables, and refuses values out of range', () => {
+    const config = loadConfig({
+      SESSION_IDLE_MINUTES: '30',
+      SESSION_MAX_HOURS: '24',
+      SIGN_IN_FAILURES_PER_LOGIN: '3',
+      SIGN_IN_FAILURES_PER_IP: '50',
+      SIGN_IN_WINDOW_MINUTES: '5',
+    });
+    expect(config.sessions).toEqual({ idleSeconds: 1800, absoluteSeconds: 86_400, failedPerLogin: 3, failedPerIp: 50, attemptWindowSeconds: 300 });
+    const problems = problemsOf({ SESSION_IDLE_MINUTES: '0', SESSION_MAX_HOURS: '12h', SIGN_IN_FAILURES_PER_LOGIN: '-5', SIGN_IN_WINDOW_MINUTES: '2000' });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual([
+      'SESSION_IDLE_MINUTES',
+      'SESSION_MAX_HOURS',
+      'SIGN_IN_FAILURES_PER_LOGIN',
+      'SIGN_IN_WINDOW_MINUTES',
+    ]);
   });
 });

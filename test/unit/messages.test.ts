@@ -32,7 +32,9 @@ describe('message steps', () => {
     expect(messageStepOf(entry('client:contact-1/skipped', 'skipped'))).toEqual({ deliveryKey: 'client:contact-1', channel: null, step: 'skipped' });
     expect(messageStepOf(entry('received', 'received'))).toBeUndefined();
     expect(messageStepOf(entry('client:contact-1/tracked/status/1', 'status_changed'))).toBeUndefined();
-    expect(messageStepOf({ ...entry('x/sms/sent', 'sent'), workflowId: 'manual-send:acme:5', stepKey: 'manual-send:acme:5/x/sms/sent' })).toBeUndefined();
+    // A manager's manual send is a message of its own (R14).
+    expect(messageStepOf({ ...entry('x/sms/sent', 'sent'), workflowId: 'manual-send:acme:5', stepKey: 'manual-send:acme:5/x/sms/sent' })).toEqual({ deliveryKey: 'x', channel: 'sms', step: 'sent' });
+    expect(messageStepOf({ ...entry('x/sms/sent', 'sent'), workflowId: 'test-message:acme:5', stepKey: 'test-message:acme:5/x/sms/sent' })).toBeUndefined();
   });
 });
 

@@ -19,7 +19,7 @@ import { TemporalTimeoutError, withinDeadline } from '../../temporal/deadline';
 import { runLink } from '../../temporal/links';
 import { eventRunDetails, eventRunSummary } from '../../temporal/summaries';
 import { decideUpdate, eventSearchAttributes, stateQuery, type NotifyEventInput, type PendingMessage } from '../../../workflows/contract';
-import { actorOf } from '../plugins/auth';
+import { actorOf, actorUserIdOf } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
 import {
   DecisionInputSchema,
@@ -228,13 +228,16 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       // The decider is who authenticated, not whom the body names (R13, R18).
       const { approve, comment } = request.body;
       const by = actorOf(request);
+      const byUserId = actorUserIdOf(request);
       try {
         await withinDeadline(
           temporal,
           () =>
             temporal.workflow
               .getHandle(event.workflowId)
-              .executeUpdate(decideUpdate, { args: [{ approve, by, ...(comment !== undefined ? { comment } : {}) }] }),
+              .executeUpdate(decideUpdate, {
+                args: [{ approve, by, ...(byUserId !== undefined ? { byUserId } : {}), ...(comment !== undefined ? { comment } : {}) }],
+              }),
           DECISION_TIMEOUT_MS,
         );
       } catch (err) {

@@ -1,14 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { createJournalRepository } from '../../db/repositories/journal';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../../domain/errors';
+import { BadRequestError, ConflictError, NotFoundError, ServiceUnavailableError } from '../../domain/errors';
 import { manualSendWorkflowId } from '../../domain/keys';
 import { MANUAL_STATUSES } from '../../domain/vocabulary';
 import { startWorkflow } from '../../temporal/client';
 import { withinDeadline } from '../../temporal/deadline';
-import type { ManualSendInput } from '../../../workflows/contract';
-import { actorOf } from '../plugins/auth';
+import type { ManualSendInput, WorkflowContract } from '../../../workflows/contract';
+import { manualRequestKey, type ManualEdits } from '../../domain/manual-send';
+import type { Channel } from '../../domain/vocabulary';
+import { toE164 } from '../../services/phones';
+import { testRecipientProblem } from '../schemas/provider-checks';
+import { actorOf, actorUserIdOf } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
 import {
   JournalEntryParamsSchema,
@@ -27,6 +32,12 @@ export interface JournalRouteDeps {
   temporal: Client;
   taskQueue: string;
 }
+
+/** The person's user id for a workflow's input, when a person acts. */
+const byUserId = (request: FastifyRequest) => {
+  const id = actorUserIdOf(request);
+  return id === undefined ? {} : { byUserId: id };
+};
 
 /** Statuses a manager may change by hand: the tracked entry's own and the ones a manager gave it. */
 const CHANGEABLE_STATUSES: readonly string[] = ['not_sent_tracked', ...MANUAL_STATUSES];
@@ -85,7 +96,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
         response: {
           200: ManualSendResultSchema,
           202: ManualSendRunningSchema,
-          ...errorResponses(401, 403, 404, 409, 503),
+          ...errorResponses(400, 401, 403, 404, 409, 503),
         },
       },
     },
@@ -95,13 +106,34 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
       if (entry.status !== 'not_sent_tracked') {
         throw new ConflictError(`entry ${entry.id} is "${entry.status}": only "not_sent_tracked" entries can be sent by hand`);
       }
+      const edits = manualEditsOf(entry.channel as Channel, request.body);
+      const comment = request.body.comment || undefined;
+      const requestKey = manualRequestKey({ edits, comment });
       const workflowId = manualSendWorkflowId(companyId, entry.id);
-      if (await journal.findManualSendDelivery(companyId, workflowId)) throw new ConflictError(`entry ${entry.id} was already sent by hand`);
+      const delivered = await journal.findManualSendDelivery(companyId, workflowId);
+      if (delivered) {
+        // A retry of the request that was sent answers as the first time did; another request is refused.
+        const asked = await journal.findManualSendRequest(companyId, workflowId, delivered.runId);
+        const details = (asked?.details ?? {}) as { requestKey?: string; edited?: { text: boolean; subject: boolean; recipient: boolean } };
+        if (details.requestKey !== requestKey) throw new ConflictError(`entry ${entry.id} was already sent by hand`);
+        return reply.status(200).send({
+          workflowId,
+          status: delivered.status === 'test' ? 'test' : 'sent',
+          entryId: delivered.id,
+          ...(delivered.providerMessageId ? { providerMessageId: delivered.providerMessageId } : {}),
+          ...(delivered.recipient ? { recipient: delivered.recipient } : {}),
+          ...(details.edited ? { edited: details.edited } : {}),
+          alreadySent: true,
+        });
+      }
       const input: ManualSendInput = {
         companyId,
         entryId: entry.id,
         by: actorOf(request),
-        ...(request.body.comment ? { comment: request.body.comment } : {}),
+        ...byUserId(request),
+        ...(comment ? { comment } : {}),
+        ...(edits ? { edits } : {}),
+        requestKey,
       };
       let handle;
       try {
@@ -110,14 +142,19 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
             workflowId,
             taskQueue,
             args: [input],
+            memo: { requestKey },
             // A failed manual send (provider down) may be tried again; the journal check above stops a second delivery.
             workflowIdReusePolicy: 'ALLOW_DUPLICATE',
             workflowIdConflictPolicy: 'FAIL',
           }),
         );
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictError(`entry ${entry.id} is being sent by hand right now`);
-        throw new ServiceUnavailableError('the workflow engine is unavailable');
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw new ServiceUnavailableError('the workflow engine is unavailable');
+        // The same request retried while its send runs waits for that send; another one is refused.
+        const running = temporal.workflow.getHandle<WorkflowContract['manualSend']>(workflowId);
+        const memo = await running.describe().then((d) => d.memo, () => undefined);
+        if (memo?.requestKey !== requestKey) throw new ConflictError(`entry ${entry.id} is being sent by hand right now`);
+        handle = running;
       }
       let timer: NodeJS.Timeout | undefined;
       const result = await Promise.race([
@@ -155,6 +192,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
       const updated = await journal.changeStatus(entry, {
         to: request.body.status,
         by: actorOf(request),
+        byUserId: actorUserIdOf(request),
         comment: request.body.comment ?? null,
         at: new Date(),
       });
@@ -163,3 +201,29 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
     },
   );
 };
+
+/**
+ * The manager's edits, checked against the entry's channel: `to` must be a
+ * recipient of that channel (a phone is normalised to E.164), `subject` is for
+ * e-mail only. Answers 400 naming the field.
+ */
+function manualEditsOf(channel: Channel, body: { text?: string | undefined; subject?: string | undefined; to?: string | undefined }): ManualEdits | undefined {
+  const edits: ManualEdits = {};
+  if (body.text !== undefined) {
+    if (!body.text.trim()) throw new BadRequestError('text must not be blank', [{ path: '/text', message: 'must contain the text to send' }]);
+    edits.text = body.text;
+  }
+  if (body.subject !== undefined) {
+    if (channel !== 'email') {
+      throw new BadRequestError(`subject is for e-mail; this entry's channel is ${channel}`, [{ path: '/subject', message: `only an e-mail has a subject; this entry goes by ${channel}` }]);
+    }
+    edits.subject = body.subject;
+  }
+  if (body.to !== undefined) {
+    const to = channel === 'sms' ? (toE164(body.to.trim()) ?? body.to) : channel === 'email' ? body.to.trim() : body.to.trim();
+    const problem = testRecipientProblem(channel, to);
+    if (problem) throw new BadRequestError(`to ${problem} (the entry's channel is ${channel})`, [{ path: '/to', message: `${problem} (the entry's channel is ${channel})` }]);
+    edits.to = to;
+  }
+  return Object.keys(edits).length ? edits : undefined;
+}

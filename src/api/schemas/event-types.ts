@@ -55,6 +55,10 @@ const SettingsFields = {
   emailDelivery: StringEnum(['immediate', 'batched']),
   channels: Type.Array(ChannelSchema, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Client channels, first choice first.' }),
   managerChannels: Type.Array(ChannelSchema, { minItems: 1, maxItems: 3, uniqueItems: true }),
+  resendWhenUnknown: Type.Boolean({
+    description:
+      'SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false.',
+  }),
 };
 
 export const EventTypeUpdateSchema = Type.Object(
@@ -72,6 +76,7 @@ export const EventTypeUpdateSchema = Type.Object(
     emailDelivery: Type.Optional(SettingsFields.emailDelivery),
     channels: Type.Optional(SettingsFields.channels),
     managerChannels: Type.Optional(SettingsFields.managerChannels),
+    resendWhenUnknown: Type.Optional(SettingsFields.resendWhenUnknown),
     templates: Type.Optional(
       Type.Object(
         { client: Type.Optional(ChannelTemplatesInputSchema), manager: Type.Optional(ChannelTemplatesInputSchema) },

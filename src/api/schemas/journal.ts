@@ -45,15 +45,50 @@ export const JournalPageSchema = Type.Object({ items: Type.Array(JournalEntrySch
 
 export const JournalEntryParamsSchema = Type.Object({ entryId: SerialIdSchema() });
 
-export const ManualSendInputSchema = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false });
+export const ManualSendInputSchema = Type.Object(
+  {
+    comment: Type.Optional(Type.String({ maxLength: 2000, description: 'Why it is sent by hand; kept in the journal.' })),
+    text: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 10_000,
+        description:
+          'The text to send instead of the journaled one. For e-mail it goes out as plain text (the rendered HTML is dropped). ' +
+          'The original text stays in the tracked entry and in the `requested` step.',
+      }),
+    ),
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'E-mail only: the subject to send instead of the journaled one.' })),
+    to: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 254,
+        description:
+          "Another recipient on the entry's channel: an e-mail address (email), a phone number (sms; any readable form, " +
+          'stored in E.164) or a numeric chat id (telegram). A recipient that does not suit the channel answers 400 naming `to`.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Everything is optional: a bare POST sends the journaled text to the journaled recipient. Sending the same request ' +
+      'again (a retry) sends nothing more and answers with the first result (`alreadySent: true`); a different request ' +
+      'after the entry was sent answers 409.',
+  },
+);
 export type ManualSendInput = Static<typeof ManualSendInputSchema>;
 
 export const ManualSendResultSchema = Type.Object({
   workflowId: Type.String(),
-  status: Type.String(),
-  entryId: Type.Optional(Type.Integer()),
+  status: Type.String({ description: '`sent`, `test` (test mode: journaled, not sent) or `failed` (see `reason`).' }),
+  entryId: Type.Optional(Type.Integer({ description: 'The journal entry of the sent (or test) message.' })),
   providerMessageId: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
+  alreadySent: Type.Optional(Type.Boolean({ description: 'True when this answers a repeated request: nothing was sent again.' })),
+  recipient: Type.Optional(Type.String({ description: 'Where it went (the edited recipient, normalised).' })),
+  edited: Type.Optional(
+    Type.Object({ text: Type.Boolean(), subject: Type.Boolean(), recipient: Type.Boolean() }, { description: 'What differs from the tracked entry.' }),
+  ),
 });
 
 export const ManualSendRunningSchema = Type.Object({ workflowId: Type.String(), status: Type.String() });

@@ -45,6 +45,20 @@ export const MessageSchema = Type.Object({
   rawReason: Type.Union([Type.String(), Type.Null()], { description: 'The reason as journaled by the workflow or the provider.' }),
   story: Type.String({ description: 'The way of the message in one line, e.g. "Telegram: не подписан на бота → SMS: доставлено".' }),
   legs: Type.Array(MessageLegSchema, { description: 'Each channel tried, in order.' }),
+  manual: Type.Union(
+    [
+      Type.Object({
+        of: Type.Integer({ description: 'The tracked ("not sent, tracked by manager") entry it answers.' }),
+        by: nullableString,
+        comment: nullableString,
+        edited: Type.Object({ text: Type.Boolean(), subject: Type.Boolean(), recipient: Type.Boolean() }),
+        original: Type.Object({ recipient: nullableString, subject: nullableString, text: nullableString }, { description: 'As journaled in the tracked entry.' }),
+        sent: Type.Object({ recipient: nullableString, subject: nullableString, text: nullableString }, { description: 'What the manager sent.' }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'A manager\'s manual send (R14): its own message, with the original and the edited text and recipient; null for an event\'s message.' },
+  ),
   entryIds: Type.Array(Type.Integer(), { description: 'Its journal entries, oldest first.' }),
   createdAt: Type.String({ format: 'date-time' }),
 });

@@ -2,16 +2,16 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../client';
 import { configChanges, type ConfigChange } from '../schema';
 
-export const CHANGE_ENTITIES = ['settings', 'event_type', 'template', 'counterparty', 'manager', 'api_key', 'provider', 'schedule'] as const;
+export const CHANGE_ENTITIES = ['settings', 'event_type', 'template', 'counterparty', 'manager', 'api_key', 'provider', 'schedule', 'user'] as const;
 export type ChangeEntity = (typeof CHANGE_ENTITIES)[number];
 
 export interface ChangeRecord {
   companyId: string;
-  /** Who: `key:<id> <name>` for API keys. */
+  /** Who: `key:<id> <name>` for API keys, `Name (login)` for a signed-in person. */
   actor: string;
   entity: ChangeEntity;
   entityId: string;
-  action: 'create' | 'update' | 'delete' | 'revoke';
+  action: 'create' | 'update' | 'patch' | 'delete' | 'revoke';
   before?: unknown;
   after?: unknown;
 }

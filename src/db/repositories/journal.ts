@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { deliveryReportStepKey, statusChangeStepKey } from '../../domain/keys';
+import { MESSAGE_WORKFLOW_PREFIXES } from '../../domain/messages';
 import type { Channel, DeliveryReport, ManualStatus } from '../../domain/vocabulary';
 import type { Db } from '../client';
 import { journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
@@ -39,11 +40,15 @@ const deliveryKeyOfStep = sql<string>`split_part(${stepTail}, '/', 1)`;
 /** A manager's change of a tracked entry's status (R14). */
 export interface StatusChange {
   to: ManualStatus;
-  /** Who: `key:<id> <name>` for API keys. */
+  /** Who: `key:<id> <name>` for API keys, `Name (login)` for a signed-in person. */
   by: string;
+  /** The signed-in person's user id; absent for an API key. */
+  byUserId?: number | undefined;
   comment: string | null;
   at: Date;
 }
+
+const byUserIdOf = (change: StatusChange) => (change.byUserId !== undefined ? { byUserId: change.byUserId } : {});
 
 export function createJournalRepository(db: Db) {
   return {
@@ -143,7 +148,7 @@ export function createJournalRepository(db: Db) {
         .where(
           and(
             eq(journalEntries.companyId, companyId),
-            like(journalEntries.workflowId, 'event:%'),
+            or(...MESSAGE_WORKFLOW_PREFIXES.map((prefix) => like(journalEntries.workflowId, `${prefix}%`))),
             sql`strpos(${stepTail}, '/') > 0`,
             ne(journalEntries.status, 'status_changed'),
             filter.counterpartyId ? eq(journalEntries.counterpartyId, filter.counterpartyId) : undefined,
@@ -198,6 +203,24 @@ export function createJournalRepository(db: Db) {
       return row;
     },
 
+    /** The `requested` step a manual send's run journaled: what was asked for (edits, request key). */
+    async findManualSendRequest(companyId: string, workflowId: string, runId: string | null): Promise<JournalEntry | undefined> {
+      const [row] = await db
+        .select()
+        .from(journalEntries)
+        .where(
+          and(
+            eq(journalEntries.companyId, companyId),
+            eq(journalEntries.workflowId, workflowId),
+            runId ? eq(journalEntries.runId, runId) : undefined,
+            eq(journalEntries.status, 'queued'),
+          ),
+        )
+        .orderBy(desc(journalEntries.id))
+        .limit(1);
+      return row;
+    },
+
     /**
      * Gives a tracked entry a new status and appends the change to its
      * history, only if nobody changed it since `entry` was read (two managers
@@ -207,7 +230,7 @@ export function createJournalRepository(db: Db) {
     async changeStatus(entry: JournalEntry, change: StatusChange): Promise<JournalEntry | undefined> {
       const history = [
         ...(((entry.details ?? {}) as { statusHistory?: unknown[] }).statusHistory ?? []),
-        { from: entry.status, to: change.to, by: change.by, comment: change.comment, at: change.at.toISOString() },
+        { from: entry.status, to: change.to, by: change.by, ...byUserIdOf(change), comment: change.comment, at: change.at.toISOString() },
       ];
       return db.transaction(async (tx) => {
         const [updated] = await tx
@@ -237,7 +260,7 @@ export function createJournalRepository(db: Db) {
           recipient: entry.recipient,
           recipientName: entry.recipientName,
           reason: `${entry.status} → ${change.to}${change.comment ? `: ${change.comment}` : ''}`,
-          details: { entryId: entry.id, from: entry.status, to: change.to, by: change.by, comment: change.comment },
+          details: { entryId: entry.id, from: entry.status, to: change.to, by: change.by, ...byUserIdOf(change), comment: change.comment },
         });
         return updated;
       });

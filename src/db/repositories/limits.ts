@@ -32,6 +32,23 @@ export function createLimitsRepository(db: Db) {
       return { count: Number(row.count), retryAfterSeconds: Number(row.retry_after) };
     },
 
+    /** Requests of `key` counted so far in the current window, without counting one. */
+    async current(key: string, windowSeconds: number): Promise<WindowHit> {
+      const result = await db.execute(sql`
+        select coalesce(max(count), 0)::int as count,
+          greatest(1, ceil(extract(epoch from (to_timestamp(floor(extract(epoch from now()) / ${windowSeconds}) * ${windowSeconds})
+            + make_interval(secs => ${windowSeconds}) - now()))))::int as retry_after
+        from ${rateLimitWindows}
+        where key = ${key} and window_start = to_timestamp(floor(extract(epoch from now()) / ${windowSeconds}) * ${windowSeconds})`);
+      const row = result.rows[0] as { count: number; retry_after: number };
+      return { count: Number(row.count), retryAfterSeconds: Number(row.retry_after) };
+    },
+
+    /** Forgets every window of `key`. */
+    async clear(key: string): Promise<void> {
+      await db.delete(rateLimitWindows).where(eq(rateLimitWindows.key, key));
+    },
+
     /** SMS the company sent to `recipient` in the last `seconds`, and in all in the last `companySeconds`. */
     async sentSms(companyId: string, recipient: string, seconds: number, companySeconds: number): Promise<{ toRecipient: number; byCompany: number }> {
       const sentSms = and(eq(journalEntries.companyId, companyId), eq(journalEntries.status, 'sent'), eq(journalEntries.channel, 'sms'));

@@ -4,7 +4,10 @@ import { createApiKeyRepository } from '../repositories/api-keys';
 import { sql } from 'drizzle-orm';
 import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, managers, templates } from '../schema';
 import { EVENT_CATALOG } from './event-catalog';
-import { ROLES } from '../../domain/roles';
+import { ROLES, type Role } from '../../domain/roles';
+import { normalizeLogin } from '../../domain/sessions';
+import { createUserRepository, generatePassword, hashPassword } from '../repositories/users';
+import { createSessionRepository } from '../repositories/sessions';
 
 export const DEMO_COMPANY_ID = 'demo';
 
@@ -16,14 +19,36 @@ export async function prepareDatabase(db: Db, adminApiKey: string | undefined): 
   await migrateDatabase(db);
   const seeded = await seedDemo(db);
   if (adminApiKey) await ensureAdminKey(db, adminApiKey);
-  return seeded;
+  if (seeded.created) return seeded;
+  // A demo company made before people could sign in gets its demo users at the next start.
+  const users = await ensureDemoUsers(db);
+  return users.length > 0 ? { ...seeded, users } : seeded;
 }
 
 export interface SeedResult {
   created: boolean;
   /** Shown once, when the demo company is created. */
   apiKey?: string;
+  /** The demo users' logins and passwords, shown once, when the demo company is created. */
+  users?: DemoUserPassword[];
 }
+
+export interface DemoUserPassword {
+  login: string;
+  password: string;
+}
+
+/** The demo manager; the demo user `manager` is this person. */
+const DEMO_MANAGER = { id: 'manager-1', name: 'Ольга Соколова' } as const;
+
+/**
+ * The people of the demo company: an administrator with every role, and the
+ * demo manager, who sees the journal, approves, sends by hand and reads templates.
+ */
+const DEMO_USERS: readonly { login: string; name: string; roles: readonly Role[]; managerId: string | null }[] = [
+  { login: 'admin', name: 'Администратор', roles: ROLES, managerId: null },
+  { login: 'manager', name: DEMO_MANAGER.name, roles: ['journal:read', 'journal:write', 'templates:read', 'events:write'], managerId: DEMO_MANAGER.id },
+];
 
 /**
  * Creates the demo company on an empty database: a key with every role, one
@@ -60,8 +85,8 @@ export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Pro
       });
     await tx.insert(managers).values({
       companyId,
-      id: 'manager-1',
-      name: 'Ольга Соколова',
+      id: DEMO_MANAGER.id,
+      name: DEMO_MANAGER.name,
       email: 'o.sokolova@demo-parts.example',
       phone: '+79031234567',
     });
@@ -91,7 +116,7 @@ export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Pro
       },
     ]);
     const { key } = await createApiKeyRepository(tx).create(companyId, 'demo admin', ROLES);
-    return { created: true, apiKey: key };
+    return { created: true, apiKey: key, users: await createDemoUsers(tx, companyId) };
   });
 }
 
@@ -169,6 +194,55 @@ export async function createDemoAdminKey(db: Db, companyId: string = DEMO_COMPAN
 /** The lines that show a freshly made demo key, wherever it was made: the API banner, the worker, the seed command. */
 export function demoKeyNotice(key: string): string {
   return `  Demo API key  ${key}   (shown once; it has every role; \`npm run seed -- --new-key\` makes another)`;
+}
+
+/** Creates the demo users that do not exist yet; returns the passwords of those it made. */
+async function createDemoUsers(db: Db, companyId: string): Promise<DemoUserPassword[]> {
+  const made: DemoUserPassword[] = [];
+  for (const user of DEMO_USERS) {
+    const password = generatePassword();
+    const created = await createUserRepository(db).create(companyId, { ...user, passwordHash: await hashPassword(password), active: true });
+    // Another process starting at the same moment made it: its output shows the password.
+    if (created !== 'login_taken') made.push({ login: user.login, password });
+  }
+  return made;
+}
+
+/**
+ * The demo users for a demo company that has no users at all (one made
+ * before sign-in existed); nothing when it has any, so a deliberate removal
+ * or rename is never undone.
+ */
+export async function ensureDemoUsers(db: Db, companyId: string = DEMO_COMPANY_ID): Promise<DemoUserPassword[]> {
+  const [company] = await db.select({ id: companies.id }).from(companies).where(eq(companies.id, companyId));
+  if (!company || (await createUserRepository(db).list(companyId)).length > 0) return [];
+  return createDemoUsers(db, companyId);
+}
+
+/** The lines that show the demo users' fresh passwords beside the demo key. */
+export function demoUsersNotice(users: readonly DemoUserPassword[]): string {
+  return users
+    .map((u) => `  Demo sign-in  ${u.login} / ${u.password}   (shown once; \`npm run seed -- --new-password ${u.login}\` sets another)`)
+    .join('\n');
+}
+
+/**
+ * A new random password for a user of the demo company, for when the one
+ * printed at the first start is lost (`npm run seed -- --new-password <login>`).
+ * The user's sessions end.
+ * @throws when the company or the user does not exist.
+ */
+export async function resetDemoPassword(db: Db, login: string, companyId: string = DEMO_COMPANY_ID): Promise<string> {
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
+  return db.transaction(async (tx) => {
+    const users = createUserRepository(tx);
+    const user = await users.findByLogin(companyId, normalizeLogin(login));
+    if (!user) throw new Error(`the company ${companyId} has no user "${login}"; run \`npm run seed\` to create the demo users`);
+    await users.update(companyId, user.id, { passwordHash });
+    await createSessionRepository(tx).deleteForUser(user.id);
+    return password;
+  });
 }
 
 /** Makes ADMIN_API_KEY a key with every role for the demo company (API.md, Operations contract). */

@@ -101,6 +101,8 @@ export interface Smsc {
   receipts: SmscReceipt[];
   /** Names of the requests the SMSC received, in order (bind_transceiver, submit_sm, enquire_link, ...). */
   received: string[];
+  /** The message ids asked about by query_sm, in order. */
+  queries: string[];
   messages(): SmscMessage[];
   /** The next `count` submit_sm (default 1) are answered with this command_status. */
   failNext(status: number, count?: number): void;
@@ -110,6 +112,8 @@ export interface Smsc {
   boundSessions(): number;
   /** Cuts every TCP connection without unbind, as a network failure would. */
   dropConnections(): void;
+  /** The next `count` submit_sm (default 1) are taken (recorded, no receipt) and the link is cut before the answer. */
+  dropAfterNextSubmit(count?: number): void;
   stop(): Promise<void>;
 }
 
@@ -183,9 +187,11 @@ export async function startSmsc(opts: StartSmscOptions = {}): Promise<Smsc> {
   let receiptMode: ReceiptMode = opts.receipts ?? 'delivered';
   let balance = opts.balance ?? 1000;
   const failures: number[] = [];
+  let dropsAfterSubmit = 0;
   const submits: SmscSubmit[] = [];
   const receipts: SmscReceipt[] = [];
   const received: string[] = [];
+  const queries: string[] = [];
   const bound = new Set<PeerSession>();
   const runId = randomBytes(3).toString('hex');
   let counter = 0;
@@ -251,6 +257,13 @@ export async function startSmsc(opts: StartSmscOptions = {}): Promise<Smsc> {
     };
     submits.push(submit);
     balance -= 1;
+    if (dropsAfterSubmit > 0) {
+      // Taken, and the link goes before the answer: the ESME cannot know.
+      dropsAfterSubmit -= 1;
+      bound.delete(session);
+      session.destroy();
+      return;
+    }
     session.send(pdu.response({ message_id: submit.messageId }));
     const mode = receiptMode;
     if (mode !== 'none' && submit.registeredDelivery & 0x01) {
@@ -260,6 +273,21 @@ export async function startSmsc(opts: StartSmscOptions = {}): Promise<Smsc> {
       }, receiptDelayMs);
       timers.add(timer);
     }
+  }
+
+  /** SMPP 3.4 §4.8: the state of a message this SMSC accepted, by its id and the source address it came from. */
+  function onQuery(session: PeerSession, pdu: PeerPdu): void {
+    const messageId = String(pdu.message_id ?? '');
+    queries.push(messageId);
+    const submit = submits.find((s) => s.messageId === messageId && s.source === String(pdu.source_addr ?? ''));
+    if (!bound.has(session) || !submit) {
+      session.send(pdu.response({ command_status: bound.has(session) ? smpp.errors.ESME_RQUERYFAIL : smpp.errors.ESME_RINVBNDSTS }));
+      return;
+    }
+    const receipt = receipts.find((r) => r.messageId === messageId);
+    // message_state: 1 ENROUTE until the receipt went out, then 2 DELIVERED or 5 UNDELIVERABLE.
+    const state = !receipt ? 1 : receipt.stat === 'DELIVRD' ? 2 : 5;
+    session.send(pdu.response({ message_id: messageId, final_date: '', message_state: state, error_code: 0 }));
   }
 
   function onPdu(session: PeerSession, pdu: PeerPdu, raw: Buffer): void {
@@ -282,6 +310,9 @@ export async function startSmsc(opts: StartSmscOptions = {}): Promise<Smsc> {
         return;
       case 'enquire_link':
         session.send(pdu.response());
+        return;
+      case 'query_sm':
+        onQuery(session, pdu);
         return;
       case 'unbind':
         bound.delete(session);
@@ -344,6 +375,7 @@ export async function startSmsc(opts: StartSmscOptions = {}): Promise<Smsc> {
     submits,
     receipts,
     received,
+    queries,
     messages() {
       const messages: SmscMessage[] = [];
       const open = new Map<string, SmscMessage>();
@@ -394,6 +426,9 @@ export async function startSmsc(opts: StartSmscOptions = {}): Promise<Smsc> {
       balance = amount;
     },
     boundSessions: () => bound.size,
+    dropAfterNextSubmit(count = 1) {
+      dropsAfterSubmit += count;
+    },
     dropConnections() {
       for (const session of [...server.sessions]) session.destroy();
       bound.clear();

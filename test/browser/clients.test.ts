@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createHarness, type Harness } from '../helpers/harness';
+import { launchBrowser, newPage, screenshot, signIn } from './browser';
+
+describe('the client card in the console', () => {
+  let h: Harness;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    h = await createHarness({ listen: true, worker: false });
+    const put = await h.request({ method: 'PUT', url: '/v1/settings', payload: { telegram: { botUsername: 'demo_notify_bot' } } });
+    expect(put.statusCode, put.body).toBe(200);
+    // Contacts made through the API get their subscription link (the seed's demo contacts have none yet).
+    const client = await h.request({
+      method: 'PUT',
+      url: '/v1/counterparties/tg-client',
+      payload: { name: 'ООО «Берёзка»', managerId: 'manager-1', contacts: [{ name: 'Иван Петров', phone: '+79160000055' }] },
+    });
+    expect(client.statusCode, client.body).toBe(200);
+    browser = await launchBrowser();
+    page = await newPage(browser, h);
+    await signIn(page, 'admin', h.demoPasswords.admin);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it("shows contacts with their Telegram link and QR code, and turns one notification off on the «Уведомления» tab", async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Клиенты' }).click();
+    await page.getByRole('link', { name: 'ООО «Берёзка»' }).click();
+    await page.getByRole('cell', { name: 'Иван Петров', exact: true }).waitFor();
+    const link = page.getByRole('link', { name: 'ссылка для подписки' }).first();
+    expect(await link.getAttribute('href')).toMatch(/^https:\/\/t\.me\/demo_notify_bot\?start=/);
+    await page.getByRole('button', { name: 'QR-код для Иван Петров' }).click();
+    await page.getByRole('img', { name: 'QR-код подписки Иван Петров' }).waitFor();
+    await screenshot(page, 'client-contacts');
+
+    await page.getByRole('tab', { name: 'Уведомления' }).click();
+    const box = page.getByRole('checkbox', { name: 'Отправлять уведомление «Заказ клиента готов к выдаче»' });
+    expect(await box.isChecked()).toBe(true);
+    await box.uncheck();
+    await page.getByRole('button', { name: 'Сохранить' }).click();
+    await page.getByText('Настройки уведомлений клиента сохранены').waitFor();
+    const client = await h.request({ method: 'GET', url: '/v1/counterparties/tg-client' });
+    expect(client.json().overrides['order.ready_for_pickup'].send).toBe(false);
+    await screenshot(page, 'client-notifications');
+  });
+});
