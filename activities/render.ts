@@ -1,43 +1,24 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { oneLine, renderEmailTemplate, renderTemplate, TemplateError } from '../src/domain/templates';
+import { TemplateError } from '../src/domain/templates';
+import { runTemplateTask } from '../src/services/template-pool';
+import { withHeartbeat } from './context';
 import type { RenderedMessage, RenderMessageInput } from './types';
 
-/** Renders one message from its template (R9); a template that does not render is a permanent failure. */
+/**
+ * Renders one message from its template (R9) in the template pool, off the
+ * worker's event loop, so a template running up to the 1 s render limit never
+ * stalls heartbeats; a template that does not render is a permanent failure.
+ */
 export function createRenderActivities() {
   return {
     async renderMessage(input: RenderMessageInput): Promise<RenderedMessage> {
       try {
-        return await renderMessage(input);
+        return await withHeartbeat(() => runTemplateTask('renderChannelMessage', [input.channel, input.template, input.data]));
       } catch (err) {
-        // A template that does not render will not render on retry either.
-        const message = err instanceof TemplateError ? `template error: ${err.message}` : `render failed: ${String(err)}`;
-        throw ApplicationFailure.nonRetryable(message, 'TemplateError');
+        // A template that does not render will not render on retry either; a failure of the pool itself is retried.
+        if (err instanceof TemplateError) throw ApplicationFailure.nonRetryable(`template error: ${err.message}`, 'TemplateError');
+        throw err;
       }
     },
   };
-}
-
-async function renderMessage(input: RenderMessageInput): Promise<RenderedMessage> {
-  const { template, data } = input;
-  if (input.channel === 'email') {
-    const email = await renderEmailTemplate(
-      { subject: template.subject ?? '', html: template.html ?? null, text: template.text ?? null },
-      data,
-    );
-    const attachments = await Promise.all(
-      (template.attachments ?? []).map(async (a) => ({
-        filename: oneLine(await renderTemplate(a.filename, 'text', data)),
-        content: await renderTemplate(a.content, 'text', data),
-        contentType: a.contentType,
-      })),
-    );
-    return {
-      subject: email.subject,
-      html: email.html,
-      text: email.text,
-      ...(template.fromName ? { fromName: template.fromName } : {}),
-      ...(attachments.length > 0 ? { attachments } : {}),
-    };
-  }
-  return { text: (await renderTemplate(template.text ?? '', 'text', data)).trim() };
 }

@@ -239,7 +239,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
         }));
         // A refusal, or no connection: this attempt left nothing at the provider (an earlier SMS part is sent again).
         // A timeout or a link lost while waiting keeps the marker: the provider may have the message.
-        if (guarded && !(typed instanceof UnavailableError && typed.maybeAccepted)) await attempts.restart(sentKey, parts).catch(() => undefined);
+        if (guarded && !(typed instanceof UnavailableError && typed.maybeAccepted)) await attempts.clear(sentKey).catch(() => undefined);
         throw toActivityFailure(typed);
       }
       await faults?.afterProviderAccepted?.({ channel: input.channel, attempt: info.attempt });

@@ -149,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smsPerCompanyPerDay: limit('SMS_PER_COMPANY_PER_DAY', DEFAULT_LIMITS.smsPerCompanyPerDay, 1, 100_000_000),
     // The whole request body is capped at 256 KiB (`BODY_LIMIT_BYTES`); data cannot be larger than that.
     eventDataBytes: limit('EVENT_DATA_MAX_BYTES', DEFAULT_LIMITS.eventDataBytes, 2, 256 * 1024 - 1024),
+    previewsPerMinute: limit('PREVIEWS_PER_MINUTE_PER_KEY', DEFAULT_LIMITS.previewsPerMinute, 0, 1_000_000),
   };
   const sessions: SessionPolicy = {
     idleSeconds: limit('SESSION_IDLE_MINUTES', DEFAULT_SESSION_POLICY.idleSeconds / 60, 1, 525_600) * 60,
@@ -302,6 +303,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'EVENTS_PER_MINUTE_PER_KEY',
     meaning: '`POST /v1/events` per API key per calendar minute, counted in PostgreSQL (shared by every API process); past it `429` with `Retry-After`; `0`: no limit.',
     default: '`600`',
+    roles: 'api',
+  },
+  {
+    name: 'PREVIEWS_PER_MINUTE_PER_KEY',
+    meaning:
+      '`POST /v1/templates/preview` per API key per calendar minute, counted in PostgreSQL like the events; past it `429` with `Retry-After`; `0`: no limit. Previews render in a worker-thread pool, never on the event loop.',
+    default: '`60`',
     roles: 'api',
   },
   {

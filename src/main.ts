@@ -9,6 +9,7 @@ import { createLogger } from './log';
 import { createMetrics, serveMetrics } from './metrics';
 import { createSecretBox, loadOrCreateLocalSecretsKey } from './secrets';
 import { startApi } from './server';
+import { closeTemplatePool } from './services/template-pool';
 import { installTemporalLogging } from './temporal/logger';
 import { startWorker } from './worker';
 
@@ -22,6 +23,8 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const { db, ...database } = createDatabase(env.databaseUrl);
     life.defer({ stop: database.close });
     await waitForDatabase(db, env.databaseUrl, { timeoutMs: config.startTimeoutSeconds * 1000, log: (message) => log.warn(message) });
+    // Stopped after the API and the worker: both render in it until they are done.
+    life.defer({ stop: closeTemplatePool });
     const seeded = await prepareDatabase(db, config.adminApiKey);
     // Whichever role seeds first makes the key: a worker shows it at once, or it is lost (the API's banner shows it).
     const notices = [...(seeded.apiKey ? [demoKeyNotice(seeded.apiKey)] : []), ...(seeded.users?.length ? [demoUsersNotice(seeded.users)] : [])];

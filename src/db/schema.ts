@@ -23,6 +23,7 @@ import type {
   ProviderKind,
   TelegramSettings,
   TemplateOverrides,
+  PrimaryChannel,
 } from '../domain/vocabulary';
 
 /** A tenant: everything else belongs to exactly one company. */
@@ -38,6 +39,12 @@ export const companies = pgTable('companies', {
   primarySmsProviderId: text('primary_sms_provider_id'),
   /** Where a Telegram message goes when Telegram cannot deliver (R6); null: nowhere. */
   reserveChannel: text('reserve_channel').$type<Channel>().default('sms'),
+  /**
+   * Seed 002's "service for sending messages": the company's primary messaging
+   * channel for every event type that sends by Telegram or SMS (`reserveChannel`
+   * backs Telegram up); null: each event type's own channel order.
+   */
+  primaryChannel: text('primary_channel').$type<PrimaryChannel>(),
   /** Alert the administrator below this SMS balance (R4); null: never. */
   balanceThreshold: integer('balance_threshold'),
   adminEmail: text('admin_email'),

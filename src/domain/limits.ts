@@ -17,6 +17,8 @@ export interface Limits {
   readonly smsPerCompanyPerDay: number;
   /** An event's `data` as JSON, in bytes. */
   readonly eventDataBytes: number;
+  /** `POST /v1/templates/preview` per API key per minute; 0: no limit. */
+  readonly previewsPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({
@@ -25,6 +27,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   smsPerRecipientPerHour: 10,
   smsPerCompanyPerDay: 5000,
   eventDataBytes: 64 * 1024,
+  previewsPerMinute: 60,
 });
 
 /** 429: the caller is over a rate; `Retry-After` tells it when the window ends. */

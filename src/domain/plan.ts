@@ -14,6 +14,7 @@ import type {
   EmailAddress,
   EmailDelivery,
   TemplateOverrides,
+  PrimaryChannel,
 } from './vocabulary';
 
 /** The template of one channel, with the client's own overrides already applied. */
@@ -84,6 +85,8 @@ export interface PlanInputs {
     emailFrom: string;
     emailFromName: string;
     reserveChannel: Channel | null;
+    /** Seed 002: the company's primary messaging channel; null or absent: each type's own order. */
+    primaryChannel?: PrimaryChannel | null;
   };
   eventType:
     | {
@@ -190,7 +193,7 @@ export function buildPlan(event: { eventType: string; counterpartyId: string }, 
 
   const optedOut = override?.send === false ? { optedOut: true } : {};
   if (eventType.sendToClient) {
-    const clientChannels = clientChannelsOf(eventType.channels, company.reserveChannel);
+    const clientChannels = clientChannelsOf(eventType.channels, company.reserveChannel, company.primaryChannel ?? null);
     const clientTemplates = templatesFor(inputs.templates, 'client', clientChannels, override?.templates, override?.attachments ?? undefined);
     for (const person of inputs.contacts) {
       plan.deliveries.push({
@@ -249,8 +252,19 @@ export function buildPlan(event: { eventType: string; counterpartyId: string }, 
   return plan;
 }
 
-/** R6: a Telegram-first event falls back to the company's reserve channel. */
-export function clientChannelsOf(channels: readonly Channel[], reserve: Channel | null): Channel[] {
+/**
+ * The client channels of an event, first choice first. R6: a Telegram-first
+ * event falls back to the company's reserve channel. Seed 002: a company's
+ * primary messaging channel applies to every type that sends by Telegram or
+ * SMS: Telegram first then the reserve (SMS unless another is set), or SMS
+ * first; the type's other channels (e-mail) follow. E-mail-only types keep theirs.
+ */
+export function clientChannelsOf(channels: readonly Channel[], reserve: Channel | null, primary: PrimaryChannel | null = null): Channel[] {
+  const messaging = channels.some((c) => c === 'telegram' || c === 'sms');
+  if (primary && messaging) {
+    const first: Channel[] = primary === 'telegram' ? ['telegram', reserve && reserve !== 'telegram' ? reserve : 'sms'] : ['sms'];
+    return [...first, ...channels.filter((c) => !first.includes(c) && c !== 'telegram' && c !== 'sms')];
+  }
   const result = [...channels];
   if (result[0] === 'telegram' && reserve && !result.includes(reserve)) result.push(reserve);
   return result;

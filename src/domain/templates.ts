@@ -126,6 +126,46 @@ export async function renderEmailTemplate(template: EmailTemplate, data: Record<
   return { subject, html, text };
 }
 
+/** A channel's template as stored (the plan's `ChannelTemplate`), for {@link renderChannelMessage}. */
+export interface ChannelTemplateSource {
+  subject?: string | null;
+  html?: string | null;
+  text?: string | null;
+  fromName?: string | null;
+  attachments?: { filename: string; content: string; contentType: string }[] | null;
+}
+
+/** One rendered message of a channel: e-mail with subject, HTML, text and attachments; SMS and Telegram a trimmed text. */
+export interface ChannelMessage {
+  subject?: string;
+  html?: string | null;
+  text: string;
+  fromName?: string | null;
+  attachments?: { filename: string; content: string; contentType: string }[];
+}
+
+/** Renders one recipient's message on one channel from its template (what the worker sends). */
+export async function renderChannelMessage(channel: 'email' | 'sms' | 'telegram', template: ChannelTemplateSource, data: Record<string, unknown>): Promise<ChannelMessage> {
+  if (channel === 'email') {
+    const email = await renderEmailTemplate({ subject: template.subject ?? '', html: template.html ?? null, text: template.text ?? null }, data);
+    const attachments = await Promise.all(
+      (template.attachments ?? []).map(async (a) => ({
+        filename: oneLine(await renderTemplate(a.filename, 'text', data)),
+        content: await renderTemplate(a.content, 'text', data),
+        contentType: a.contentType,
+      })),
+    );
+    return {
+      subject: email.subject,
+      html: email.html,
+      text: email.text,
+      ...(template.fromName ? { fromName: template.fromName } : {}),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    };
+  }
+  return { text: (await renderTemplate(template.text ?? '', 'text', data)).trim() };
+}
+
 /** Header values must stay on one line whatever the data holds. */
 export function oneLine(value: string): string {
   return value.replace(/[\r\n]+/g, ' ').trim();

@@ -8,6 +8,10 @@
 export const CHANNELS = ['email', 'sms', 'telegram'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** A company's primary messaging channel (seed 002): Telegram first (reserve: SMS) or SMS first. */
+export const PRIMARY_CHANNELS = ['telegram', 'sms'] as const;
+export type PrimaryChannel = (typeof PRIMARY_CHANNELS)[number];
+
 /** Who a message is for: the client's contacts or the client's responsible manager. */
 export const AUDIENCES = ['client', 'manager'] as const;
 export type Audience = (typeof AUDIENCES)[number];

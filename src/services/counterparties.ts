@@ -9,7 +9,9 @@ import {
 import { createEventTypeRepository } from '../db/repositories/event-types';
 import { createManagerRepository } from '../db/repositories/managers';
 import { BadRequestError, NotFoundError, UnprocessableError, type ErrorDetail } from '../domain/errors';
-import { checkOverrideTemplates, sampleFor } from '../domain/template-checks';
+import { sampleFor } from '../domain/template-checks';
+import type { AttachmentTemplate, Channel, TemplateOverride, TemplateOverrides } from '../domain/vocabulary';
+import { runTemplateTask } from './template-pool';
 import { PHONE_PROBLEM, toE164 } from './phones';
 
 /**
@@ -21,6 +23,20 @@ export interface CounterpartyChange {
   managerId?: string | null | undefined;
   contacts?: ContactValues[] | undefined;
   overrides?: Record<string, OverrideValues> | undefined;
+  /** Event types whose override is removed (the client follows the type's defaults again). */
+  removeOverrides?: string[] | undefined;
+}
+
+/** PATCH of one event type's override: fields left out keep their value; a channel's template merges field by field (null removes it). */
+export interface OverridePatch {
+  send?: boolean | undefined;
+  templates?: Partial<Record<Channel, Partial<Record<keyof TemplateOverride, string>> | null>> | undefined;
+  attachments?: AttachmentTemplate[] | null | undefined;
+}
+
+export interface CounterpartyPatch extends Omit<CounterpartyChange, 'overrides' | 'removeOverrides'> {
+  /** By event type: an object changes the fields it names, null removes the override. */
+  overrides?: Record<string, OverridePatch | null> | undefined;
 }
 
 /** A client as the API shows it and the configuration history records it. */
@@ -79,7 +95,7 @@ export function createCounterpartyService(db: Db) {
         problems.push({ path: `/body/overrides/${type}`, message: `no event type "${type}" is configured` });
         continue;
       }
-      problems.push(...(await checkOverrideTemplates(override, sampleFor(eventType.variables), `/body/overrides/${type}`)));
+      problems.push(...(await runTemplateTask('checkOverrideTemplates', [override, sampleFor(eventType.variables), `/body/overrides/${type}`])));
     }
     if (problems.length > 0) {
       // A template problem is a TEMPLATE_ERROR wherever the template sits; other problems are bad references.
@@ -111,7 +127,42 @@ export function createCounterpartyService(db: Db) {
      * @throws BadRequestError for a new client without a name or a bad phone number.
      * @throws UnprocessableError `INVALID_REFERENCE` or `TEMPLATE_ERROR` naming every refused field.
      */
-    async save(companyId: string, id: string, change: CounterpartyChange, actor: string): Promise<CounterpartyView> {
+    /**
+     * PATCH (JSON merge semantics): changes only what it names; one override
+     * (or one channel's template of it) without resending the others.
+     * @throws NotFoundError for an unknown client.
+     */
+    async patch(companyId: string, id: string, change: CounterpartyPatch, actor: string): Promise<CounterpartyView> {
+      const existing = await counterparties.find(companyId, id);
+      if (!existing) throw new NotFoundError(`counterparty ${id}`);
+      const stored = (await counterparties.details(companyId, existing)).overrides;
+      const overrides: Record<string, OverrideValues> = {};
+      const removeOverrides: string[] = [];
+      for (const [type, patch] of Object.entries(change.overrides ?? {})) {
+        if (patch === null) {
+          removeOverrides.push(type);
+          continue;
+        }
+        const old = stored.find((o) => o.eventType === type);
+        let templates: TemplateOverrides | undefined;
+        if (patch.templates !== undefined) {
+          templates = { ...(old?.templates ?? {}) };
+          for (const [channel, fields] of Object.entries(patch.templates) as [Channel, Partial<TemplateOverride> | null][]) {
+            if (fields === null) delete templates[channel];
+            else templates[channel] = { ...templates[channel], ...fields };
+          }
+        }
+        overrides[type] = {
+          ...(patch.send !== undefined ? { send: patch.send } : {}),
+          ...(templates ? { templates } : {}),
+          ...(patch.attachments !== undefined ? { attachments: patch.attachments } : {}),
+        };
+      }
+      const { overrides: _overrides, ...rest } = change;
+      return this.save(companyId, id, { ...rest, overrides, removeOverrides }, actor, 'patch');
+    },
+
+    async save(companyId: string, id: string, change: CounterpartyChange, actor: string, action: 'update' | 'patch' = 'update'): Promise<CounterpartyView> {
       const existing = await counterparties.find(companyId, id);
       if (!existing && change.name === undefined) {
         throw new BadRequestError('a new counterparty needs a name', [{ path: '/body/name', message: 'is required to create a counterparty' }]);
@@ -134,13 +185,14 @@ export function createCounterpartyService(db: Db) {
         for (const [eventType, override] of Object.entries(change.overrides ?? {})) {
           await repository.saveOverride(companyId, id, eventType, override);
         }
+        for (const eventType of change.removeOverrides ?? []) await repository.deleteOverride(companyId, id, eventType);
         const after = counterpartyView(await repository.details(companyId, (await repository.find(companyId, id))!));
         await createConfigChangeRepository(tx).record({
           companyId,
           actor,
           entity: 'counterparty',
           entityId: id,
-          action: existing ? 'update' : 'create',
+          action: existing ? action : 'create',
           before,
           after,
         });

@@ -5,14 +5,12 @@ import type { EventType, Template } from '../db/schema';
 import { BadRequestError, NotFoundError, UnprocessableError } from '../domain/errors';
 import { analyzeSms, type SmsAnalysis } from '../domain/sms';
 import {
-  checkEventTypeTemplates,
-  checkStoredTemplates,
   managerTemplateProblems,
   sampleFor,
-  templateProblem,
   type TemplatesInput,
 } from '../domain/template-checks';
-import { builtinSampleData, renderEmailTemplate, renderTemplate, type TemplateKind } from '../domain/templates';
+import { builtinSampleData, type TemplateKind } from '../domain/templates';
+import { runTemplateTask } from './template-pool';
 import { AUDIENCES, CHANNELS, type Audience, type Channel } from '../domain/vocabulary';
 
 /** One channel's template as a caller writes it; fields left out are empty. */
@@ -147,14 +145,47 @@ export function createEventTypeService(db: Db) {
      * @throws UnprocessableError `TEMPLATE_ERROR` naming every refused field;
      *   `MANAGER_TEMPLATE_MISSING` when the manager is to be told but has no template on any of the manager channels.
      */
-    async save(companyId: string, type: string, change: EventTypeChange, actor: string): Promise<EventTypeView> {
+    /**
+     * PATCH (JSON merge semantics): like `save`, but a template names only the
+     * fields it changes (e.g. `fromName` alone) and keeps the stored others;
+     * null still removes a template. Only an existing event type is patched.
+     * @throws NotFoundError for an unknown event type.
+     */
+    async patch(companyId: string, type: string, change: EventTypeChange, actor: string): Promise<EventTypeView> {
+      const before = await eventTypes.findWithTemplates(companyId, type);
+      if (!before) throw new NotFoundError(`event type ${type}`);
+      const templates: TemplatesInput<TemplateInput> = {};
+      for (const audience of AUDIENCES) {
+        for (const channel of CHANNELS) {
+          const input = change.templates?.[audience]?.[channel];
+          if (input === undefined) continue;
+          const stored = before.templates.find((t) => t.audience === audience && t.channel === channel);
+          const merged: TemplateInput | null =
+            input === null || !stored
+              ? input
+              : {
+                  ...(stored.subject !== null ? { subject: stored.subject } : {}),
+                  html: stored.html,
+                  text: stored.text,
+                  fromName: stored.fromName,
+                  attachments: stored.attachments,
+                  extraRecipients: stored.extraRecipients,
+                  ...input,
+                };
+          templates[audience] = { ...templates[audience], [channel]: merged };
+        }
+      }
+      return this.save(companyId, type, { ...change, ...(change.templates ? { templates } : {}) }, actor, 'patch');
+    },
+
+    async save(companyId: string, type: string, change: EventTypeChange, actor: string, action: 'update' | 'patch' = 'update'): Promise<EventTypeView> {
       const before = await eventTypes.findWithTemplates(companyId, type);
       if (!before && change.name === undefined) {
         throw new BadRequestError('a new event type needs a name', [{ path: '/body/name', message: 'is required to create an event type' }]);
       }
 
       const sample = sampleFor(change.variables ?? before?.eventType.variables ?? []);
-      const problems = await checkEventTypeTemplates(change.templates, sample, '/body/templates');
+      const problems = await runTemplateTask('checkEventTypeTemplates', [change.templates, sample, '/body/templates']);
       if (problems.length > 0) {
         throw new UnprocessableError('TEMPLATE_ERROR', `template refused: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
       }
@@ -171,7 +202,7 @@ export function createEventTypeService(db: Db) {
       }
       if (before && change.variables) {
         const overrides = await eventTypes.overridesOf(companyId, type);
-        const stranded = await checkStoredTemplates(before.templates, overrides, change.templates, sample, '/body/variables');
+        const stranded = await runTemplateTask('checkStoredTemplates', [before.templates, overrides, change.templates, sample, '/body/variables']);
         if (stranded.length > 0) throw new UnprocessableError('TEMPLATE_ERROR', stranded.map((p) => p.message).join('; '), stranded);
       }
 
@@ -193,7 +224,7 @@ export function createEventTypeService(db: Db) {
           actor,
           entity: 'event_type',
           entityId: type,
-          action: before ? 'update' : 'create',
+          action: before ? action : 'create',
           before: before ? eventTypeView(before) : null,
           after,
         });
@@ -211,7 +242,7 @@ export function createEventTypeService(db: Db) {
       const { channel, template } = request;
       const data = { ...(await sampleOf(companyId, request.eventType)), ...(request.data ?? {}) };
       const check = async (path: string, source: string, kind: TemplateKind) => {
-        const problem = await templateProblem(path, source, kind, data);
+        const problem = await runTemplateTask('templateProblem', [path, source, kind, data]);
         if (problem) throw new UnprocessableError('TEMPLATE_ERROR', problem.message, [problem]);
       };
 
@@ -224,7 +255,7 @@ export function createEventTypeService(db: Db) {
         await check('/body/template/subject', template.subject, 'text');
         if (template.html) await check('/body/template/html', template.html, 'html');
         if (template.text) await check('/body/template/text', template.text, 'text');
-        const rendered = await renderEmailTemplate({ subject: template.subject, html: template.html ?? null, text: template.text ?? null }, data);
+        const rendered = await runTemplateTask('renderEmailTemplate', [{ subject: template.subject, html: template.html ?? null, text: template.text ?? null }, data]);
         return { channel, subject: rendered.subject, html: rendered.html, text: rendered.text };
       }
 
@@ -232,7 +263,7 @@ export function createEventTypeService(db: Db) {
         throw new BadRequestError(`a ${channel} template is a string`, [{ path: '/body/template', message: `must be a string for ${channel}` }]);
       }
       await check('/body/template', template, 'text');
-      const text = (await renderTemplate(template, 'text', data)).trim();
+      const text = (await runTemplateTask('renderTemplate', [template, 'text', data])).trim();
       if (channel === 'sms') return { channel, text, sms: analyzeSms(text) };
       return { channel, text };
     },

@@ -6,7 +6,7 @@ import { createConfigChangeRepository } from '../db/repositories/config-changes'
 import { createProviderRepository } from '../db/repositories/providers';
 import type { Company, Provider } from '../db/schema';
 import { BadRequestError, NotFoundError, ServiceUnavailableError, UnprocessableError, type ErrorDetail } from '../domain/errors';
-import type { CompanyMode, ProviderKind } from '../domain/vocabulary';
+import type { CompanyMode, PrimaryChannel, ProviderKind } from '../domain/vocabulary';
 import { isPort } from '../domain/addresses';
 import { checkProviderFields, isSmsProviderKind, PROVIDER_FIELDS } from '../providers/kinds';
 import { createOutboundPolicy, type OutboundPolicy } from '../providers/outbound-policy';
@@ -25,6 +25,7 @@ export interface SettingsView {
   adminEmail: string | null;
   sms: { primaryProviderId: string | null; balanceThreshold: BalanceThreshold };
   reserveChannel: ReserveChannel | null;
+  primaryChannel: PrimaryChannel | null;
   telegram: {
     botUsername: string | null;
     chatWithClient: boolean;
@@ -50,6 +51,20 @@ export interface ProviderChange {
   name: string;
   config?: Record<string, string | number | boolean> | undefined;
   secrets?: Record<string, string | null> | undefined;
+  /** Where the request named it, for error paths; `/body/providers/<index>` when unset. */
+  path?: string | undefined;
+}
+
+/**
+ * One provider of a PATCH (JSON merge semantics): fields left out keep their
+ * value, a config field set to null is removed, secrets left out are kept.
+ * A new provider needs `kind` and `name`; another `kind` starts its config afresh.
+ */
+export interface ProviderPatch {
+  kind?: ProviderKind | undefined;
+  name?: string | undefined;
+  config?: Record<string, string | number | boolean | null> | undefined;
+  secrets?: Record<string, string | null> | undefined;
 }
 
 /** A settings change: fields left out keep their value. */
@@ -60,6 +75,7 @@ export interface SettingsChange {
   adminEmail?: string | null | undefined;
   sms?: { primaryProviderId?: string | null | undefined; balanceThreshold?: BalanceThreshold | undefined } | undefined;
   reserveChannel?: ReserveChannel | null | undefined;
+  primaryChannel?: PrimaryChannel | null | undefined;
   telegram?:
     | {
         botUsername?: string | null | undefined;
@@ -71,6 +87,49 @@ export interface SettingsChange {
     | undefined;
   /** Replaces the whole directory. */
   providers?: ProviderChange[] | undefined;
+  /** PATCH: adds, changes (null: removes) the providers named by id; the others stay as they are. */
+  providersPatch?: Record<string, ProviderPatch | null> | undefined;
+}
+
+/**
+ * The directory after a PATCH of some of its providers, as a full list of
+ * changes (secrets only where the patch gives them: the others are kept).
+ * @throws BadRequestError naming `/body/providers/<id>/...` for a new provider without kind or name.
+ */
+export function mergeProviders(
+  directory: readonly { id: string; kind: ProviderKind; name: string; config: Record<string, unknown> }[],
+  patch: Record<string, ProviderPatch | null>,
+): ProviderChange[] {
+  const problems: ErrorDetail[] = [];
+  const result: ProviderChange[] = [];
+  for (const old of directory) {
+    const path = `/body/providers/${old.id}`;
+    if (!(old.id in patch)) {
+      result.push({ id: old.id, kind: old.kind, name: old.name, config: old.config as Record<string, string | number | boolean>, path });
+      continue;
+    }
+    const change = patch[old.id];
+    if (change === null || change === undefined) continue;
+    const kind = change.kind ?? old.kind;
+    const config: Record<string, string | number | boolean> = kind === old.kind ? { ...(old.config as Record<string, string | number | boolean>) } : {};
+    for (const [field, value] of Object.entries(change.config ?? {})) {
+      if (value === null) delete config[field];
+      else config[field] = value;
+    }
+    result.push({ id: old.id, kind, name: change.name ?? old.name, config, ...(change.secrets ? { secrets: change.secrets } : {}), path });
+  }
+  for (const [id, change] of Object.entries(patch)) {
+    if (change === null || directory.some((p) => p.id === id)) continue;
+    const path = `/body/providers/${id}`;
+    if (!/^[a-z0-9][a-z0-9_-]{0,99}$/.test(id)) problems.push({ path, message: 'a provider id is lower-case letters, digits, "-" and "_", starting with a letter or digit' });
+    if (!change.kind) problems.push({ path: `${path}/kind`, message: 'is required for a new provider: smtp, smpp, sms_ru or telegram' });
+    if (!change.name) problems.push({ path: `${path}/name`, message: 'is required for a new provider' });
+    if (!change.kind || !change.name) continue;
+    const config = Object.fromEntries(Object.entries(change.config ?? {}).filter(([, v]) => v !== null)) as Record<string, string | number | boolean>;
+    result.push({ id, kind: change.kind, name: change.name, config, ...(change.secrets ? { secrets: change.secrets } : {}), path });
+  }
+  if (problems.length > 0) throw new BadRequestError('invalid provider settings', problems);
+  return result;
 }
 
 /** Where a change's non-fatal problems go (the request's log). */
@@ -130,6 +189,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
         balanceThreshold: (company.balanceThreshold ?? 'none') as BalanceThreshold,
       },
       reserveChannel: company.reserveChannel as ReserveChannel | null,
+      primaryChannel: company.primaryChannel ?? null,
       telegram: {
         botUsername: company.telegram.botUsername ?? null,
         chatWithClient: company.telegram.chatWithClient,
@@ -164,8 +224,15 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
      * so its refusal keeps nothing of the change. The change goes to the
      * configuration history with secrets reduced to "set: true/false".
      */
-    async update(companyId: string, change: SettingsChange, { actor, log }: { actor: string; log: SettingsLog }): Promise<SettingsView> {
+    async update(
+      companyId: string,
+      request: SettingsChange,
+      { actor, log, action = 'update' }: { actor: string; log: SettingsLog; action?: 'update' | 'patch' },
+    ): Promise<SettingsView> {
       const before = await load(companyId);
+      const patch = request.providers ? undefined : request.providersPatch;
+      // A PATCH is checked on the directory as it would become; it is merged again under the lock below.
+      const change: SettingsChange = patch ? { ...request, providers: mergeProviders(before.directory, patch) } : request;
       validateProviders(change.providers ?? []);
       await checkAddresses(change, outbound);
       const directoryAfter = change.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind }));
@@ -228,6 +295,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
             ? { balanceThreshold: change.sms.balanceThreshold === 'none' ? null : change.sms.balanceThreshold }
             : {}),
           ...(change.reserveChannel !== undefined ? { reserveChannel: change.reserveChannel } : {}),
+          ...(change.primaryChannel !== undefined ? { primaryChannel: change.primaryChannel } : {}),
           ...(change.telegram
             ? {
                 telegram: {
@@ -243,15 +311,19 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
 
         if (change.providers) {
           // Read under the lock, so a concurrent change's provider secrets are not lost either.
-          const previous = new Map((await providerRepo.list(companyId)).map((p) => [p.id, p]));
-          requireSecretsWithNewAddress(change, previous, {
+          const listed = await providerRepo.list(companyId);
+          const previous = new Map(listed.map((p) => [p.id, p]));
+          // A PATCH applies to the directory as it is now, not as it was read before the lock.
+          const providers = patch ? mergeProviders(listed, patch) : change.providers;
+          if (patch) validateProviders(providers);
+          requireSecretsWithNewAddress({ ...change, providers }, previous, {
             botTokenStored: Boolean(oldToken),
             botTokenResent: typeof change.telegram?.botToken === 'string' || change.telegram?.botToken === null,
             storedSecretsOf: (p) => (p.secrets ? Object.keys(secrets.open(p.secrets)) : []),
           });
           await providerRepo.replaceAll(
             companyId,
-            change.providers.map((input) => {
+            providers.map((input) => {
               const old = previous.get(input.id);
               const stored = old?.secrets && old.kind === input.kind ? secrets.open(old.secrets) : {};
               for (const [field, value] of Object.entries(input.secrets ?? {})) {
@@ -292,7 +364,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
         actor,
         entity: 'settings',
         entityId: companyId,
-        action: 'update',
+        action,
         // The views carry only "set: true/false" for secrets, never their values.
         before: toView(before),
         after,
@@ -334,7 +406,7 @@ async function checkAddresses(change: SettingsChange, outbound: OutboundPolicy):
   const problems: ErrorDetail[] = [];
   for (const [i, p] of (change.providers ?? []).entries()) {
     const config = p.config ?? {};
-    const at = (field: string) => `/body/providers/${i}/config/${field}`;
+    const at = (field: string) => `${p.path ?? `/body/providers/${i}`}/config/${field}`;
     for (const field of HOST_FIELDS[p.kind]) {
       const value = config[field];
       if (value === undefined) continue;
@@ -379,7 +451,7 @@ function requireSecretsWithNewAddress(
       const before = [...previous.values()].find((p) => p.kind === 'telegram')?.config.apiRoot;
       const after = config.apiRoot;
       if (after !== undefined && after !== before && company.botTokenStored && !company.botTokenResent) {
-        problems.push({ path: '/body/telegram/botToken', message: `must be given again when the Telegram API root changes (providers/${i}/config/apiRoot)` });
+        problems.push({ path: '/body/telegram/botToken', message: `must be given again when the Telegram API root changes (${(input.path ?? `/body/providers/${i}`).replace('/body/', '')}/config/apiRoot)` });
       }
       continue;
     }
@@ -390,7 +462,7 @@ function requireSecretsWithNewAddress(
     for (const field of company.storedSecretsOf(old)) {
       if (field in given) continue;
       problems.push({
-        path: `/body/providers/${i}/secrets/${field}`,
+        path: `${input.path ?? `/body/providers/${i}`}/secrets/${field}`,
         message: `must be given again when the address changes (${moved.join(', ')} changed)`,
       });
     }
@@ -405,9 +477,10 @@ function validateProviders(providers: readonly ProviderChange[]): void {
   const problems: ErrorDetail[] = [];
   const seen = new Set<string>();
   for (const [i, p] of providers.entries()) {
-    if (seen.has(p.id)) problems.push({ path: `/body/providers/${i}/id`, message: `duplicate provider id "${p.id}"` });
+    const at = p.path ?? `/body/providers/${i}`;
+    if (seen.has(p.id)) problems.push({ path: `${at}/id`, message: `duplicate provider id "${p.id}"` });
     seen.add(p.id);
-    for (const { field, message } of checkProviderFields(p)) problems.push({ path: `/body/providers/${i}/${field}`, message });
+    for (const { field, message } of checkProviderFields(p)) problems.push({ path: `${at}/${field}`, message });
   }
   if (problems.length > 0) throw new BadRequestError('invalid provider settings', problems);
 }

@@ -81,6 +81,7 @@ const ROUTES: Record<string, Sample> = {
   'GET /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings') },
   'HEAD /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings') },
   'PUT /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings', { reserveChannel: 'sms' }) },
+  'PATCH /v1/settings': { role: 'settings:admin', status: 200, request: statically('/v1/settings', { reserveChannel: 'sms' }) },
 
   'GET /v1/event-types': { role: 'templates:read', status: 200, request: statically('/v1/event-types') },
   'HEAD /v1/event-types': { role: 'templates:read', status: 200, request: statically('/v1/event-types') },
@@ -92,6 +93,11 @@ const ROUTES: Record<string, Sample> = {
     request: statically('/v1/event-types/order.ready_for_pickup', {
       templates: { client: { sms: { text: 'Заказ {{ orderNumber }} на {{ total }} ₽ готов к выдаче.' } } },
     }),
+  },
+  'PATCH /v1/event-types/:type': {
+    role: 'templates:write',
+    status: 200,
+    request: statically('/v1/event-types/order.ready_for_pickup', { templates: { client: { email: { fromName: 'Склад' } } } }),
   },
   'POST /v1/templates/preview': {
     role: 'templates:read',
@@ -107,6 +113,12 @@ const ROUTES: Record<string, Sample> = {
     role: 'settings:admin',
     status: 200,
     request: statically('/v1/counterparties/demo-client', { name: 'ООО «Ромашка»', managerId: 'manager-1' }),
+  },
+
+  'PATCH /v1/counterparties/:id': {
+    role: 'settings:admin',
+    status: 200,
+    request: statically('/v1/counterparties/demo-client', { name: 'ООО «Ромашка»' }),
   },
 
   'GET /v1/managers': { role: 'journal:read', status: 200, request: statically('/v1/managers') },

@@ -244,6 +244,27 @@ describe('people sign in with a session cookie (R20)', () => {
     expect((await signIn({ login: 'admin', password, companyId: h.companyId })).statusCode).toBe(401);
   });
 
+  it('documents the session routes, the users routes and the cookie scheme in the OpenAPI document', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as {
+      security: unknown[];
+      components: { securitySchemes: Record<string, unknown> };
+      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown>; requestBody?: unknown }>>;
+    };
+    expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'notify_session' });
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.security).toEqual([{ apiKey: [] }, { session: [] }]);
+    const session = doc.paths['/v1/session']!;
+    expect(session.post!.security).toEqual([]);
+    expect(Object.keys(session.post!.responses).sort()).toEqual(['200', '400', '401', '429']);
+    expect(session.get!.security).toEqual([{ session: [] }]);
+    expect(Object.keys(session.delete!.responses).sort()).toEqual(['204', '401', '403']);
+    expect(Object.keys(doc.paths['/v1/users']!).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/v1/users/{id}']!)).toEqual(['patch']);
+    expect(JSON.stringify(doc.paths['/v1/users']!.get!.responses['200'])).not.toContain('passwordHash');
+  });
+
   describe('every action a person takes names them (name and login)', () => {
     const waitForStatus = (eventId: string, status: string, count = 1) =>
       until(async () => {

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       adminApiKey: undefined,
       secretsKey: undefined,
       outboundAllow: [],
-      limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536 },
+      limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536, previewsPerMinute: 60 },
       sessions: { idleSeconds: 12 * 3600, absoluteSeconds: 7 * 24 * 3600, failedPerLogin: 5, failedPerIp: 20, attemptWindowSeconds: 15 * 60 },
       metrics: { port: undefined, temporalPort: undefined },
     });
@@ -217,8 +217,9 @@ describe('loadConfig', () => {
       SMS_PER_RECIPIENT_PER_HOUR: '2',
       SMS_PER_COMPANY_PER_DAY: '100',
       EVENT_DATA_MAX_BYTES: '1024',
+      PREVIEWS_PER_MINUTE_PER_KEY: '5',
     });
-    expect(config.limits).toEqual({ eventsPerMinute: 0, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, smsPerCompanyPerDay: 100, eventDataBytes: 1024 });
+    expect(config.limits).toEqual({ eventsPerMinute: 0, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, smsPerCompanyPerDay: 100, eventDataBytes: 1024, previewsPerMinute: 5 });
   });
 
   it('refuses limits that are not whole numbers in range, naming each variable', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPlan } from '../../src/domain/plan';
+import { buildPlan, clientChannelsOf } from '../../src/domain/plan';
 import { buildPlanInputs, buildTemplateRow } from '../helpers/factories';
 
 const event = { eventType: 'order.ready_for_pickup', counterpartyId: 'client-1' };
@@ -151,5 +151,24 @@ describe('buildPlan', () => {
       emailDelivery: 'batched',
       from: { name: 'Автозапчасти', address: 'notify@parts.example' },
     });
+  });
+});
+
+describe("the company's primary messaging channel (seed 002)", () => {
+  it('makes every Telegram or SMS type Telegram-first with the reserve, or SMS-first; e-mail-only types and null keep their order', () => {
+    expect(clientChannelsOf(['sms'], 'sms', 'telegram')).toEqual(['telegram', 'sms']);
+    expect(clientChannelsOf(['sms', 'email'], 'email', 'telegram')).toEqual(['telegram', 'email']);
+    expect(clientChannelsOf(['sms', 'email'], 'sms', 'telegram')).toEqual(['telegram', 'sms', 'email']);
+    expect(clientChannelsOf(['telegram', 'sms'], 'sms', 'sms')).toEqual(['sms']);
+    expect(clientChannelsOf(['telegram', 'email'], null, 'sms')).toEqual(['sms', 'email']);
+    expect(clientChannelsOf(['email'], 'sms', 'telegram')).toEqual(['email']);
+    expect(clientChannelsOf(['sms'], 'sms', null)).toEqual(['sms']);
+    expect(clientChannelsOf(['telegram'], 'sms', null)).toEqual(['telegram', 'sms']);
+  });
+
+  it('is what the plan routes by', () => {
+    const inputs = buildPlanInputs({ eventType: { channels: ['sms'] } });
+    const plan = buildPlan(event, { ...inputs, company: { ...inputs.company, primaryChannel: 'telegram', reserveChannel: 'sms' } });
+    expect(plan.deliveries[0]!.routes.map((r) => r.channel)).toEqual(['telegram', 'sms']);
   });
 });

@@ -9,6 +9,7 @@ export const RETRY_AFTER_SECONDS = 5;
 
 interface AjvIssue {
   instancePath: string;
+  schemaPath?: string;
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
@@ -31,7 +32,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (err.validation) {
       const part = err.validationContext ?? 'body';
-      const details = (err.validation as AjvIssue[]).map((issue) => validationDetail(part, issue));
+      const details = validationDetails(part, err.validation as AjvIssue[]);
       return reply
         .status(400)
         .send(body('VALIDATION_ERROR', `invalid ${part}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details));
@@ -139,6 +140,72 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false',
+  null: 'null',
+  object: 'an object',
+  array: 'an array',
+};
+
+const typeWords = (type: unknown): string =>
+  (Array.isArray(type) ? type : [type]).map((t) => TYPE_WORDS[String(t)] ?? String(t)).join(' or ');
+
+/** What a failed alternative of a union asked for, in words: `"none"`, `50`, `a string`. */
+function alternativeWords(issue: AjvIssue): string | undefined {
+  if (issue.keyword === 'const') return JSON.stringify(issue.params.allowedValue);
+  if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues)) return issue.params.allowedValues.map((v) => JSON.stringify(v)).join(', ');
+  if (issue.keyword === 'type') return typeWords(issue.params.type);
+  return undefined;
+}
+
+/** "a, b or c" */
+const orList = (items: readonly string[]): string => (items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`);
+
+/**
+ * ajv's issues as the contract's details, one per problem. A union (anyOf)
+ * that failed is one detail saying what is allowed in words ("must be one of
+ * "none", 50, 100 or 200"), not one "must be equal to constant" per
+ * alternative; when the value has the shape of one alternative (an object
+ * whose field is wrong), that alternative's own problems are reported instead.
+ */
+export function validationDetails(part: string, issues: readonly AjvIssue[]): ErrorDetail[] {
+  const unions = issues.filter((i) => i.keyword === 'anyOf' || i.keyword === 'oneOf');
+  const consumed = new Set<AjvIssue>();
+  const details: ErrorDetail[] = [];
+  // Innermost unions first, so an outer union sees an inner one already worded.
+  for (const union of [...unions].sort((a, b) => (b.schemaPath ?? '').length - (a.schemaPath ?? '').length)) {
+    if (consumed.has(union)) continue;
+    consumed.add(union);
+    const prefix = `${union.schemaPath ?? ''}/`;
+    const branchOf = (i: AjvIssue) => (i.schemaPath?.startsWith(prefix) ? Number(i.schemaPath.slice(prefix.length).split('/')[0]) : undefined);
+    const inside = issues.filter((i) => i !== union && !consumed.has(i) && branchOf(i) !== undefined);
+    for (const i of inside) consumed.add(i);
+    const branches = new Map<number, AjvIssue[]>();
+    for (const i of inside) branches.set(branchOf(i)!, [...(branches.get(branchOf(i)!) ?? []), i]);
+    // An alternative whose shape matched (only its inner fields failed) is what the caller meant.
+    const meant = [...branches.values()].find((list) => list.every((i) => i.instancePath !== union.instancePath || !alternativeWords(i)));
+    if (meant) {
+      details.push(...validationDetails(part, meant));
+      continue;
+    }
+    // A constant's branch also fails its `type` ("none" is a string): the constant says it better.
+    const branchWords = (list: AjvIssue[]) => {
+      const exact = list.filter((i) => i.keyword === 'const' || i.keyword === 'enum');
+      return (exact.length ? exact : list).map(alternativeWords).filter((w): w is string => w !== undefined);
+    };
+    const words = [...new Set([...branches.values()].flatMap(branchWords))];
+    const values = words.filter((w) => !/^(a|an|null|true) /.test(w) && w !== 'null');
+    const kinds = words.filter((w) => !values.includes(w));
+    const allowed = [...(values.length ? [values.length === 1 && kinds.length === 0 ? values[0]! : `one of ${values.join(', ')}`] : []), ...kinds];
+    details.push({ path: `/${part}${union.instancePath}`, message: allowed.length ? `must be ${orList(allowed)}` : (union.message ?? 'is not allowed') });
+  }
+  for (const issue of issues) if (!consumed.has(issue)) details.push(validationDetail(part, issue));
+  return details;
+}
+
 function validationDetail(part: string, issue: AjvIssue): ErrorDetail {
   const base = `/${part}${issue.instancePath}`;
   if (issue.keyword === 'required') {
@@ -150,6 +217,8 @@ function validationDetail(part: string, issue: AjvIssue): ErrorDetail {
   if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues)) {
     return { path: base, message: `must be one of ${issue.params.allowedValues.join(', ')}` };
   }
+  if (issue.keyword === 'const') return { path: base, message: `must be ${JSON.stringify(issue.params.allowedValue)}` };
+  if (issue.keyword === 'type') return { path: base, message: `must be ${typeWords(issue.params.type)}` };
   return { path: base, message: issue.message ?? issue.keyword };
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/client';
 import { createLimitsRepository } from '../../db/repositories/limits';
-import { PayloadTooLargeError, TooManyRequestsError, type Limits } from '../../domain/limits';
+import { DEFAULT_LIMITS, PayloadTooLargeError, TooManyRequestsError, type Limits } from '../../domain/limits';
 
 /** The route the event limits guard, as Fastify names it inside the `/v1` scope. */
 const EVENTS_ROUTE = { method: 'POST', url: '/v1/events' } as const;
@@ -9,8 +9,12 @@ const EVENTS_ROUTE = { method: 'POST', url: '/v1/events' } as const;
 const isEventPost = (request: FastifyRequest): boolean =>
   request.method === EVENTS_ROUTE.method && request.routeOptions.url === EVENTS_ROUTE.url;
 
+const PREVIEW_ROUTE = { method: 'POST', url: '/v1/templates/preview' } as const;
+const isPreview = (request: FastifyRequest): boolean =>
+  request.method === PREVIEW_ROUTE.method && request.routeOptions.url === PREVIEW_ROUTE.url;
+
 /**
- * Abuse limits of `POST /v1/events`: events per API key per minute (429 with
+ * Abuse limits of `POST /v1/events` (and the per-key rate of template previews): events per API key per minute (429 with
  * `Retry-After`) and the size of the event's `data` (413 naming the field).
  * Register after the authentication hook of the same scope: the rate is
  * counted per authenticated key, so unauthenticated floods never reach the counter.
@@ -18,9 +22,25 @@ const isEventPost = (request: FastifyRequest): boolean =>
  * The counter lives in PostgreSQL: API processes scale horizontally and must
  * share one count per key.
  */
-export function registerEventLimits(app: FastifyInstance, deps: { db: Db; limits: Pick<Limits, 'eventsPerMinute' | 'eventDataBytes'> }): void {
+export function registerEventLimits(app: FastifyInstance, deps: { db: Db; limits: Pick<Limits, 'eventsPerMinute' | 'eventDataBytes' | 'previewsPerMinute'> }): void {
   const counters = createLimitsRepository(deps.db);
   const { eventsPerMinute, eventDataBytes } = deps.limits;
+  // Limits built before this one existed (tests' partial limits) get its default.
+  const previewsPerMinute = deps.limits.previewsPerMinute ?? DEFAULT_LIMITS.previewsPerMinute;
+
+  // Template previews cost a render each (up to the 1 s limit, in the template pool): counted per key like events.
+  app.addHook('onRequest', async (request) => {
+    if (previewsPerMinute === 0 || !isPreview(request)) return;
+    const auth = request.auth;
+    // A person typing in the console's editor previews as they type: counted per person, like a key.
+    const hit = await counters.hit(auth.kind === 'key' ? `previews:key:${auth.keyId}` : `previews:user:${auth.userId}`, 60);
+    if (hit.count > previewsPerMinute) {
+      throw new TooManyRequestsError(
+        `this ${auth.kind === 'key' ? 'API key' : 'user'} may ask for at most ${previewsPerMinute} template previews per minute; retry in ${hit.retryAfterSeconds} s`,
+        hit.retryAfterSeconds,
+      );
+    }
+  });
 
   app.addHook('onRequest', async (request) => {
     if (eventsPerMinute === 0 || !isEventPost(request)) return;

@@ -8,6 +8,7 @@ import {
   CounterpartyListQuerySchema,
   CounterpartyPageSchema,
   CounterpartyParamsSchema,
+  CounterpartyPatchSchema,
   CounterpartySchema,
 } from '../schemas/counterparties';
 
@@ -60,5 +61,24 @@ export const counterpartiesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
       },
     },
     async (request) => counterparties.save(request.auth.companyId, request.params.id, request.body, actorOf(request)),
+  );
+
+  app.patch(
+    '/counterparties/:id',
+    {
+      config: { role: 'settings:admin' },
+      schema: {
+        tags: ['configuration'],
+        summary: "Change some of a client's settings, e.g. one override (JSON merge semantics)",
+        description:
+          'Fields left out keep their value. `overrides` is keyed by event type: an object changes only the fields it names ' +
+          '(a channel template merges field by field, null removes it), null removes the whole override. ' +
+          'The client must exist (404). Recorded in the configuration history as `patch`.',
+        params: CounterpartyParamsSchema,
+        body: CounterpartyPatchSchema,
+        response: { 200: CounterpartySchema, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => counterparties.patch(request.auth.companyId, request.params.id, request.body, actorOf(request)),
   );
 };

@@ -54,4 +54,24 @@ export const eventTypesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
     },
     async (request) => eventTypes.save(request.auth.companyId, request.params.type, request.body, actorOf(request)),
   );
+
+  app.patch(
+    '/event-types/:type',
+    {
+      config: { role: 'templates:write' },
+      schema: {
+        tags: ['configuration'],
+        summary: 'Change some fields of an event type or of one of its templates (JSON merge semantics)',
+        description:
+          'Like PUT, but a template names only the fields it changes and keeps the others, e.g. ' +
+          '`{ "templates": { "client": { "email": { "fromName": "Склад" } } } }` changes the sender name alone. ' +
+          'A template set to null is removed. The event type must exist (404). Templates are checked as with PUT; ' +
+          'recorded in the configuration history as `patch`.',
+        params: EventTypeParamsSchema,
+        body: EventTypeUpdateSchema,
+        response: { 200: EventTypeSchema, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => eventTypes.patch(request.auth.companyId, request.params.type, request.body, actorOf(request)),
+  );
 };

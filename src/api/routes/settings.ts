@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { PROVIDER_KINDS } from '../../domain/vocabulary';
+import { PRIMARY_CHANNELS, PROVIDER_KINDS } from '../../domain/vocabulary';
 import { createSettingsService, type SettingsServiceDeps } from '../../services/settings';
 import { EmailSchema, errorResponses, StringEnum } from '../schemas/common';
 import { actorOf } from '../plugins/auth';
@@ -10,6 +10,11 @@ const ModeSchema = StringEnum(['off', 'test', 'live'], {
 });
 const ThresholdSchema = Type.Union([Type.Literal('none'), Type.Literal(50), Type.Literal(100), Type.Literal(200)], {
   description: 'Alert the administrator by e-mail once when the SMS balance falls below this (R4).',
+});
+const PrimaryChannelSchema = Type.Union([StringEnum(PRIMARY_CHANNELS), Type.Null()], {
+  description:
+    "The company's primary messaging channel for every event type that sends by Telegram or SMS: `telegram` (Telegram first, " +
+    'then `reserveChannel`, SMS unless set otherwise) or `sms` (SMS first); the type\'s e-mail follows. null: each event type\'s own channel order.',
 });
 const SecretStateSchema = Type.Object({ set: Type.Boolean() });
 
@@ -32,6 +37,7 @@ const SettingsSchema = Type.Object({
     balanceThreshold: ThresholdSchema,
   }),
   reserveChannel: Type.Union([StringEnum(['sms', 'email']), Type.Null()], { description: 'Where a message goes when Telegram cannot deliver it (R6).' }),
+  primaryChannel: PrimaryChannelSchema,
   telegram: Type.Object({
     botUsername: Type.Union([Type.String(), Type.Null()]),
     chatWithClient: Type.Boolean(),
@@ -80,6 +86,7 @@ const SettingsUpdateSchema = Type.Object(
       ),
     ),
     reserveChannel: Type.Optional(Type.Union([StringEnum(['sms', 'email']), Type.Null()])),
+    primaryChannel: Type.Optional(PrimaryChannelSchema),
     telegram: Type.Optional(
       Type.Object(
         {
@@ -100,6 +107,36 @@ const SettingsUpdateSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+const ProviderPatchSchema = Type.Object(
+  {
+    kind: Type.Optional(StringEnum(PROVIDER_KINDS, { description: 'Required for a new provider; another kind starts its config afresh.' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Required for a new provider.' })),
+    config: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean(), Type.Null()]), {
+        description: 'Merged into the stored config: fields left out keep their value, null removes one.',
+      }),
+    ),
+    secrets: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()]), {
+        description: 'Write-only. A secret left out keeps its value; null removes it. Changing host, port or URL needs the secrets again.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const SettingsPatchSchema = Type.Object(
+  {
+    ...SettingsUpdateSchema.properties,
+    providers: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,99}$' }), Type.Union([ProviderPatchSchema, Type.Null()]), {
+        description: 'By provider id: an object adds the provider or changes the fields it names, null removes it. Providers not named stay as they are, secrets included.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** Company settings: mode (R1), providers and fallback (R2, R6), balance threshold (R4), Telegram (R5). */
 export type SettingsRouteDeps = SettingsServiceDeps;
 
@@ -128,5 +165,30 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteDeps> = asyn
       },
     },
     async (request) => settings.update(request.auth.companyId, request.body, { actor: actorOf(request), log: request.log }),
+  );
+
+  app.patch(
+    '/settings',
+    {
+      config: { role: 'settings:admin' },
+      schema: {
+        tags: ['settings'],
+        summary: "Change some of the company's settings (JSON merge semantics)",
+        description:
+          'Like PUT, fields left out keep their value; `providers` is keyed by provider id and changes only the providers ' +
+          'it names (add, change, or null to remove), keeping every other provider and every secret not given. ' +
+          'A provider whose host, port or URL changes needs its secrets again (422 naming them). Recorded in the configuration history as `patch`.',
+        body: SettingsPatchSchema,
+        response: { 200: SettingsSchema, ...errorResponses(400, 401, 403, 422) },
+      },
+    },
+    async (request) => {
+      const { providers, ...rest } = request.body;
+      return settings.update(
+        request.auth.companyId,
+        { ...rest, ...(providers ? { providersPatch: providers } : {}) },
+        { actor: actorOf(request), log: request.log, action: 'patch' },
+      );
+    },
   );
 };

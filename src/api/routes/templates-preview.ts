@@ -16,7 +16,7 @@ export const templatePreviewRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = asyn
         tags: ['configuration'],
         summary: 'Render a template with sample data',
         body: PreviewInputSchema,
-        response: { 200: PreviewSchema, ...errorResponses(400, 401, 403, 404, 422) },
+        response: { 200: PreviewSchema, ...errorResponses(400, 401, 403, 404, 422, 429, 503) },
       },
     },
     async (request) => eventTypes.preview(request.auth.companyId, request.body),

@@ -57,6 +57,38 @@ export const CounterpartyInputSchema = Type.Object(
 );
 export type CounterpartyInput = Static<typeof CounterpartyInputSchema>;
 
+const OverridePatchSchema = Type.Object(
+  {
+    send: Type.Optional(Type.Boolean({ description: 'Does this client get this notification (R12).' })),
+    templates: Type.Optional(
+      Type.Object(
+        {
+          email: Type.Optional(Type.Union([OverrideTemplateSchema, Type.Null()])),
+          sms: Type.Optional(Type.Union([OverrideTemplateSchema, Type.Null()])),
+          telegram: Type.Optional(Type.Union([OverrideTemplateSchema, Type.Null()])),
+        },
+        { additionalProperties: false, description: "Merged into the client's own templates field by field; null removes a channel's." },
+      ),
+    ),
+    attachments: Type.Optional(Type.Union([Type.Array(AttachmentSchema, { maxItems: 10 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export const CounterpartyPatchSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    managerId: Type.Optional(Type.Union([IdSchema, Type.Null()])),
+    contacts: Type.Optional(Type.Array(ContactInputSchema, { maxItems: 200, description: 'Replaces the list, as with PUT.' })),
+    overrides: Type.Optional(
+      Type.Record(Type.String({ maxLength: 100 }), Type.Union([OverridePatchSchema, Type.Null()]), {
+        description: "By event type: an object changes only the fields it names (the others and the other types' overrides stay); null removes the override.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const ContactSchema = Type.Object({
   id: Type.Integer(),
   name: Type.String(),

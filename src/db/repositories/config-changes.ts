@@ -11,7 +11,7 @@ export interface ChangeRecord {
   actor: string;
   entity: ChangeEntity;
   entityId: string;
-  action: 'create' | 'update' | 'delete' | 'revoke';
+  action: 'create' | 'update' | 'patch' | 'delete' | 'revoke';
   before?: unknown;
   after?: unknown;
 }

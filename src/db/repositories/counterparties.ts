@@ -137,6 +137,19 @@ export function createCounterpartyRepository(db: Db) {
     },
 
     /** Sets the given parts of the client's override of one event type; a new override sends unless told otherwise. */
+    /** Removes a client's override of one event type: the type's defaults apply again. */
+    async deleteOverride(companyId: string, counterpartyId: string, eventType: string): Promise<void> {
+      await db
+        .delete(counterpartyOverrides)
+        .where(
+          and(
+            eq(counterpartyOverrides.companyId, companyId),
+            eq(counterpartyOverrides.counterpartyId, counterpartyId),
+            eq(counterpartyOverrides.eventType, eventType),
+          ),
+        );
+    },
+
     async saveOverride(companyId: string, counterpartyId: string, eventType: string, override: OverrideValues): Promise<void> {
       const set = {
         ...(override.send !== undefined ? { send: override.send } : {}),

@@ -28,6 +28,11 @@ export function createSendAttemptRepository(db: Db) {
         .where(eq(sendAttempts.stepKey, stepKey));
     },
 
+    /** Drops the marker: the attempt failed in a way that left nothing at the provider. */
+    async clear(stepKey: string): Promise<void> {
+      await db.delete(sendAttempts).where(eq(sendAttempts.stepKey, stepKey));
+    },
+
     /** Adds the provider's id of one accepted part; `accepted` once every part has one. */
     async partAccepted(stepKey: string, provider: string, index: number, providerMessageId: string): Promise<void> {
       await db

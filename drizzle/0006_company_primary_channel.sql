@@ -1,0 +1,1 @@
+ALTER TABLE "companies" ADD COLUMN "primary_channel" text;
