@@ -672,6 +672,11 @@ export interface paths {
                              * @enum {string|null}
                              */
                             reserveChannel: "sms" | "email" | null;
+                            /**
+                             * @description The company's primary messaging channel for every event type that sends by Telegram or SMS: `telegram` (Telegram first, then `reserveChannel`, SMS unless set otherwise) or `sms` (SMS first); the type's e-mail follows. null: each event type's own channel order.
+                             * @enum {string|null}
+                             */
+                            primaryChannel: "telegram" | "sms" | null;
                             telegram: {
                                 botUsername: string | null;
                                 chatWithClient: boolean;
@@ -756,6 +761,11 @@ export interface paths {
                         };
                         /** @enum {string|null} */
                         reserveChannel?: "sms" | "email" | null;
+                        /**
+                         * @description The company's primary messaging channel for every event type that sends by Telegram or SMS: `telegram` (Telegram first, then `reserveChannel`, SMS unless set otherwise) or `sms` (SMS first); the type's e-mail follows. null: each event type's own channel order.
+                         * @enum {string|null}
+                         */
+                        primaryChannel?: "telegram" | "sms" | null;
                         telegram?: {
                             botUsername?: string | null;
                             chatWithClient?: boolean;
@@ -816,6 +826,11 @@ export interface paths {
                              * @enum {string|null}
                              */
                             reserveChannel: "sms" | "email" | null;
+                            /**
+                             * @description The company's primary messaging channel for every event type that sends by Telegram or SMS: `telegram` (Telegram first, then `reserveChannel`, SMS unless set otherwise) or `sms` (SMS first); the type's e-mail follows. null: each event type's own channel order.
+                             * @enum {string|null}
+                             */
+                            primaryChannel: "telegram" | "sms" | null;
                             telegram: {
                                 botUsername: string | null;
                                 chatWithClient: boolean;
@@ -888,7 +903,184 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change some of the company's settings (JSON merge semantics)
+         * @description Like PUT, fields left out keep their value; `providers` is keyed by provider id and changes only the providers it names (add, change, or null to remove), keeping every other provider and every secret not given. A provider whose host, port or URL changes needs its secrets again (422 naming them). Recorded in the configuration history as `patch`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description off: nothing is sent or queued; test: messages are rendered into the journal only; live: real sending.
+                         * @enum {string}
+                         */
+                        mode?: "off" | "test" | "live";
+                        name?: string;
+                        email?: {
+                            /** Format: email */
+                            from?: string;
+                            fromName?: string;
+                        };
+                        /** Format: email */
+                        adminEmail?: string | null;
+                        sms?: {
+                            primaryProviderId?: string | null;
+                            /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
+                            balanceThreshold?: "none" | 50 | 100 | 200;
+                        };
+                        /** @enum {string|null} */
+                        reserveChannel?: "sms" | "email" | null;
+                        /**
+                         * @description The company's primary messaging channel for every event type that sends by Telegram or SMS: `telegram` (Telegram first, then `reserveChannel`, SMS unless set otherwise) or `sms` (SMS first); the type's e-mail follows. null: each event type's own channel order.
+                         * @enum {string|null}
+                         */
+                        primaryChannel?: "telegram" | "sms" | null;
+                        telegram?: {
+                            botUsername?: string | null;
+                            chatWithClient?: boolean;
+                            autoReply?: string;
+                            /**
+                             * Format: uri
+                             * @description This API's public base URL: Telegram then posts updates to it. null: the worker long-polls instead.
+                             */
+                            webhookUrl?: string | null;
+                            /** @description Write-only. */
+                            botToken?: string | null;
+                        };
+                        /** @description By provider id: an object adds the provider or changes the fields it names, null removes it. Providers not named stay as they are, secrets included. */
+                        providers?: {
+                            [key: string]: {
+                                /**
+                                 * @description Required for a new provider; another kind starts its config afresh.
+                                 * @enum {string}
+                                 */
+                                kind?: "smtp" | "smpp" | "sms_ru" | "telegram";
+                                /** @description Required for a new provider. */
+                                name?: string;
+                                /** @description Merged into the stored config: fields left out keep their value, null removes one. */
+                                config?: {
+                                    [key: string]: string | number | boolean | (never | null);
+                                };
+                                /** @description Write-only. A secret left out keeps its value; null removes it. Changing host, port or URL needs the secrets again. */
+                                secrets?: {
+                                    [key: string]: string | null;
+                                };
+                            } | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            companyId: string;
+                            name: string;
+                            /**
+                             * @description off: nothing is sent or queued; test: messages are rendered into the journal only; live: real sending.
+                             * @enum {string}
+                             */
+                            mode: "off" | "test" | "live";
+                            email: {
+                                from: string;
+                                fromName: string;
+                            };
+                            adminEmail: string | null;
+                            sms: {
+                                /** @description null: the built-in default SMS provider. */
+                                primaryProviderId: string | null;
+                                /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
+                                balanceThreshold: "none" | 50 | 100 | 200;
+                            };
+                            /**
+                             * @description Where a message goes when Telegram cannot deliver it (R6).
+                             * @enum {string|null}
+                             */
+                            reserveChannel: "sms" | "email" | null;
+                            /**
+                             * @description The company's primary messaging channel for every event type that sends by Telegram or SMS: `telegram` (Telegram first, then `reserveChannel`, SMS unless set otherwise) or `sms` (SMS first); the type's e-mail follows. null: each event type's own channel order.
+                             * @enum {string|null}
+                             */
+                            primaryChannel: "telegram" | "sms" | null;
+                            telegram: {
+                                botUsername: string | null;
+                                chatWithClient: boolean;
+                                autoReply: string;
+                                botToken: {
+                                    set: boolean;
+                                };
+                                webhookUrl: string | null;
+                                /** @enum {string} */
+                                updates: "webhook" | "polling";
+                            };
+                            providers: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "smtp" | "smpp" | "sms_ru" | "telegram";
+                                name: string;
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                secrets: {
+                                    [key: string]: {
+                                        set: boolean;
+                                    };
+                                };
+                            }[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/event-types": {
@@ -1446,7 +1638,299 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change some fields of an event type or of one of its templates (JSON merge semantics)
+         * @description Like PUT, but a template names only the fields it changes and keeps the others, e.g. `{ "templates": { "client": { "email": { "fromName": "Склад" } } } }` changes the sender name alone. A template set to null is removed. The event type must exist (404). Templates are checked as with PUT; recorded in the configuration history as `patch`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    type: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        variables?: {
+                            name: string;
+                            description: string;
+                            example: unknown;
+                            /** @description An event posted without this variable (absent, null or an empty string) is refused with 422. */
+                            required?: boolean;
+                        }[];
+                        active?: boolean;
+                        /** @description Wait for a person to approve before sending (R13). */
+                        confirmBeforeSend?: boolean;
+                        confirmTimeoutSeconds?: number;
+                        sendToClient?: boolean;
+                        /** @description Also notify the client's responsible manager. */
+                        sendToManager?: boolean;
+                        /** @description When the client opted out, journal it for the manager (R14). */
+                        trackedByManager?: boolean;
+                        defaultSendForNewClients?: boolean;
+                        /** @enum {string} */
+                        emailDelivery?: "immediate" | "batched";
+                        /** @description Client channels, first choice first. */
+                        channels?: ("email" | "sms" | "telegram")[];
+                        managerChannels?: ("email" | "sms" | "telegram")[];
+                        /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
+                        resendWhenUnknown?: boolean;
+                        templates?: {
+                            client?: {
+                                email?: {
+                                    subject?: string;
+                                    html?: string | null;
+                                    text?: string | null;
+                                    fromName?: string | null;
+                                    attachments?: {
+                                        /** @description Liquid template of the file name. */
+                                        filename: string;
+                                        /** @description Liquid template of the text content. */
+                                        content: string;
+                                        /**
+                                         * @description A MIME type, e.g. text/plain; charset=utf-8.
+                                         * @default text/plain; charset=utf-8
+                                         */
+                                        contentType: string;
+                                    }[];
+                                    extraRecipients?: string[];
+                                } | null;
+                                sms?: {
+                                    subject?: string;
+                                    html?: string | null;
+                                    text?: string | null;
+                                    fromName?: string | null;
+                                    attachments?: {
+                                        /** @description Liquid template of the file name. */
+                                        filename: string;
+                                        /** @description Liquid template of the text content. */
+                                        content: string;
+                                        /**
+                                         * @description A MIME type, e.g. text/plain; charset=utf-8.
+                                         * @default text/plain; charset=utf-8
+                                         */
+                                        contentType: string;
+                                    }[];
+                                    extraRecipients?: string[];
+                                } | null;
+                                telegram?: {
+                                    subject?: string;
+                                    html?: string | null;
+                                    text?: string | null;
+                                    fromName?: string | null;
+                                    attachments?: {
+                                        /** @description Liquid template of the file name. */
+                                        filename: string;
+                                        /** @description Liquid template of the text content. */
+                                        content: string;
+                                        /**
+                                         * @description A MIME type, e.g. text/plain; charset=utf-8.
+                                         * @default text/plain; charset=utf-8
+                                         */
+                                        contentType: string;
+                                    }[];
+                                    extraRecipients?: string[];
+                                } | null;
+                            };
+                            manager?: {
+                                email?: {
+                                    subject?: string;
+                                    html?: string | null;
+                                    text?: string | null;
+                                    fromName?: string | null;
+                                    attachments?: {
+                                        /** @description Liquid template of the file name. */
+                                        filename: string;
+                                        /** @description Liquid template of the text content. */
+                                        content: string;
+                                        /**
+                                         * @description A MIME type, e.g. text/plain; charset=utf-8.
+                                         * @default text/plain; charset=utf-8
+                                         */
+                                        contentType: string;
+                                    }[];
+                                    extraRecipients?: string[];
+                                } | null;
+                                sms?: {
+                                    subject?: string;
+                                    html?: string | null;
+                                    text?: string | null;
+                                    fromName?: string | null;
+                                    attachments?: {
+                                        /** @description Liquid template of the file name. */
+                                        filename: string;
+                                        /** @description Liquid template of the text content. */
+                                        content: string;
+                                        /**
+                                         * @description A MIME type, e.g. text/plain; charset=utf-8.
+                                         * @default text/plain; charset=utf-8
+                                         */
+                                        contentType: string;
+                                    }[];
+                                    extraRecipients?: string[];
+                                } | null;
+                                telegram?: {
+                                    subject?: string;
+                                    html?: string | null;
+                                    text?: string | null;
+                                    fromName?: string | null;
+                                    attachments?: {
+                                        /** @description Liquid template of the file name. */
+                                        filename: string;
+                                        /** @description Liquid template of the text content. */
+                                        content: string;
+                                        /**
+                                         * @description A MIME type, e.g. text/plain; charset=utf-8.
+                                         * @default text/plain; charset=utf-8
+                                         */
+                                        contentType: string;
+                                    }[];
+                                    extraRecipients?: string[];
+                                } | null;
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            name: string;
+                            description: string;
+                            source: string;
+                            variables: {
+                                name: string;
+                                description: string;
+                                example: unknown;
+                                /** @description An event posted without this variable (absent, null or an empty string) is refused with 422. */
+                                required?: boolean;
+                            }[];
+                            active: boolean;
+                            /** @description Wait for a person to approve before sending (R13). */
+                            confirmBeforeSend: boolean;
+                            confirmTimeoutSeconds: number;
+                            sendToClient: boolean;
+                            /** @description Also notify the client's responsible manager. */
+                            sendToManager: boolean;
+                            /** @description When the client opted out, journal it for the manager (R14). */
+                            trackedByManager: boolean;
+                            defaultSendForNewClients: boolean;
+                            /** @enum {string} */
+                            emailDelivery: "immediate" | "batched";
+                            /** @description Client channels, first choice first. */
+                            channels: ("email" | "sms" | "telegram")[];
+                            managerChannels: ("email" | "sms" | "telegram")[];
+                            /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
+                            resendWhenUnknown: boolean;
+                            templates: {
+                                client: {
+                                    [key: string]: {
+                                        subject: string | null;
+                                        html: string | null;
+                                        text: string | null;
+                                        fromName: string | null;
+                                        attachments: {
+                                            /** @description Liquid template of the file name. */
+                                            filename: string;
+                                            /** @description Liquid template of the text content. */
+                                            content: string;
+                                            /**
+                                             * @description A MIME type, e.g. text/plain; charset=utf-8.
+                                             * @default text/plain; charset=utf-8
+                                             */
+                                            contentType: string;
+                                        }[];
+                                        extraRecipients: string[];
+                                        /** Format: date-time */
+                                        updatedAt: string;
+                                    };
+                                };
+                                manager: {
+                                    [key: string]: {
+                                        subject: string | null;
+                                        html: string | null;
+                                        text: string | null;
+                                        fromName: string | null;
+                                        attachments: {
+                                            /** @description Liquid template of the file name. */
+                                            filename: string;
+                                            /** @description Liquid template of the text content. */
+                                            content: string;
+                                            /**
+                                             * @description A MIME type, e.g. text/plain; charset=utf-8.
+                                             * @default text/plain; charset=utf-8
+                                             */
+                                            contentType: string;
+                                        }[];
+                                        extraRecipients: string[];
+                                        /** Format: date-time */
+                                        updatedAt: string;
+                                    };
+                                };
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/templates/preview": {
@@ -1547,6 +2031,24 @@ export interface paths {
                 };
                 /** @description Every error answer has this shape. */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1897,7 +2399,161 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change some of a client's settings, e.g. one override (JSON merge semantics)
+         * @description Fields left out keep their value. `overrides` is keyed by event type: an object changes only the fields it names (a channel template merges field by field, null removes it), null removes the whole override. The client must exist (404). Recorded in the configuration history as `patch`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        managerId?: string | null;
+                        /** @description Replaces the list, as with PUT. */
+                        contacts?: {
+                            /** @description Keep this to update an existing contact. */
+                            id?: number;
+                            name: string;
+                            /** Format: email */
+                            email?: string | null;
+                            /** @description E.164, e.g. +79161234567 */
+                            phone?: string | null;
+                            telegramChatId?: string | null;
+                        }[];
+                        /** @description By event type: an object changes only the fields it names (the others and the other types' overrides stay); null removes the override. */
+                        overrides?: {
+                            [key: string]: {
+                                /** @description Does this client get this notification (R12). */
+                                send?: boolean;
+                                /** @description Merged into the client's own templates field by field; null removes a channel's. */
+                                templates?: {
+                                    email?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    } | null;
+                                    sms?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    } | null;
+                                    telegram?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    } | null;
+                                };
+                                attachments?: {
+                                    filename: string;
+                                    content: string;
+                                    /** @description A MIME type, e.g. text/plain; charset=utf-8. */
+                                    contentType: string;
+                                }[] | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            managerId: string | null;
+                            contacts: {
+                                id: number;
+                                name: string;
+                                email: string | null;
+                                phone: string | null;
+                                telegram: {
+                                    subscribed: boolean;
+                                    chatId: string | null;
+                                    link: string | null;
+                                };
+                            }[];
+                            overrides: {
+                                [key: string]: {
+                                    send: boolean;
+                                    templates: {
+                                        [key: string]: {
+                                            subject?: string;
+                                            html?: string;
+                                            text?: string;
+                                        };
+                                    };
+                                    attachments: {
+                                        filename: string;
+                                        content: string;
+                                        /** @description A MIME type, e.g. text/plain; charset=utf-8. */
+                                        contentType: string;
+                                    }[] | null;
+                                };
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/managers": {
