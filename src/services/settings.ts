@@ -34,6 +34,8 @@ export interface SettingsView {
     webhookUrl: string | null;
     updates: 'webhook' | 'polling';
   };
+  /** What keeps a setting from working, in Russian, e.g. a balance threshold with nobody to alert. */
+  problems: { code: string; message: string }[];
   providers: {
     id: string;
     kind: ProviderKind;
@@ -231,6 +233,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
           secrets: Object.fromEntries(PROVIDER_FIELDS[p.kind].secrets.map((field) => [field, { set: Boolean(stored[field]) }])),
         };
       }),
+      problems: settingsProblems(company),
       updatedAt: company.updatedAt.toISOString(),
     };
   };
@@ -407,6 +410,18 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
 }
 
 export type SettingsService = ReturnType<typeof createSettingsService>;
+
+/** Settings that say they do something but cannot: shown by GET /v1/settings so nothing is silently off. */
+export function settingsProblems(company: Pick<Company, 'balanceThreshold' | 'adminEmail'>): { code: string; message: string }[] {
+  const problems: { code: string; message: string }[] = [];
+  if (company.balanceThreshold !== null && !company.adminEmail) {
+    problems.push({
+      code: 'NO_ADMIN_EMAIL',
+      message: `Порог баланса SMS (${company.balanceThreshold}) задан, но e-mail администратора не указан: предупреждение о балансе некому отправить. Укажите adminEmail.`,
+    });
+  }
+  return problems;
+}
 
 /** Where each kind sends its secret: changing one of these moves the secret to another server. */
 const ADDRESS_FIELDS: Readonly<Record<ProviderKind, readonly string[]>> = {
