@@ -317,4 +317,7 @@ export const EN: Record<string, string> = {
   "клиентам и менеджерам будут отправляться сообщения согласно настройкам": "messages go to clients and managers as configured",
   "SMS по SMPP": "SMS over SMPP",
   "E-mail (SMTP)": "E-mail (SMTP)",
+  "Основной способ отправки сообщений": "Primary way of sending",
+  "Для всех событий, которые отправляются в Telegram или по SMS.": "For every event that is sent by Telegram or SMS.",
+  "Как указано в каждом событии": "As each event type says",
 };
