@@ -3,9 +3,11 @@ import { stableMessageId } from '../src/channels/email';
 import { ChannelError } from '../src/channels/errors';
 import type { SendResult, SmsBalance } from '../src/channels/types';
 import { createCompanyRepository } from '../src/db/repositories/companies';
+import { createJournalRepository } from '../src/db/repositories/journal';
 import { createSmsBalanceAlertRepository } from '../src/db/repositories/sms-balance-alerts';
 import { balanceAlertKey } from '../src/domain/keys';
 import type { SmsBalanceResult } from '../workflows/contract';
+import { currentExecution } from './context';
 import type { ActivityDeps } from './deps';
 import { notFound, toActivityFailure } from './failures';
 import type { CheckBalanceInput, CheckBalanceResult, SendBalanceAlertInput, SendBalanceAlertResult } from './types';
@@ -14,6 +16,7 @@ import type { CheckBalanceInput, CheckBalanceResult, SendBalanceAlertInput, Send
 export function createSmsBalanceActivities({ db, channels }: ActivityDeps) {
   const companies = createCompanyRepository(db);
   const alerts = createSmsBalanceAlertRepository(db);
+  const journal = createJournalRepository(db);
 
   return {
     /** R4: the balance of the company's SMS provider, asked now. */
@@ -69,7 +72,25 @@ export function createSmsBalanceActivities({ db, channels }: ActivityDeps) {
         if (!state || !state.below || state.episode !== input.episode) return { outcome: 'stale' };
         if (state.alertedEpisode === input.episode) return { outcome: 'already_sent' };
         const company = await companies.find(input.companyId);
-        if (!company?.adminEmail) return { outcome: 'no_admin_email' };
+        if (!company?.adminEmail) {
+          // Never silent: the journal says the alert had nobody to go to (once per fall), and GET /v1/settings shows why.
+          const { workflowId, runId } = currentExecution();
+          const amount = `${input.amount}${input.currency ? ` ${input.currency}` : ''}`;
+          await journal.record({
+            companyId: input.companyId,
+            stepKey: `${balanceAlertKey(input.companyId, input.episode)}/no-admin-email`,
+            eventId: `sms-balance-${input.episode}`,
+            eventType: 'sms.balance',
+            counterpartyId: '',
+            workflowId,
+            runId,
+            status: 'skipped',
+            provider: input.provider,
+            reason: `Баланс SMS ${amount} ниже порога ${input.threshold}, но предупредить некого: в настройках не указан e-mail администратора`,
+            details: { warning: 'no_admin_email', amount: input.amount, threshold: input.threshold, currency: input.currency ?? null },
+          });
+          return { outcome: 'no_admin_email' };
+        }
 
         const { email } = await channels.forCompany(input.companyId);
         const amount = `${input.amount}${input.currency ? ` ${input.currency}` : ''}`;
@@ -80,7 +101,8 @@ export function createSmsBalanceActivities({ db, channels }: ActivityDeps) {
             from: { name: company.emailFromName, address: company.emailFrom },
             subject: `Заканчивается пакет SMS: баланс ${amount}, порог ${input.threshold}`,
             text: [
-              `Баланс SMS-провайдера ${input.provider} компании «${company.name}» — ${amount}, ниже порога ${input.threshold}.`,
+              // The company's name often carries its own quotes (ООО «Ромашка»): none around it.
+              `Баланс SMS-провайдера ${input.provider} компании ${company.name} — ${amount}, ниже порога ${input.threshold}.`,
               'Пополните пакет, чтобы SMS-уведомления продолжали уходить.',
               '',
               'Это письмо приходит один раз. Следующее придёт, только если баланс поднимется до порога и снова опустится ниже.',

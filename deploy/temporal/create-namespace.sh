@@ -21,10 +21,20 @@ else
   echo "namespace $namespace created"
 fi
 
+# A new namespace reaches the frontend's namespace cache some seconds later;
+# until then search attribute calls answer "Namespace ... is not found".
+tries=0
+until existing=$(temporal operator search-attribute list --address "$address" -n "$namespace" 2>&1); do
+  tries=$((tries + 1))
+  [ "$tries" -ge 30 ] && { echo "namespace $namespace not usable: $existing"; exit 1; }
+  echo "waiting for namespace $namespace to be usable"
+  sleep 2
+done
+
 # The search attributes of the event runs (README, "Temporal UI"); a start
 # naming an unregistered one fails.
 for name in CompanyId CounterpartyId EventType NotifyState; do
-  if temporal operator search-attribute list --address "$address" -n "$namespace" | grep -qw "$name"; then
+  if echo "$existing" | grep -qw "$name"; then
     echo "search attribute $name exists"
   else
     temporal operator search-attribute create --address "$address" -n "$namespace" --name "$name" --type Keyword

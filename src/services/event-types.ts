@@ -42,7 +42,7 @@ export interface PreviewResult {
   subject?: string;
   html?: string | null;
   text: string;
-  sms?: SmsAnalysis;
+  sms?: SmsAnalysis & { warning?: string };
 }
 
 /** An event type with its templates as the API shows it and the configuration history records it. */
@@ -93,6 +93,17 @@ function templateValues(input: TemplateInput): TemplateValues {
     attachments: (input.attachments ?? []).map((a) => ({ ...a, contentType: a.contentType || 'text/plain; charset=utf-8' })),
     extraRecipients: input.extraRecipients ?? [],
   };
+}
+
+/** Seed 002's table of SMS lengths ends at 4 segments: a longer text costs more than a business expects. */
+const SMS_SEGMENTS_WARNING = 4;
+
+/** "Текст займёт 5 SMS: каждый получатель оплачивается как 5 сообщений" (Russian plural forms). */
+function smsSegmentsWarning(segments: number): string {
+  const mod10 = segments % 10;
+  const mod100 = segments % 100;
+  const word = mod10 === 1 && mod100 !== 11 ? 'сообщение' : mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14) ? 'сообщения' : 'сообщений';
+  return `Текст займёт ${segments} SMS (больше ${SMS_SEGMENTS_WARNING}): каждому получателю уйдёт ${segments} ${word}, и каждое оплачивается. Сократите текст.`;
 }
 
 /** The column's default for an event type created without manager channels. */
@@ -264,7 +275,10 @@ export function createEventTypeService(db: Db) {
       }
       await check('/body/template', template, 'text');
       const text = (await runTemplateTask('renderTemplate', [template, 'text', data])).trim();
-      if (channel === 'sms') return { channel, text, sms: analyzeSms(text) };
+      if (channel === 'sms') {
+        const sms = analyzeSms(text);
+        return { channel, text, sms: { ...sms, ...(sms.segments > SMS_SEGMENTS_WARNING ? { warning: smsSegmentsWarning(sms.segments) } : {}) } };
+      }
       return { channel, text };
     },
   };

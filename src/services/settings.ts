@@ -34,6 +34,8 @@ export interface SettingsView {
     webhookUrl: string | null;
     updates: 'webhook' | 'polling';
   };
+  /** What keeps a setting from working, in Russian, e.g. a balance threshold with nobody to alert. */
+  problems: { code: string; message: string }[];
   providers: {
     id: string;
     kind: ProviderKind;
@@ -159,14 +161,40 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
    * inside the settings transaction, so a refusal keeps nothing of the change.
    * Errors carry Telegram's words, never the token.
    */
-  const callTelegram = async (token: string, url: string | null, secret: string | null) => {
-    const bot = createTelegramChannel({ token, ...(telegramApiRoot ? { apiRoot: telegramApiRoot } : {}) });
+  const callTelegram = async (token: string, url: string | null, secret: string | null, apiRoot: string | undefined) => {
+    const bot = createTelegramChannel({ token, ...(apiRoot ? { apiRoot } : {}) });
     try {
       if (url === null || secret === null) await bot.deleteWebhook();
       else await bot.setWebhook(`${url.replace(/\/+$/, '')}/v1/telegram/webhook/${secret}`, secret);
     } finally {
       await bot.close?.();
     }
+  };
+
+  /**
+   * Asks Telegram who the bot is (`getMe`): a token Telegram does not accept is
+   * refused at save (422 naming the field, never the token), and the username
+   * is Telegram's own, so deep links are right.
+   */
+  const verifyBotToken = async (token: string, apiRoot: string | undefined): Promise<string> => {
+    const bot = createTelegramChannel({ token, ...(apiRoot ? { apiRoot } : {}) });
+    try {
+      const me = await bot.getMe();
+      return me.username;
+    } catch (err) {
+      const reason = (err instanceof Error ? err.message : String(err)).split(token).join('<token>');
+      throw new UnprocessableError('BOT_TOKEN_REFUSED', `Telegram did not accept the bot token: ${reason}`, [
+        { path: '/body/telegram/botToken', message: `Telegram did not accept it (getMe: ${reason})` },
+      ]);
+    } finally {
+      await bot.close?.();
+    }
+  };
+
+  /** The one Bot API root: the directory's Telegram provider's, else the operator's (`TELEGRAM_API_ROOT`), else Telegram's own. */
+  const botApiRoot = (providers: readonly { kind: ProviderKind; config?: Record<string, unknown> | undefined }[]): string | undefined => {
+    const root = providers.find((p) => p.kind === 'telegram')?.config?.apiRoot;
+    return typeof root === 'string' && root ? root.replace(/\/+$/, '') : telegramApiRoot;
   };
 
   const load = async (companyId: string) => {
@@ -208,6 +236,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
           secrets: Object.fromEntries(PROVIDER_FIELDS[p.kind].secrets.map((field) => [field, { set: Boolean(stored[field]) }])),
         };
       }),
+      problems: settingsProblems(company),
       updatedAt: company.updatedAt.toISOString(),
     };
   };
@@ -246,6 +275,10 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
           ]);
         }
       }
+
+      const apiRoot = botApiRoot(change.providers ?? before.directory);
+      const newBotToken = change.telegram?.botToken;
+      const botUsername = typeof newBotToken === 'string' ? await verifyBotToken(newBotToken, apiRoot) : undefined;
 
       await db.transaction(async (tx) => {
         const companyRepo = createCompanyRepository(tx);
@@ -301,6 +334,8 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
                 telegram: {
                   ...current.telegram,
                   ...Object.fromEntries(Object.entries(telegramPublic).map(([k, v]) => [k, v ?? undefined])),
+                  // Telegram's own answer wins over a username typed by hand.
+                  ...(botUsername ? { botUsername } : {}),
                   ...webhook,
                 },
               }
@@ -344,7 +379,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
         // Last, still inside the transaction: if Telegram refuses, nothing of this change is kept.
         if (telegramCall) {
           try {
-            await callTelegram(telegramCall.token, telegramCall.url, telegramCall.secret);
+            await callTelegram(telegramCall.token, telegramCall.url, telegramCall.secret, apiRoot);
           } catch (err) {
             if (telegramCall.url === null) {
               log.warn({ err }, 'could not remove the Telegram webhook');
@@ -383,6 +418,18 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
 }
 
 export type SettingsService = ReturnType<typeof createSettingsService>;
+
+/** Settings that say they do something but cannot: shown by GET /v1/settings so nothing is silently off. */
+export function settingsProblems(company: Pick<Company, 'balanceThreshold' | 'adminEmail'>): { code: string; message: string }[] {
+  const problems: { code: string; message: string }[] = [];
+  if (company.balanceThreshold !== null && !company.adminEmail) {
+    problems.push({
+      code: 'NO_ADMIN_EMAIL',
+      message: `Порог баланса SMS (${company.balanceThreshold}) задан, но e-mail администратора не указан: предупреждение о балансе некому отправить. Укажите adminEmail.`,
+    });
+  }
+  return problems;
+}
 
 /** Where each kind sends its secret: changing one of these moves the secret to another server. */
 const ADDRESS_FIELDS: Readonly<Record<ProviderKind, readonly string[]>> = {

@@ -22,8 +22,13 @@ describe('signing in to the console', () => {
     await page.getByRole('button', { name: 'Войти' }).click();
   };
 
-  it('signs the demo manager in and out; the session cookie is HttpOnly', async () => {
+  it('leads / to the console, speaks English on request, signs the demo manager in and out; the session cookie is HttpOnly', async () => {
     page = await newPage(browser, h);
+    await page.goto('/');
+    expect(new URL(page.url()).pathname).toBe('/console/');
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByText('RU', { exact: true }).click();
     await signIn(page, 'manager', h.demoPasswords.manager);
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'notify_session')).toMatchObject({ httpOnly: true });

@@ -6,6 +6,7 @@ import { apiKeys, companies, providers } from '../../src/db/schema';
 import { EVENT_CATALOG } from '../../src/db/seed/event-catalog';
 import { createSecretBox } from '../../src/secrets';
 import { buildEvent } from '../helpers/factories';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
 import { createHarness, TEST_SECRETS_KEY, type Harness } from '../helpers/harness';
 
 interface Detail {
@@ -57,11 +58,14 @@ function expectPosition(detail: Detail, line: number, column?: number): void {
 
 describe('configuration through the API', () => {
   let h: Harness;
+  /** The Bot API a saved token is checked against (getMe). */
+  let botApi: TelegramBotApiPeer;
   /** `key:<id> demo admin`: how the configuration history names the harness's admin key. */
   let adminActor: string;
 
   beforeAll(async () => {
-    h = await createHarness({ worker: false });
+    botApi = await startTelegramBotApi({ token: '7012345678:AAE-tg-secret-Zq9xVbT3', botUsername: 'demo_parts_bot' });
+    h = await createHarness({ worker: false, telegramApiRoot: botApi.apiRoot });
     const list = await h.request({ method: 'GET', url: '/v1/api-keys' });
     const admin = (list.json().items as { id: number; name: string }[]).find((k) => k.name === 'demo admin');
     if (!admin) throw new Error('the seeded admin key is not listed');
@@ -69,6 +73,7 @@ describe('configuration through the API', () => {
   });
   afterAll(async () => {
     await h?.close();
+    await botApi?.stop();
   });
 
   const get = (url: string) => h.request({ method: 'GET', url });

@@ -125,4 +125,15 @@ describe('PATCH of settings, event types and counterparties against the real API
     expect(admin.json().error.details).toEqual([{ path: '/body/adminEmail', message: 'must be a string or null' }]);
     expect(admin.json().error.message).not.toContain('constant');
   });
+
+  it('warns in the SMS preview past 4 segments, where the seed\'s table ends, and not at 4', async () => {
+    const four = await send('PATCH', '/v1/settings', {});
+    expect(four.statusCode).toBe(200);
+    const at4 = (await h.request({ method: 'POST', url: '/v1/templates/preview', payload: { channel: 'sms', template: 'Ж'.repeat(260) } })).json();
+    expect(at4.sms).toMatchObject({ encoding: 'UCS-2', segments: 4 });
+    expect(at4.sms.warning).toBeUndefined();
+    const at5 = (await h.request({ method: 'POST', url: '/v1/templates/preview', payload: { channel: 'sms', template: 'Ж'.repeat(300) } })).json();
+    expect(at5.sms).toMatchObject({ encoding: 'UCS-2', segments: 5 });
+    expect(at5.sms.warning).toBe('Текст займёт 5 SMS (больше 4): каждому получателю уйдёт 5 сообщений, и каждое оплачивается. Сократите текст.');
+  });
 });

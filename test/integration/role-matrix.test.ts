@@ -115,6 +115,23 @@ const ROUTES: Record<string, Sample> = {
     request: statically('/v1/counterparties/demo-client', { name: 'ООО «Ромашка»', managerId: 'manager-1' }),
   },
 
+  'GET /v1/counterparties/:id/contacts/:contactId/telegram-qr.png': {
+    role: 'journal:read',
+    // No bot is set up in this file: the route answers that, after the role check.
+    status: 409,
+    request: async ({ h }) => {
+      const contact = (await h.request({ method: 'GET', url: '/v1/counterparties/demo-client' })).json().contacts[0] as { id: number };
+      return { url: `/v1/counterparties/demo-client/contacts/${contact.id}/telegram-qr.png` };
+    },
+  },
+  'HEAD /v1/counterparties/:id/contacts/:contactId/telegram-qr.png': {
+    role: 'journal:read',
+    status: 409,
+    request: async ({ h }) => {
+      const contact = (await h.request({ method: 'GET', url: '/v1/counterparties/demo-client' })).json().contacts[0] as { id: number };
+      return { url: `/v1/counterparties/demo-client/contacts/${contact.id}/telegram-qr.png` };
+    },
+  },
   'PATCH /v1/counterparties/:id': {
     role: 'settings:admin',
     status: 200,

@@ -362,6 +362,14 @@ const PROBES: Record<string, Probe> = {
       await expectCleanList(ctx, 'HEAD', '/v1/settings', { ids: true });
     },
   },
+  'PATCH /v1/settings': {
+    async foreign(ctx) {
+      // Naming A's provider id removes nothing of A: B's directory has no such provider.
+      const res = await asB(ctx, 'PATCH', '/v1/settings', { providers: { [A_IDS.smsProvider]: null } });
+      expectStatus(res, 200, 'B PATCH its settings naming A\'s provider');
+      expectNothingOfA(ctx, res, 'B PATCH /v1/settings', { ids: false });
+    },
+  },
   'PUT /v1/settings': {
     async foreign(ctx) {
       // A's SMS provider is not in B's directory.
@@ -414,6 +422,12 @@ const PROBES: Record<string, Probe> = {
   'HEAD /v1/event-types/:type': {
     async foreign(ctx) {
       expectNotFound(ctx, await asB(ctx, 'HEAD', `/v1/event-types/${A_IDS.eventType}`), 'HEAD', 'B HEAD A\'s event type');
+    },
+  },
+  'PATCH /v1/event-types/:type': {
+    async foreign(ctx) {
+      const res = await asB(ctx, 'PATCH', `/v1/event-types/${A_IDS.eventType}`, { templates: { client: { email: { fromName: 'Чужой' } } } });
+      expectNotFound(ctx, res, 'PATCH', 'B PATCH A\'s event type');
     },
   },
   'PUT /v1/event-types/:type': {
@@ -477,6 +491,24 @@ const PROBES: Record<string, Probe> = {
   'HEAD /v1/counterparties/:id': {
     async foreign(ctx) {
       expectNotFound(ctx, await asB(ctx, 'HEAD', `/v1/counterparties/${A_IDS.counterparty}`), 'HEAD', 'B HEAD A\'s client');
+    },
+  },
+  'PATCH /v1/counterparties/:id': {
+    async foreign(ctx) {
+      const res = await asB(ctx, 'PATCH', `/v1/counterparties/${A_IDS.counterparty}`, { overrides: { [A_IDS.eventType]: null } });
+      expectNotFound(ctx, res, 'PATCH', 'B PATCH A\'s client');
+    },
+  },
+  'GET /v1/counterparties/:id/contacts/:contactId/telegram-qr.png': {
+    async foreign(ctx) {
+      const url = `/v1/counterparties/${A_IDS.counterparty}/contacts/${ctx.a.contactId}/telegram-qr.png`;
+      expectNotFound(ctx, await asB(ctx, 'GET', url), 'GET', 'B GET the QR code of A\'s contact');
+    },
+  },
+  'HEAD /v1/counterparties/:id/contacts/:contactId/telegram-qr.png': {
+    async foreign(ctx) {
+      const url = `/v1/counterparties/${A_IDS.counterparty}/contacts/${ctx.a.contactId}/telegram-qr.png`;
+      expectNotFound(ctx, await asB(ctx, 'HEAD', url), 'HEAD', 'B HEAD the QR code of A\'s contact');
     },
   },
   'PUT /v1/counterparties/:id': {

@@ -175,11 +175,11 @@ describe('Telegram webhook settings', () => {
     expect(first.statusCode, first.body).toBe(200);
     const firstSecret = telegram.webhook!.secretToken;
 
-    // A token the Bot API does not know: the new token is what the webhook call used, and it is refused.
+    // A token the Bot API does not know: its getMe is refused at save, before any webhook call.
     other = await startTelegramBotApi({ botUsername: 'second_notify_bot' });
     const changed = await h.request({ method: 'PUT', url: '/v1/settings', payload: { telegram: { botToken: other.token } } });
     expect(changed.statusCode).toBe(422);
-    expect(changed.json().error.code).toBe('TELEGRAM_REFUSED');
+    expect(changed.json().error.code).toBe('BOT_TOKEN_REFUSED');
     expect(changed.body).not.toContain(other.token);
     const settings = (await h.request({ method: 'GET', url: '/v1/settings' })).json();
     expect(settings.telegram).toMatchObject({ updates: 'webhook', webhookUrl: 'https://notify.example.ru' });

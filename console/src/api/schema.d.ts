@@ -706,6 +706,11 @@ export interface paths {
                                 /** @enum {string} */
                                 updates: "webhook" | "polling";
                             };
+                            /** @description Settings that cannot work as they are, in Russian (e.g. `NO_ADMIN_EMAIL`: a balance threshold with no administrator e-mail to alert). */
+                            problems: {
+                                code: string;
+                                message: string;
+                            }[];
                             providers: {
                                 id: string;
                                 /** @enum {string} */
@@ -869,6 +874,11 @@ export interface paths {
                                 /** @enum {string} */
                                 updates: "webhook" | "polling";
                             };
+                            /** @description Settings that cannot work as they are, in Russian (e.g. `NO_ADMIN_EMAIL`: a balance threshold with no administrator e-mail to alert). */
+                            problems: {
+                                code: string;
+                                message: string;
+                            }[];
                             providers: {
                                 id: string;
                                 /** @enum {string} */
@@ -1078,6 +1088,11 @@ export interface paths {
                                 /** @enum {string} */
                                 updates: "webhook" | "polling";
                             };
+                            /** @description Settings that cannot work as they are, in Russian (e.g. `NO_ADMIN_EMAIL`: a balance threshold with no administrator e-mail to alert). */
+                            problems: {
+                                code: string;
+                                message: string;
+                            }[];
                             providers: {
                                 id: string;
                                 /** @enum {string} */
@@ -2151,6 +2166,8 @@ export interface paths {
                                 segments: number;
                                 perSegment: number;
                                 remaining: number;
+                                /** @description In Russian, past 4 segments (where the seed's table ends): each recipient costs that many SMS. */
+                                warning?: string;
                             };
                         };
                     };
@@ -2824,6 +2841,102 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/counterparties/{id}/contacts/{contactId}/telegram-qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A QR code (PNG) of a contact's Telegram deep link
+         * @description Scanning it opens the company bot with the contact's `/start <token>`: the contact is subscribed. 404 for an unknown client or contact; 409 while the company has no bot (set `telegram.botToken`) or the contact is already subscribed.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    contactId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description image/png */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": string;
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/managers": {

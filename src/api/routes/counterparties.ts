@@ -1,4 +1,7 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import QRCode from 'qrcode';
+import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { Db } from '../../db/client';
 import { createCounterpartyService } from '../../services/counterparties';
 import { actorOf } from '../plugins/auth';
@@ -7,6 +10,7 @@ import {
   CounterpartyInputSchema,
   CounterpartyListQuerySchema,
   CounterpartyPageSchema,
+  ContactParamsSchema,
   CounterpartyParamsSchema,
   CounterpartyPatchSchema,
   CounterpartySchema,
@@ -42,6 +46,37 @@ export const counterpartiesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
       },
     },
     async (request) => counterparties.get(request.auth.companyId, request.params.id),
+  );
+
+  app.get(
+    '/counterparties/:id/contacts/:contactId/telegram-qr.png',
+    {
+      config: { role: 'journal:read' },
+      schema: {
+        tags: ['configuration'],
+        summary: "A QR code (PNG) of a contact's Telegram deep link",
+        description:
+          'Scanning it opens the company bot with the contact\'s `/start <token>`: the contact is subscribed. 404 for an unknown ' +
+          'client or contact; 409 while the company has no bot (set `telegram.botToken`) or the contact is already subscribed.',
+        params: ContactParamsSchema,
+        produces: ['image/png'],
+        response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'image/png' }), ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const view = await counterparties.get(request.auth.companyId, request.params.id);
+      const contact = view.contacts.find((c) => c.id === request.params.contactId);
+      if (!contact) throw new NotFoundError(`contact ${request.params.contactId} of counterparty ${request.params.id}`);
+      if (!contact.telegram.link) {
+        throw new ConflictError(
+          contact.telegram.subscribed
+            ? `contact ${contact.id} is already subscribed to the bot`
+            : 'the company has no Telegram bot yet: set telegram.botToken in the settings',
+        );
+      }
+      const png = await QRCode.toBuffer(contact.telegram.link, { type: 'png', width: 320, margin: 2, errorCorrectionLevel: 'M' });
+      return reply.header('content-type', 'image/png').header('cache-control', 'private, no-store').send(png);
+    },
   );
 
   app.put(

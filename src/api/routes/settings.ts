@@ -46,6 +46,9 @@ const SettingsSchema = Type.Object({
     webhookUrl: Type.Union([Type.String(), Type.Null()]),
     updates: StringEnum(['webhook', 'polling']),
   }),
+  problems: Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), {
+    description: 'Settings that cannot work as they are, in Russian (e.g. `NO_ADMIN_EMAIL`: a balance threshold with no administrator e-mail to alert).',
+  }),
   providers: Type.Array(ProviderSchema),
   updatedAt: Type.String({ format: 'date-time' }),
 });

@@ -126,3 +126,5 @@ export const CounterpartyListQuerySchema = Type.Object({
 export const CounterpartyPageSchema = Type.Object({ items: Type.Array(CounterpartySchema), next: Type.Union([Type.String(), Type.Null()]) });
 
 export const CounterpartyParamsSchema = Type.Object({ id: IdSchema });
+
+export const ContactParamsSchema = Type.Object({ id: IdSchema, contactId: SerialIdSchema() });

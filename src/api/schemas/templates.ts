@@ -35,6 +35,7 @@ export const PreviewSchema = Type.Object({
       segments: Type.Integer(),
       perSegment: Type.Integer(),
       remaining: Type.Integer(),
+      warning: Type.Optional(Type.String({ description: 'In Russian, past 4 segments (where the seed\'s table ends): each recipient costs that many SMS.' })),
     }),
   ),
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import type { AttachmentTemplate, TemplateOverrides } from '../../domain/vocabulary';
 import type { Db } from '../client';
 import {
@@ -76,6 +76,16 @@ export function createCounterpartyRepository(db: Db) {
         .from(contacts)
         .where(and(eq(contacts.companyId, companyId), eq(contacts.counterpartyId, counterparty.id)))
         .orderBy(asc(contacts.position), asc(contacts.id));
+      // Every contact has a Telegram deep link: contacts written without a token (seeded, older rows) get one now, once.
+      for (const person of people) {
+        if (person.telegramChatId !== null || person.telegramLinkToken !== null) continue;
+        const [row] = await db
+          .update(contacts)
+          .set({ telegramLinkToken: randomBytes(12).toString('base64url') })
+          .where(and(eq(contacts.id, person.id), isNull(contacts.telegramLinkToken)))
+          .returning({ token: contacts.telegramLinkToken });
+        person.telegramLinkToken = row?.token ?? (await db.select({ token: contacts.telegramLinkToken }).from(contacts).where(eq(contacts.id, person.id)))[0]?.token ?? null;
+      }
       const overrides = await db
         .select()
         .from(counterpartyOverrides)

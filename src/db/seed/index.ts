@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { migrateDatabase, type Db } from '../client';
 import { createApiKeyRepository } from '../repositories/api-keys';
@@ -105,6 +106,7 @@ export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Pro
         email: 'ivan.petrov@romashka.example',
         phone: '+79161234567',
         position: 0,
+        telegramLinkToken: randomBytes(12).toString('base64url'),
       },
       {
         companyId,
@@ -113,6 +115,7 @@ export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Pro
         email: 'anna.smirnova@romashka.example',
         phone: '+79167654321',
         position: 1,
+        telegramLinkToken: randomBytes(12).toString('base64url'),
       },
     ]);
     const { key } = await createApiKeyRepository(tx).create(companyId, 'demo admin', ROLES);

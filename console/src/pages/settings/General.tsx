@@ -4,7 +4,7 @@ import { Alert, App, Button, Card, Descriptions, Form, Input, InputNumber, Modal
 import { api, ok } from '../../api/client';
 import { useI18n } from '../../i18n';
 import { CHANNEL_LABELS } from '../../labels';
-import { useSaveSettings, useSettings, type Provider, type SettingsUpdate } from './useSettings';
+import { useSaveSettings, useSettings, type Provider, type SettingsPatch } from './useSettings';
 
 type Mode = 'off' | 'test' | 'live';
 const MODE_LABELS: Record<Mode, string> = {
@@ -72,21 +72,33 @@ export function GeneralSettings() {
           style={{ maxWidth: 560 }}
           initialValues={{
             primaryProviderId: s.sms.primaryProviderId ?? '',
+            primaryChannel: s.primaryChannel ?? '',
             reserveChannel: s.reserveChannel ?? '',
             balanceThreshold: s.sms.balanceThreshold,
             from: s.email.from,
             fromName: s.email.fromName,
             adminEmail: s.adminEmail ?? '',
           }}
-          onFinish={(v: { primaryProviderId: string; reserveChannel: string; balanceThreshold: 'none' | 50 | 100 | 200; from: string; fromName: string; adminEmail: string }) =>
+          onFinish={(v: { primaryProviderId: string; primaryChannel: string; reserveChannel: string; balanceThreshold: 'none' | 50 | 100 | 200; from: string; fromName: string; adminEmail: string }) =>
             save.mutate({
               sms: { primaryProviderId: v.primaryProviderId || null, balanceThreshold: v.balanceThreshold },
-              reserveChannel: (v.reserveChannel || null) as SettingsUpdate['reserveChannel'],
+              primaryChannel: (v.primaryChannel || null) as SettingsPatch['primaryChannel'],
+              reserveChannel: (v.reserveChannel || null) as SettingsPatch['reserveChannel'],
               email: { from: v.from, fromName: v.fromName },
               adminEmail: v.adminEmail.trim() || null,
             })
           }
         >
+          <Form.Item label={t('Основной способ отправки сообщений')} extra={t('Для всех событий, которые отправляются в Telegram или по SMS.')} name="primaryChannel">
+            <Select
+              aria-label={t('Основной способ отправки сообщений')}
+              options={[
+                { value: '', label: t('Как указано в каждом событии') },
+                { value: 'telegram', label: 'Telegram' },
+                { value: 'sms', label: 'SMS' },
+              ]}
+            />
+          </Form.Item>
           <Form.Item label={t('Сервис отправки SMS')} name="primaryProviderId">
             <Select
               aria-label={t('Сервис отправки SMS')}
@@ -170,11 +182,6 @@ const KIND_FIELDS: Record<Provider['kind'], FieldDef[]> = {
 };
 const KIND_LABELS: Record<Provider['kind'], string> = { smpp: 'SMS по SMPP', sms_ru: 'SMS.ru', smtp: 'E-mail (SMTP)', telegram: 'Telegram' };
 
-/** A provider as the PUT names it: its secrets left out are kept. */
-function asInput(p: Provider) {
-  return { id: p.id, kind: p.kind, name: p.name, config: p.config as Record<string, string | number | boolean> };
-}
-
 export function Providers() {
   const { t } = useI18n();
   const settings = useSettings();
@@ -184,14 +191,9 @@ export function Providers() {
   if (!settings.data) return <Card loading />;
   const providers = settings.data.providers;
 
-  // One provider changes; the others go back exactly as they are (no secrets sent, so theirs are kept).
-  const replaceOne = (id: string, next: ReturnType<typeof asInput> & { secrets?: Record<string, string | null> } | null) =>
-    save.mutateAsync({
-      providers: [...providers.filter((p) => p.id !== id).map(asInput), ...(next ? [next] : [])].sort((a, b) => {
-        const order = providers.map((p) => p.id);
-        return (order.indexOf(a.id) + 1 || 1e9) - (order.indexOf(b.id) + 1 || 1e9);
-      }),
-    });
+  // One provider changes (PATCH by id); the others are not sent, so they and their secrets stay as they are.
+  const replaceOne = (id: string, next: { kind: Provider['kind']; name: string; config: Record<string, string | number | boolean | null>; secrets?: Record<string, string> } | null) =>
+    save.mutateAsync({ providers: { [id]: next } });
 
   const open = (provider: Provider | null, kind: Provider['kind'] = 'smpp') => {
     setEditing({ provider, kind: provider?.kind ?? kind });
@@ -200,15 +202,20 @@ export function Providers() {
   };
   const submit = async (values: Record<string, unknown>) => {
     const kind = (values.kind as Provider['kind']) ?? editing!.kind;
-    const config: Record<string, string | number | boolean> = {};
+    const config: Record<string, string | number | boolean | null> = {};
+    const previous = editing!.provider?.config ?? {};
     const secrets: Record<string, string> = {};
     for (const f of KIND_FIELDS[kind]) {
       const v = values[f.name];
-      if (v === undefined || v === null || v === '') continue;
+      if (v === undefined || v === null || v === '') {
+        // A setting cleared in the form is removed; a secret left empty is kept.
+        if (!f.secret && f.name in previous) config[f.name] = null;
+        continue;
+      }
       if (f.secret) secrets[f.name] = String(v);
       else config[f.name] = f.type === 'integer' ? Number(v) : (v as string | boolean);
     }
-    await replaceOne(editing!.provider?.id ?? String(values.id), { id: String(values.id), kind, name: String(values.name), config, ...(Object.keys(secrets).length ? { secrets } : {}) });
+    await replaceOne(editing!.provider?.id ?? String(values.id), { kind, name: String(values.name), config, ...(Object.keys(secrets).length ? { secrets } : {}) });
     setEditing(null);
   };
   const kind: Provider['kind'] = Form.useWatch('kind', form) ?? editing?.kind ?? 'smpp';

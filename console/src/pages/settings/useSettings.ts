@@ -5,8 +5,8 @@ import type { paths } from '../../api/schema';
 import { useI18n } from '../../i18n';
 
 export type SettingsDto = paths['/v1/settings']['get']['responses'][200]['content']['application/json'];
-export type SettingsUpdate = paths['/v1/settings']['put']['requestBody']['content']['application/json'];
 export type Provider = SettingsDto['providers'][number];
+export type SettingsPatch = paths['/v1/settings']['patch']['requestBody']['content']['application/json'];
 
 export function useSettings() {
   return useQuery({ queryKey: ['settings'], queryFn: () => ok(api.GET('/v1/settings')) });
@@ -18,7 +18,8 @@ export function useSaveSettings(successText: string) {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: SettingsUpdate) => ok(api.PUT('/v1/settings', { body })),
+    // PATCH: only what is named changes (one provider of the directory, one field), other secrets kept.
+    mutationFn: (body: SettingsPatch) => ok(api.PATCH('/v1/settings', { body })),
     onSuccess: (saved) => {
       queryClient.setQueryData(['settings'], saved);
       void message.success(successText);
