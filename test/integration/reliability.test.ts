@@ -7,6 +7,7 @@ import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peers/telegram-bot-api';
 import { buildApp } from '../../src/app';
 import { createDatabase, type Database } from '../../src/db/client';
 import { ensureAdminKey, seedDemo } from '../../src/db/seed';
@@ -176,16 +177,20 @@ describe('with Temporal down (a port that accepts and never answers)', () => {
   const sockets: net.Socket[] = [];
   let connection: Connection;
   let app: FastifyInstance;
+  /** The Bot API that accepts the token (getMe) before the polling's start meets the dead Temporal. */
+  let botApi: TelegramBotApiPeer;
 
   beforeAll(async () => {
+    botApi = await startTelegramBotApi({ token: '123456:reliability-test-token', botUsername: 'reliability_bot' });
     silent = net.createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as net.AddressInfo;
     connection = Connection.lazy({ address: `127.0.0.1:${port}` });
-    app = await appWith({ temporal: new Client({ connection, namespace: 'default' }) });
+    app = await appWith({ temporal: new Client({ connection, namespace: 'default' }), telegramApiRoot: botApi.apiRoot, outboundAllow: ['127.0.0.1'] });
   });
   afterAll(async () => {
     await app?.close();
+    await botApi?.stop();
     await connection?.close();
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent?.close(resolve));
