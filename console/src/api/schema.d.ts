@@ -2271,8 +2271,8 @@ export interface paths {
         /** Clients of the company */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     after?: string;
                 };
                 header?: never;
@@ -2866,7 +2866,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description image/png */
+                /** @description The QR code */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2881,7 +2881,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "image/png": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description Every error answer has this shape. */
@@ -2890,7 +2890,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "image/png": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description Every error answer has this shape. */
@@ -2899,7 +2899,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "image/png": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description Every error answer has this shape. */
@@ -2908,7 +2908,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "image/png": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description Every error answer has this shape. */
@@ -2917,7 +2917,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "image/png": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
                 /** @description Every error answer has this shape. */
@@ -2926,7 +2926,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "image/png": components["schemas"]["def-0"];
+                        "application/json": components["schemas"]["def-0"];
                     };
                 };
             };
@@ -3798,12 +3798,12 @@ export interface paths {
         /** Who changed which configuration, when */
         get: {
             parameters: {
-                query: {
+                query?: {
                     entity?: "settings" | "event_type" | "template" | "counterparty" | "manager" | "api_key" | "provider" | "schedule" | "user";
                     entityId?: string;
                     /** @description Cursor: the id of the last change of the previous page. */
                     before?: number;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -3889,7 +3889,7 @@ export interface paths {
         /** Journal entries, newest first */
         get: {
             parameters: {
-                query: {
+                query?: {
                     counterpartyId?: string;
                     eventType?: string;
                     eventId?: string;
@@ -3900,7 +3900,7 @@ export interface paths {
                     to?: string;
                     /** @description The `next` of the previous page. */
                     cursor?: number;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;
@@ -4300,7 +4300,7 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
+                query?: {
                     counterpartyId?: string;
                     eventType?: string;
                     eventId?: string;
@@ -4314,7 +4314,7 @@ export interface paths {
                     to?: string;
                     /** @description The `next` of the previous page. */
                     cursor?: number;
-                    limit: number;
+                    limit?: number;
                 };
                 header?: never;
                 path?: never;

@@ -20,8 +20,8 @@ export const configChangesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async 
       },
     },
     async (request) => {
-      const { limit } = request.query;
-      const rows = await changes.list(request.auth.companyId, request.query);
+      const limit = request.query.limit ?? 50;
+      const rows = await changes.list(request.auth.companyId, { ...request.query, limit });
       const page = rows.slice(0, limit);
       return {
         items: page.map((c) => ({ ...c, at: c.at.toISOString() })),

@@ -31,7 +31,7 @@ export const counterpartiesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
         response: { 200: CounterpartyPageSchema, ...errorResponses(401, 403) },
       },
     },
-    async (request) => counterparties.list(request.auth.companyId, request.query),
+    async (request) => counterparties.list(request.auth.companyId, { ...request.query, limit: request.query.limit ?? 100 }),
   );
 
   app.get(
@@ -59,8 +59,11 @@ export const counterpartiesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async
           'Scanning it opens the company bot with the contact\'s `/start <token>`: the contact is subscribed. 404 for an unknown ' +
           'client or contact; 409 while the company has no bot (set `telegram.botToken`) or the contact is already subscribed.',
         params: ContactParamsSchema,
-        produces: ['image/png'],
-        response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'image/png' }), ...errorResponses(401, 403, 404, 409) },
+        // The PNG is the 200's only; every refusal is the JSON error contract like any other route's.
+        response: {
+          200: { description: 'The QR code', content: { 'image/png': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } } },
+          ...errorResponses(401, 403, 404, 409),
+        },
       },
     },
     async (request, reply) => {

@@ -64,7 +64,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<JournalRouteDeps> = async 
       },
     },
     async (request) => {
-      const { from, to, cursor, limit, ...fields } = request.query;
+      const { from, to, cursor, limit = 50, ...fields } = request.query;
       const rows = await journal.list(request.auth.companyId, {
         ...fields,
         from: from ? new Date(from) : undefined,

@@ -26,9 +26,10 @@ export const messagesRoutes: FastifyPluginAsyncTypebox<MessagesRouteDeps> = asyn
       },
     },
     async (request) => {
-      const { from, to, cursor, ...fields } = request.query;
+      const { from, to, cursor, limit = 50, ...fields } = request.query;
       const page = await listMessages(db, request.auth.companyId, {
         ...fields,
+        limit,
         from: from ? new Date(from) : undefined,
         to: to ? new Date(to) : undefined,
         before: cursor,

@@ -18,7 +18,8 @@ export const ChangeQuerySchema = Type.Object({
   entity: Type.Optional(StringEnum(CHANGE_ENTITIES)),
   entityId: Type.Optional(Type.String({ maxLength: ID_MAX_LENGTH })),
   before: Type.Optional(SerialIdSchema({ description: 'Cursor: the id of the last change of the previous page.' })),
-  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  // Optional in the document: a request without it gets the default (Ajv fills it in before the handler runs).
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 });
 export type ChangeQuery = Static<typeof ChangeQuerySchema>;
 

@@ -119,7 +119,8 @@ export const CounterpartySchema = Type.Object({
 export type CounterpartyDto = Static<typeof CounterpartySchema>;
 
 export const CounterpartyListQuerySchema = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  // Optional in the document: a request without it gets the default (Ajv fills it in before the handler runs).
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
   after: Type.Optional(IdSchema),
 });
 

@@ -37,7 +37,8 @@ export const JournalQuerySchema = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
   cursor: Type.Optional(SerialIdSchema({ description: 'The `next` of the previous page.' })),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  // Optional in the document: a request without it gets the default (Ajv fills it in before the handler runs).
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
 });
 export type JournalQuery = Static<typeof JournalQuerySchema>;
 

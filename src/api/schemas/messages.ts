@@ -73,7 +73,8 @@ export const MessageQuerySchema = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time', description: "On the message's first step." })),
   to: Type.Optional(Type.String({ format: 'date-time', description: "On the message's first step." })),
   cursor: Type.Optional(SerialIdSchema({ description: 'The `next` of the previous page.' })),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  // Optional in the document: a request without it gets the default (Ajv fills it in before the handler runs).
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
 });
 
 export const MessagePageSchema = Type.Object({ items: Type.Array(MessageSchema), next: Type.Union([Type.Integer(), Type.Null()]) });
