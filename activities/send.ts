@@ -12,6 +12,7 @@ import { createLimitsRepository } from '../src/db/repositories/limits';
 import { DEFAULT_LIMITS, SMS_LIMIT_FAILURE_TYPE, smsLimitReason } from '../src/domain/limits';
 import { attemptStep, routeBase, routeStep, stepKey } from '../src/domain/keys';
 import { analyzeSms } from '../src/domain/sms';
+import { senderOf } from '../src/domain/plan';
 import { createMetrics, timed } from '../src/metrics';
 import type { TestMessageInput, TestMessageResult } from '../workflows/contract';
 import { currentExecution, eventLog, withHeartbeat } from './context';
@@ -279,7 +280,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
         return adapter.send({
           to: input.to,
           toName: input.toName,
-          from: input.message.fromName ? { ...input.from, name: input.message.fromName } : input.from,
+          from: senderOf(input.from, input.message),
           text: input.message.text,
           ...(input.message.subject !== undefined ? { subject: input.message.subject } : {}),
           ...(input.message.html !== undefined ? { html: input.message.html } : {}),

@@ -13,7 +13,7 @@ import type { JournalScope, RecordStepInput, RenderedMessage, RenderMessageInput
 import { failureReason, isTemplateFailure, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
 import { MODE_OFF_REASON, recipientsDetails } from '../src/domain/event-steps';
 import { deliveryStep, EVENT_STEPS, routeStep } from '../src/domain/keys';
-import type { Plan, PlannedDelivery } from '../src/domain/plan';
+import { senderOf, type Plan, type PlannedDelivery } from '../src/domain/plan';
 import {
   eventOutcome,
   isUsable,
@@ -343,7 +343,7 @@ async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInpu
       reason,
       details: {
         deliveryKey: d.key,
-        from: message.fromName ? { ...plan.from, name: message.fromName } : plan.from,
+        from: senderOf(plan.from, message),
         ...(message.html ? { html: message.html } : {}),
         ...(message.attachments ? { attachments: message.attachments } : {}),
       },
