@@ -6,7 +6,8 @@ import { createConfigChangeRepository } from '../db/repositories/config-changes'
 import { createProviderRepository } from '../db/repositories/providers';
 import type { Company, Provider } from '../db/schema';
 import { BadRequestError, NotFoundError, ServiceUnavailableError, UnprocessableError, type ErrorDetail } from '../domain/errors';
-import type { CompanyMode, PrimaryChannel, ProviderKind } from '../domain/vocabulary';
+import type { CompanyMode, LegalEntity, PrimaryChannel, ProviderKind } from '../domain/vocabulary';
+import { createEventTypeRepository } from '../db/repositories/event-types';
 import { isPort } from '../domain/addresses';
 import { checkProviderFields, isSmsProviderKind, PROVIDER_FIELDS } from '../providers/kinds';
 import { createOutboundPolicy, type OutboundPolicy } from '../providers/outbound-policy';
@@ -22,6 +23,8 @@ export interface SettingsView {
   name: string;
   mode: CompanyMode;
   email: { from: string; fromName: string };
+  /** Seed 000 "Наша компания": the legal entities e-mail templates may send as. */
+  legalEntities: LegalEntity[];
   adminEmail: string | null;
   sms: { primaryProviderId: string | null; balanceThreshold: BalanceThreshold };
   reserveChannel: ReserveChannel | null;
@@ -87,10 +90,57 @@ export interface SettingsChange {
         botToken?: string | null | undefined;
       }
     | undefined;
+  /** Replaces the company's legal entities. */
+  legalEntities?: LegalEntity[] | undefined;
+  /** PATCH: adds, changes (null: removes) the legal entities named by id; the others stay. */
+  legalEntitiesPatch?: Record<string, LegalEntityPatch | null> | undefined;
   /** Replaces the whole directory. */
   providers?: ProviderChange[] | undefined;
   /** PATCH: adds, changes (null: removes) the providers named by id; the others stay as they are. */
   providersPatch?: Record<string, ProviderPatch | null> | undefined;
+}
+
+/** One legal entity of a PATCH: fields left out keep their value; a new one needs `name`, `fromAddress` and `signature`. */
+export interface LegalEntityPatch {
+  name?: string | undefined;
+  fromAddress?: string | undefined;
+  fromName?: string | null | undefined;
+  signature?: string | undefined;
+}
+
+/**
+ * The legal entities after a PATCH keyed by id: named ones changed (null
+ * removes), new ones added at the end, the others kept.
+ * @throws BadRequestError naming `/body/legalEntities/<id>/...` for a new one without its required fields.
+ */
+export function mergeLegalEntities(stored: readonly LegalEntity[], patch: Record<string, LegalEntityPatch | null>): LegalEntity[] {
+  const problems: ErrorDetail[] = [];
+  const build = (id: string, base: Partial<LegalEntity>, change: LegalEntityPatch): LegalEntity | undefined => {
+    const merged = { ...base, ...change, id };
+    const missing = (['name', 'fromAddress', 'signature'] as const).filter((f) => merged[f] === undefined);
+    for (const field of missing) problems.push({ path: `/body/legalEntities/${id}/${field}`, message: 'is required for a new legal entity' });
+    if (missing.length > 0) return undefined;
+    const fromName = merged.fromName ?? undefined;
+    return { id, name: merged.name!, fromAddress: merged.fromAddress!, signature: merged.signature!, ...(fromName ? { fromName } : {}) };
+  };
+  const result: LegalEntity[] = [];
+  for (const old of stored) {
+    if (!(old.id in patch)) {
+      result.push(old);
+      continue;
+    }
+    const change = patch[old.id];
+    if (change === null || change === undefined) continue;
+    const entity = build(old.id, old, change);
+    if (entity) result.push(entity);
+  }
+  for (const [id, change] of Object.entries(patch)) {
+    if (change === null || stored.some((e) => e.id === id)) continue;
+    const entity = build(id, {}, change);
+    if (entity) result.push(entity);
+  }
+  if (problems.length > 0) throw new BadRequestError('invalid legal entities', problems);
+  return result;
 }
 
 /**
@@ -211,6 +261,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
       name: company.name,
       mode: company.mode,
       email: { from: company.emailFrom, fromName: company.emailFromName },
+      legalEntities: company.legalEntities,
       adminEmail: company.adminEmail,
       sms: {
         primaryProviderId: company.primarySmsProviderId,
@@ -241,6 +292,29 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
     };
   };
 
+  /**
+   * Legal entities have unique ids, and one that a template sends as cannot go.
+   * @throws UnprocessableError `INVALID_LEGAL_ENTITIES` naming each field.
+   */
+  const checkLegalEntities = async (companyId: string, before: readonly LegalEntity[], after: readonly LegalEntity[]): Promise<void> => {
+    const problems: ErrorDetail[] = [];
+    const seen = new Set<string>();
+    for (const [i, e] of after.entries()) {
+      if (seen.has(e.id)) problems.push({ path: `/body/legalEntities/${i}/id`, message: `duplicate legal entity id "${e.id}"` });
+      seen.add(e.id);
+    }
+    for (const gone of before.filter((e) => !seen.has(e.id))) {
+      const users = await createEventTypeRepository(db).templatesOfLegalEntity(companyId, gone.id);
+      if (users.length > 0) {
+        problems.push({
+          path: `/body/legalEntities/${gone.id}`,
+          message: `cannot be removed: templates send as it (${users.map((t) => `${t.eventType} ${t.audience} ${t.channel}`).join(', ')}); choose another legal entity for them first`,
+        });
+      }
+    }
+    if (problems.length > 0) throw new UnprocessableError('INVALID_LEGAL_ENTITIES', `legal entities refused: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+  };
+
   return {
     /** Throws `NotFoundError` for an unknown company. */
     async read(companyId: string): Promise<SettingsView> {
@@ -263,6 +337,9 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
       // A PATCH is checked on the directory as it would become; it is merged again under the lock below.
       const change: SettingsChange = patch ? { ...request, providers: mergeProviders(before.directory, patch) } : request;
       validateProviders(change.providers ?? []);
+      const entitiesAfter =
+        change.legalEntities ?? (change.legalEntitiesPatch ? mergeLegalEntities(before.company.legalEntities, change.legalEntitiesPatch) : undefined);
+      if (entitiesAfter) await checkLegalEntities(companyId, before.company.legalEntities, entitiesAfter);
       await checkAddresses(change, outbound);
       const directoryAfter = change.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind }));
       // The primary must exist in the directory as it will be after this change, not only when it is named.
@@ -329,6 +406,12 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
             : {}),
           ...(change.reserveChannel !== undefined ? { reserveChannel: change.reserveChannel } : {}),
           ...(change.primaryChannel !== undefined ? { primaryChannel: change.primaryChannel } : {}),
+          // A PATCH applies to the entities as they are now, under the lock.
+          ...(change.legalEntities
+            ? { legalEntities: change.legalEntities }
+            : change.legalEntitiesPatch
+              ? { legalEntities: mergeLegalEntities(current.legalEntities, change.legalEntitiesPatch) }
+              : {}),
           ...(change.telegram
             ? {
                 telegram: {

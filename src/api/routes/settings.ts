@@ -18,6 +18,29 @@ const PrimaryChannelSchema = Type.Union([StringEnum(PRIMARY_CHANNELS), Type.Null
 });
 const SecretStateSchema = Type.Object({ set: Type.Boolean() });
 
+const LegalEntityIdSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'What templates name in `legalEntityId`.' });
+const LegalEntityFields = {
+  name: Type.String({ minLength: 1, maxLength: 200, description: 'The entity as people read it, e.g. `ООО "Логистик-Центр"`.' }),
+  fromAddress: EmailSchema,
+  fromName: Type.String({ minLength: 1, maxLength: 200, description: "The sender's display name; the entity's name when absent." }),
+  signature: Type.String({ maxLength: 2000, description: 'Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it.' }),
+};
+const LegalEntitySchema = Type.Object(
+  { id: LegalEntityIdSchema, name: LegalEntityFields.name, fromAddress: LegalEntityFields.fromAddress, fromName: Type.Optional(LegalEntityFields.fromName), signature: LegalEntityFields.signature },
+  { additionalProperties: false },
+);
+const LegalEntitiesDescription =
+  'Seed 000 "Наша компания": the company\'s legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature.';
+const LegalEntityPatchSchema = Type.Object(
+  {
+    name: Type.Optional(LegalEntityFields.name),
+    fromAddress: Type.Optional(LegalEntityFields.fromAddress),
+    fromName: Type.Optional(Type.Union([LegalEntityFields.fromName, Type.Null()])),
+    signature: Type.Optional(LegalEntityFields.signature),
+  },
+  { additionalProperties: false },
+);
+
 const ProviderSchema = Type.Object({
   id: Type.String(),
   kind: StringEnum(PROVIDER_KINDS),
@@ -31,6 +54,7 @@ const SettingsSchema = Type.Object({
   name: Type.String(),
   mode: ModeSchema,
   email: Type.Object({ from: Type.String(), fromName: Type.String() }),
+  legalEntities: Type.Array(LegalEntitySchema, { description: LegalEntitiesDescription }),
   adminEmail: Type.Union([Type.String(), Type.Null()]),
   sms: Type.Object({
     primaryProviderId: Type.Union([Type.String(), Type.Null()], { description: 'null: the built-in default SMS provider.' }),
@@ -78,6 +102,7 @@ const SettingsUpdateSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    legalEntities: Type.Optional(Type.Array(LegalEntitySchema, { maxItems: 20, description: `${LegalEntitiesDescription} Replaces the list.` })),
     adminEmail: Type.Optional(Type.Union([EmailSchema, Type.Null()])),
     sms: Type.Optional(
       Type.Object(
@@ -131,6 +156,11 @@ const ProviderPatchSchema = Type.Object(
 const SettingsPatchSchema = Type.Object(
   {
     ...SettingsUpdateSchema.properties,
+    legalEntities: Type.Optional(
+      Type.Record(LegalEntityIdSchema, Type.Union([LegalEntityPatchSchema, Type.Null()]), {
+        description: 'By id: an object adds the legal entity (name, fromAddress and signature required) or changes the fields it names, null removes it. Others stay.',
+      }),
+    ),
     providers: Type.Optional(
       Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,99}$' }), Type.Union([ProviderPatchSchema, Type.Null()]), {
         description: 'By provider id: an object adds the provider or changes the fields it names, null removes it. Providers not named stay as they are, secrets included.',
@@ -186,10 +216,10 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteDeps> = asyn
       },
     },
     async (request) => {
-      const { providers, ...rest } = request.body;
+      const { providers, legalEntities, ...rest } = request.body;
       return settings.update(
         request.auth.companyId,
-        { ...rest, ...(providers ? { providersPatch: providers } : {}) },
+        { ...rest, ...(providers ? { providersPatch: providers } : {}), ...(legalEntities ? { legalEntitiesPatch: legalEntities } : {}) },
         { actor: actorOf(request), log: request.log, action: 'patch' },
       );
     },
