@@ -678,6 +678,19 @@ export interface paths {
                                 from: string;
                                 fromName: string;
                             };
+                            /** @description Seed 000 "Наша компания": the company's legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature. */
+                            legalEntities: {
+                                /** @description What templates name in `legalEntityId`. */
+                                id: string;
+                                /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                                name: string;
+                                /** Format: email */
+                                fromAddress: string;
+                                /** @description The sender's display name; the entity's name when absent. */
+                                fromName?: string;
+                                /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                                signature: string;
+                            }[];
                             adminEmail: string | null;
                             sms: {
                                 /** @description null: the built-in default SMS provider. */
@@ -784,6 +797,19 @@ export interface paths {
                             from?: string;
                             fromName?: string;
                         };
+                        /** @description Seed 000 "Наша компания": the company's legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature. Replaces the list. */
+                        legalEntities?: {
+                            /** @description What templates name in `legalEntityId`. */
+                            id: string;
+                            /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                            name: string;
+                            /** Format: email */
+                            fromAddress: string;
+                            /** @description The sender's display name; the entity's name when absent. */
+                            fromName?: string;
+                            /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                            signature: string;
+                        }[];
                         /** Format: email */
                         adminEmail?: string | null;
                         sms?: {
@@ -846,6 +872,19 @@ export interface paths {
                                 from: string;
                                 fromName: string;
                             };
+                            /** @description Seed 000 "Наша компания": the company's legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature. */
+                            legalEntities: {
+                                /** @description What templates name in `legalEntityId`. */
+                                id: string;
+                                /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                                name: string;
+                                /** Format: email */
+                                fromAddress: string;
+                                /** @description The sender's display name; the entity's name when absent. */
+                                fromName?: string;
+                                /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                                signature: string;
+                            }[];
                             adminEmail: string | null;
                             sms: {
                                 /** @description null: the built-in default SMS provider. */
@@ -992,6 +1031,19 @@ export interface paths {
                             from?: string;
                             fromName?: string;
                         };
+                        /** @description By id: an object adds the legal entity (name, fromAddress and signature required) or changes the fields it names, null removes it. Others stay. */
+                        legalEntities?: {
+                            [key: string]: {
+                                /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                                name?: string;
+                                /** Format: email */
+                                fromAddress?: string;
+                                /** @description The sender's display name; the entity's name when absent. */
+                                fromName?: string | null;
+                                /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                                signature?: string;
+                            } | null;
+                        };
                         /** Format: email */
                         adminEmail?: string | null;
                         sms?: {
@@ -1060,6 +1112,19 @@ export interface paths {
                                 from: string;
                                 fromName: string;
                             };
+                            /** @description Seed 000 "Наша компания": the company's legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature. */
+                            legalEntities: {
+                                /** @description What templates name in `legalEntityId`. */
+                                id: string;
+                                /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                                name: string;
+                                /** Format: email */
+                                fromAddress: string;
+                                /** @description The sender's display name; the entity's name when absent. */
+                                fromName?: string;
+                                /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                                signature: string;
+                            }[];
                             adminEmail: string | null;
                             sms: {
                                 /** @description null: the built-in default SMS provider. */
@@ -1232,6 +1297,35 @@ export interface paths {
                                 managerChannels: ("email" | "sms" | "telegram")[];
                                 /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                                 resendWhenUnknown: boolean;
+                                /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                                subEventVariable: string | null;
+                                /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. */
+                                subEvents: {
+                                    /** @description Stable machine name, e.g. `loading`. */
+                                    code: string;
+                                    /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                    name: string;
+                                    /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                    active: boolean;
+                                    /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                    templates?: {
+                                        email?: {
+                                            subject?: string;
+                                            html?: string;
+                                            text?: string;
+                                        };
+                                        sms?: {
+                                            subject?: string;
+                                            html?: string;
+                                            text?: string;
+                                        };
+                                        telegram?: {
+                                            subject?: string;
+                                            html?: string;
+                                            text?: string;
+                                        };
+                                    };
+                                }[];
                                 templates: {
                                     client: {
                                         [key: string]: {
@@ -1251,6 +1345,8 @@ export interface paths {
                                                 contentType: string;
                                             }[];
                                             extraRecipients: string[];
+                                            extraContactIds: number[];
+                                            legalEntityId: string | null;
                                             /** Format: date-time */
                                             updatedAt: string;
                                         };
@@ -1273,6 +1369,8 @@ export interface paths {
                                                 contentType: string;
                                             }[];
                                             extraRecipients: string[];
+                                            extraContactIds: number[];
+                                            legalEntityId: string | null;
                                             /** Format: date-time */
                                             updatedAt: string;
                                         };
@@ -1375,6 +1473,35 @@ export interface paths {
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
+                            /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                            subEventVariable: string | null;
+                            /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. */
+                            subEvents: {
+                                /** @description Stable machine name, e.g. `loading`. */
+                                code: string;
+                                /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                name: string;
+                                /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                active: boolean;
+                                /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                templates?: {
+                                    email?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    sms?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    telegram?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                };
+                            }[];
                             templates: {
                                 client: {
                                     [key: string]: {
@@ -1394,6 +1521,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -1416,6 +1545,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -1515,6 +1646,35 @@ export interface paths {
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
+                        /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                        subEventVariable?: string | null;
+                        /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. Replaces the list. */
+                        subEvents?: {
+                            /** @description Stable machine name, e.g. `loading`. */
+                            code: string;
+                            /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                            name: string;
+                            /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                            active: boolean;
+                            /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                            templates?: {
+                                email?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                                sms?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                                telegram?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                            };
+                        }[];
                         templates?: {
                             client?: {
                                 email?: {
@@ -1533,7 +1693,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 sms?: {
                                     subject?: string;
@@ -1551,7 +1716,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 telegram?: {
                                     subject?: string;
@@ -1569,7 +1739,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                             };
                             manager?: {
@@ -1589,7 +1764,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 sms?: {
                                     subject?: string;
@@ -1607,7 +1787,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 telegram?: {
                                     subject?: string;
@@ -1625,7 +1810,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                             };
                         };
@@ -1668,6 +1858,35 @@ export interface paths {
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
+                            /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                            subEventVariable: string | null;
+                            /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. */
+                            subEvents: {
+                                /** @description Stable machine name, e.g. `loading`. */
+                                code: string;
+                                /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                name: string;
+                                /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                active: boolean;
+                                /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                templates?: {
+                                    email?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    sms?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    telegram?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                };
+                            }[];
                             templates: {
                                 client: {
                                     [key: string]: {
@@ -1687,6 +1906,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -1709,6 +1930,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -1790,7 +2013,7 @@ export interface paths {
         head?: never;
         /**
          * Change some fields of an event type or of one of its templates (JSON merge semantics)
-         * @description Like PUT, but a template names only the fields it changes and keeps the others, e.g. `{ "templates": { "client": { "email": { "fromName": "Склад" } } } }` changes the sender name alone. A template set to null is removed. The event type must exist (404). Templates are checked as with PUT; recorded in the configuration history as `patch`.
+         * @description Like PUT, but a template names only the fields it changes and keeps the others, e.g. `{ "templates": { "client": { "email": { "fromName": "Склад" } } } }` changes the sender name alone. A template set to null is removed. `subEvents` keyed by code changes one step, e.g. `{ "subEvents": { "unloading": { "active": false } } }`; a list replaces them all. The event type must exist (404). Templates are checked as with PUT; recorded in the configuration history as `patch`.
          */
         patch: {
             parameters: {
@@ -1830,6 +2053,59 @@ export interface paths {
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
+                        /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                        subEventVariable?: string | null;
+                        subEvents?: {
+                            /** @description Stable machine name, e.g. `loading`. */
+                            code: string;
+                            /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                            name: string;
+                            /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                            active: boolean;
+                            /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                            templates?: {
+                                email?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                                sms?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                                telegram?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                            };
+                        }[] | {
+                            [key: string]: {
+                                /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                name?: string;
+                                /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                active?: boolean;
+                                /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                templates?: {
+                                    email?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    sms?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    telegram?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                } | null;
+                            } | null;
+                        };
                         templates?: {
                             client?: {
                                 email?: {
@@ -1848,7 +2124,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 sms?: {
                                     subject?: string;
@@ -1866,7 +2147,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 telegram?: {
                                     subject?: string;
@@ -1884,7 +2170,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                             };
                             manager?: {
@@ -1904,7 +2195,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 sms?: {
                                     subject?: string;
@@ -1922,7 +2218,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 telegram?: {
                                     subject?: string;
@@ -1940,7 +2241,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                             };
                         };
@@ -1983,6 +2289,35 @@ export interface paths {
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
+                            /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                            subEventVariable: string | null;
+                            /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. */
+                            subEvents: {
+                                /** @description Stable machine name, e.g. `loading`. */
+                                code: string;
+                                /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                name: string;
+                                /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                active: boolean;
+                                /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                templates?: {
+                                    email?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    sms?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    telegram?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                };
+                            }[];
                             templates: {
                                 client: {
                                     [key: string]: {
@@ -2002,6 +2337,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -2024,6 +2361,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
