@@ -5,6 +5,6 @@ ALTER TABLE "templates" ADD COLUMN "extra_contact_ids" bigint[] DEFAULT '{}'::bi
 ALTER TABLE "templates" ADD COLUMN "legal_entity_id" text;--> statement-breakpoint
 -- Seed 000: a fixed address ("Адреса") has no name; stored greetings that would read "Здравствуйте, !" get a neutral form.
 UPDATE "templates" SET
-  "html" = replace("html", 'Здравствуйте, {{ recipient.name }}!', '{% if recipient.name %}Здравствуйте, {{ recipient.name }}!{% else %}Здравствуйте!{% endif %}'),
-  "text" = replace("text", 'Здравствуйте, {{ recipient.name }}!', '{% if recipient.name %}Здравствуйте, {{ recipient.name }}!{% else %}Здравствуйте!{% endif %}')
+  "html" = replace("html", 'Здравствуйте, {{ recipient.name }}!', '{% if recipient.name != blank %}Здравствуйте, {{ recipient.name }}!{% else %}Здравствуйте!{% endif %}'),
+  "text" = replace("text", 'Здравствуйте, {{ recipient.name }}!', '{% if recipient.name != blank %}Здравствуйте, {{ recipient.name }}!{% else %}Здравствуйте!{% endif %}')
 WHERE "channel" = 'email' AND "audience" = 'client';

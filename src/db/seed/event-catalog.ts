@@ -37,7 +37,7 @@ function blockText(block: Block): string {
 }
 
 /** A fixed address (seed 000 "Адреса") has no name: it is greeted with a neutral «Здравствуйте!». */
-export const NEUTRAL_GREETING = '{% if recipient.name %}Здравствуйте, {{ recipient.name }}!{% else %}Здравствуйте!{% endif %}';
+export const NEUTRAL_GREETING = '{% if recipient.name != blank %}Здравствуйте, {{ recipient.name }}!{% else %}Здравствуйте!{% endif %}';
 const CLIENT_GREETING: Block = { html: `<p>${NEUTRAL_GREETING}</p>`, text: `${NEUTRAL_GREETING}\n` };
 const CLIENT_MANAGER: Block = {
   if: 'manager.name',
