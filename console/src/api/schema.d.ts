@@ -5011,6 +5011,10 @@ export interface paths {
                                 /** @description The Temporal Schedule id: `<name>:<companyId>`, plus `@<taskQueue>` off the default queue. */
                                 scheduleId: string;
                                 workflowType: string;
+                                /** @description The task's name as operators know it, e.g. «Журнал обмена. Отправка e-mail» (seed 000); also the start of its note in the Temporal UI. */
+                                title: string;
+                                /** @description The task's description (seed 000). */
+                                description: string;
                                 /** @description False when deleted by hand since: the next start of a worker, a PUT or a trigger creates it again. */
                                 exists: boolean;
                                 /** @description The period, e.g. "5m", "1h". */
@@ -5115,6 +5119,10 @@ export interface paths {
                             /** @description The Temporal Schedule id: `<name>:<companyId>`, plus `@<taskQueue>` off the default queue. */
                             scheduleId: string;
                             workflowType: string;
+                            /** @description The task's name as operators know it, e.g. «Журнал обмена. Отправка e-mail» (seed 000); also the start of its note in the Temporal UI. */
+                            title: string;
+                            /** @description The task's description (seed 000). */
+                            description: string;
                             /** @description False when deleted by hand since: the next start of a worker, a PUT or a trigger creates it again. */
                             exists: boolean;
                             /** @description The period, e.g. "5m", "1h". */
@@ -5243,6 +5251,10 @@ export interface paths {
                             /** @description The Temporal Schedule id: `<name>:<companyId>`, plus `@<taskQueue>` off the default queue. */
                             scheduleId: string;
                             workflowType: string;
+                            /** @description The task's name as operators know it, e.g. «Журнал обмена. Отправка e-mail» (seed 000); also the start of its note in the Temporal UI. */
+                            title: string;
+                            /** @description The task's description (seed 000). */
+                            description: string;
                             /** @description False when deleted by hand since: the next start of a worker, a PUT or a trigger creates it again. */
                             exists: boolean;
                             /** @description The period, e.g. "5m", "1h". */
