@@ -305,7 +305,8 @@ async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInpu
       subject: message.subject,
       body: message.text,
       reason: TRACKED_REASON,
-      details: { deliveryKey: d.key, ...(message.html ? { html: message.html } : {}) },
+      // The From of the template's legal entity, for a manager's send by hand (R14).
+      details: { deliveryKey: d.key, ...(message.html ? { html: message.html } : {}), ...(first.channel === 'email' ? { from: senderOf(plan.from, message) } : {}) },
     });
     return { ...outcome, channel: first.channel, status: 'not_sent_tracked' };
   }

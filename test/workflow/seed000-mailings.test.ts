@@ -106,6 +106,24 @@ describe('seed 000 logistics mailings against real Temporal, PostgreSQL and SMTP
     expect(dispatch?.html).toContain('<p>Здравствуйте!</p>');
   });
 
+  it("a message tracked by the manager and sent by hand goes From the template's legal entity too", async () => {
+    expect((await h.request({ method: 'PATCH', url: `/v1/event-types/${TYPE}`, payload: { trackedByManager: true } })).statusCode).toBe(200);
+    const off = await h.request({ method: 'PATCH', url: '/v1/counterparties/demo-client', payload: { overrides: { [TYPE]: { send: false } } } });
+    expect(off.statusCode, off.body).toBe(200);
+    const result = await run('s000-tracked', TYPE, checklistData('Погрузка', 'ЗП-104'));
+    expect(result.deliveries.map((d: { status: string }) => d.status)).toContain('not_sent_tracked');
+    const tracked = (await journalOf(h, 's000-tracked')).find((e) => e.status === 'not_sent_tracked' && e.recipient === 'ivan.petrov@romashka.example');
+    expect(tracked).toBeDefined();
+    const send = await h.request({ method: 'POST', url: `/v1/journal/${tracked!.id}/send`, payload: {} });
+    expect(send.statusCode, send.body).toBe(200);
+    expect(send.json()).toMatchObject({ status: 'sent' });
+    const [mail] = await mailsAbout('ЗП-104');
+    expect(addressOf(mail?.to)).toMatchObject({ address: 'ivan.petrov@romashka.example' });
+    expect(addressOf(mail?.from)).toEqual({ name: 'Демо Логистик, отдел перевозок', address: 'logistics@demo-logistics.example' });
+    // Back as it was for the tests below.
+    await h.request({ method: 'PATCH', url: '/v1/counterparties/demo-client', payload: { overrides: { [TYPE]: { send: true } } } });
+  });
+
   it("appends the legal entity's signature to a template that does not place it, From that entity", async () => {
     await putNoticeType(h, 'test.parts-notice', { channels: ['email'] });
     const res = await h.request({
