@@ -166,32 +166,48 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
    * written first; when it is new, no earlier attempt can have called the
    * provider, and the look-ups of an earlier `sent`, `unknown` or `sending`
    * marker are spared.
+   *
+   * An e-mail's first attempt writes `rendered` together with its outcome
+   * (`sent` or `attempt_failed`), in one statement after the call: nothing
+   * earlier can have sent it, and an e-mail sent again keeps its Message-ID
+   * (the guarantee is at least once either way). A later attempt writes
+   * `rendered` first as other channels do, so it finds what an attempt that
+   * died after the call journaled.
    */
   async function sendOne(input: SendMessageInput, journalRendered: boolean): Promise<SendMessageResult> {
     const info = Context.current().info;
     const { workflowId, runId } = currentExecution();
     const sentKey = stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'sent'));
     const unknownKey = stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'unknown'));
-    const rendered = journalRendered
-      ? await timed((s) => metrics.journalWriteLatency.observe(s), () =>
-          journal.record({
-            ...input.scope,
-            stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'rendered')),
-            workflowId,
-            runId,
-            status: 'rendered',
-            audience: input.audience,
-            channel: input.channel,
-            recipient: input.to,
-            recipientName: input.toName,
-            subject: input.message.subject,
-            body: input.message.text,
-            details: input.message.html ? { html: input.message.html } : {},
-          }),
-        )
-      : undefined;
+    const renderedEntry: NewJournalEntry = {
+      ...input.scope,
+      stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'rendered')),
+      workflowId,
+      runId,
+      status: 'rendered',
+      audience: input.audience,
+      channel: input.channel,
+      recipient: input.to,
+      recipientName: input.toName,
+      subject: input.message.subject,
+      body: input.message.text,
+      details: input.message.html ? { html: input.message.html } : {},
+    };
+    /** `rendered` waits for the outcome and goes in with it. */
+    const renderedWithOutcome = journalRendered && input.channel === 'email' && info.attempt === 1;
+    /** Writes `entry`, preceded by `rendered` when that waited for it. */
+    const journalOutcome = async (entry: NewJournalEntry) =>
+      timed((s) => metrics.journalWriteLatency.observe(s), async () => {
+        if (!renderedWithOutcome) return journal.record(entry);
+        const [, outcome] = await journal.recordMany([renderedEntry, entry]);
+        return outcome!;
+      });
+    const rendered =
+      journalRendered && !renderedWithOutcome
+        ? await timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(renderedEntry))
+        : undefined;
     /** No earlier attempt of this activity got as far as the provider. */
-    const firstAttempt = rendered?.created === true;
+    const firstAttempt = renderedWithOutcome || rendered?.created === true;
     // A previous attempt may have sent and journaled it but died before Temporal heard back.
     const previous = firstAttempt ? undefined : ((await journal.findByStepKey(sentKey)) ?? (await journal.findByStepKey(unknownKey)));
     if (previous) {
@@ -236,7 +252,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
           ...(input.manualOf !== undefined ? { manualOf: input.manualOf } : {}),
         },
       };
-      const written = await withHeartbeat(() => persist(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(entry))));
+      const written = await withHeartbeat(() => persist(() => journalOutcome(entry)));
       if (written.created) {
         metrics.deliveries.inc({ channel: input.channel, provider, status: 'sent' });
         if (input.channel === 'sms') metrics.smsSegments.inc({ provider }, parts);
@@ -304,13 +320,13 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       const typed = asChannelError(err);
       // The error's type only: a provider's words can quote the address.
       log.warn('send attempt failed', { channel: input.channel, attempt: info.attempt, error: typed.name, permanent: typed.permanent });
-      await timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record({
+      await journalOutcome({
         ...base,
         stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(info.attempt))),
         status: 'attempt_failed',
         reason: typed.providerReason ?? typed.message,
         details: { error: typed.name, permanent: typed.permanent, ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}) },
-      }));
+      });
       // A refusal, or no connection: this attempt left nothing at the provider (an earlier SMS part is sent again).
       // A timeout or a link lost while waiting keeps the marker: the provider may have the message.
       if (guarded && !(typed instanceof UnavailableError && typed.maybeAccepted)) await attempts.clear(sentKey).catch(() => undefined);
