@@ -320,4 +320,5 @@ export const EN: Record<string, string> = {
   "Основной способ отправки сообщений": "Primary way of sending",
   "Для всех событий, которые отправляются в Telegram или по SMS.": "For every event that is sent by Telegram or SMS.",
   "Как указано в каждом событии": "As each event type says",
+  "Показать ещё": "Show more",
 };
