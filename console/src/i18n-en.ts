@@ -321,4 +321,9 @@ export const EN: Record<string, string> = {
   "Для всех событий, которые отправляются в Telegram или по SMS.": "For every event that is sent by Telegram or SMS.",
   "Как указано в каждом событии": "As each event type says",
   "Показать ещё": "Show more",
+  "Свои шаблоны «{name}»": "Own templates of “{name}”",
+  "Шаблоны клиента сохранены": "The client's templates are saved",
+  "Свои шаблоны клиента: {name}": "The client's own templates: {name}",
+  "Пустое поле — действует шаблон типа события.": "An empty field: the event type's template applies.",
+  "Текст: {channel}": "Text: {channel}",
 };
