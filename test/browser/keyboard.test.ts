@@ -13,7 +13,8 @@ async function tabTo(page: Page, target: Locator, what: string, max = 80): Promi
   await target.waitFor();
   for (let i = 0; i < max; i += 1) {
     await page.keyboard.press('Tab');
-    if (await target.evaluate((el) => el === document.activeElement || el.contains(document.activeElement))) return;
+    // Runs in the page (the tests' own types know no DOM).
+    if (await target.evaluate('(el) => el === document.activeElement || el.contains(document.activeElement)')) return;
   }
   throw new Error(`${what}: not reached with ${max} presses of Tab`);
 }
