@@ -27,6 +27,7 @@ import { configChangesRoutes } from './api/routes/config-changes';
 import { counterpartiesRoutes } from './api/routes/counterparties';
 import { eventTypesRoutes } from './api/routes/event-types';
 import { journalRoutes } from './api/routes/journal';
+import { queuesRoutes } from './api/routes/queues';
 import { messagesRoutes } from './api/routes/messages';
 import { providerChecksRoutes } from './api/routes/provider-checks';
 import { telegramWebhookRoutes } from './api/routes/telegram-webhook';
@@ -199,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(configChangesRoutes, { db: deps.db });
       await v1.register(journalRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
       await v1.register(messagesRoutes, { db: deps.db });
+      await v1.register(queuesRoutes, { db: deps.db });
       await v1.register(providerChecksRoutes, { temporal: deps.temporal, taskQueue: deps.taskQueue });
       await v1.register(schedulesRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, namespace: deps.namespace, temporalUiUrl: deps.temporalUiUrl });
     },

@@ -348,4 +348,10 @@ export const EN: Record<string, string> = {
   "Юрлицо": "Legal entity",
   "Латинские строчные буквы, цифры, «-» и «_»": "Lower-case Latin letters, digits, \"-\" and \"_\"",
   "Адрес отправителя (From)": "Sender address (From)",
+  "Показать ещё": "Show more",
+  "Свои шаблоны «{name}»": "Own templates of “{name}”",
+  "Шаблоны клиента сохранены": "The client's templates are saved",
+  "Свои шаблоны клиента: {name}": "The client's own templates: {name}",
+  "Пустое поле — действует шаблон типа события.": "An empty field: the event type's template applies.",
+  "Текст: {channel}": "Text: {channel}",
 };

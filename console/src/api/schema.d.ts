@@ -4802,6 +4802,329 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/queues/confirmations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events awaiting confirmation, newest first
+         * @description Events whose `awaiting_confirmation` step has no later step yet (no decision, no expiry), with the texts that would go out on approval. `mine=true`: only the signed-in manager's clients.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the signed-in user's clients: counterparties whose responsible manager is the user's manager. Answers 400 for an API key or a user who is not linked to a manager (they have no clients of their own). */
+                    mine?: boolean;
+                    counterpartyId?: string;
+                    /** @description The `next` of the previous page. */
+                    cursor?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The `awaiting_confirmation` journal entry (the paging cursor). */
+                                entryId: number;
+                                eventId: string;
+                                eventType: string;
+                                counterpartyId: string;
+                                /** @description The event type's Russian name. */
+                                eventTypeName: string | null;
+                                /** @description The client's name. */
+                                counterpartyName: string | null;
+                                /** @description The client's responsible manager. */
+                                managerId: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When the event began to wait.
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When it expires without a decision.
+                                 */
+                                expiresAt: string | null;
+                                /** @description Each message that would go out on approval, as `GET /v1/events/:id` shows it. */
+                                pending: {
+                                    /** @description The recipient within the event, as in the journal. */
+                                    deliveryKey: string;
+                                    /** @description `client` or `manager`. */
+                                    audience: string;
+                                    recipientName: string;
+                                    /** @description The first channel that would be tried. */
+                                    channel: string;
+                                    /** @description The address on that channel. */
+                                    recipient: string;
+                                    /** @description E-mail only. */
+                                    subject?: string;
+                                    /** @description The rendered text (for e-mail, its text body). */
+                                    text: string;
+                                    /** @description Why the message could not be rendered. */
+                                    error?: string;
+                                }[];
+                            }[];
+                            next: number | null;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/tracked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * "Not sent, tracked by manager" entries nobody has acted on, newest first
+         * @description Journal entries `not_sent_tracked` with no status change and no manual send that went out (a failed one leaves the entry waiting). `mine=true`: only the signed-in manager's clients.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the signed-in user's clients: counterparties whose responsible manager is the user's manager. Answers 400 for an API key or a user who is not linked to a manager (they have no clients of their own). */
+                    mine?: boolean;
+                    counterpartyId?: string;
+                    /** @description The `next` of the previous page. */
+                    cursor?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                eventId: string;
+                                eventType: string;
+                                counterpartyId: string;
+                                status: string;
+                                audience: string | null;
+                                channel: string | null;
+                                recipient: string | null;
+                                recipientName: string | null;
+                                subject: string | null;
+                                body: string | null;
+                                provider: string | null;
+                                providerMessageId: string | null;
+                                reason: string | null;
+                                attempt: number | null;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                workflowId: string;
+                                runId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** @description The event type's Russian name. */
+                                eventTypeName: string | null;
+                                /** @description The client's name. */
+                                counterpartyName: string | null;
+                                /** @description The client's responsible manager. */
+                                managerId: string | null;
+                            }[];
+                            next: number | null;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many items wait in each queue
+         * @description The lengths of `GET /v1/queues/confirmations` and `GET /v1/queues/tracked`, in one cheap query.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the signed-in user's clients: counterparties whose responsible manager is the user's manager. Answers 400 for an API key or a user who is not linked to a manager (they have no clients of their own). */
+                    mine?: boolean;
+                    counterpartyId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Events awaiting confirmation. */
+                            confirmations: number;
+                            /** @description "Not sent, tracked by manager" entries nobody has acted on. */
+                            tracked: number;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/messaging/test": {
         parameters: {
             query?: never;
