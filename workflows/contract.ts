@@ -163,7 +163,13 @@ export interface SmsBalanceResult {
   ok: boolean;
   provider?: string;
   amount?: number;
+  /** What `amount` counts: messages left, or money in `currency`. */
+  unit?: 'messages' | 'money';
   currency?: string;
+  /** The unit for people: `SMS`, `₽ (RUB)`. */
+  unitLabel?: string;
+  /** The amount with its unit, as a Russian business writes it: «42,50 ₽», «120 SMS». */
+  formatted?: string;
   raw?: string;
   error?: string;
 }

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { fullFormats } from 'ajv-formats/dist/formats';
 import type { Channel } from '../../domain/vocabulary';
-import { ChannelSchema } from './common';
+import { ChannelSchema, StringEnum } from './common';
 
 export const TestMessageInputSchema = Type.Object(
   {
@@ -43,8 +43,11 @@ export type TestMessageResult = Static<typeof TestMessageResultSchema>;
 export const SmsBalanceSchema = Type.Object({
   ok: Type.Boolean(),
   provider: Type.Optional(Type.String()),
-  amount: Type.Optional(Type.Number()),
-  currency: Type.Optional(Type.String()),
+  amount: Type.Optional(Type.Number({ description: 'In `unit`.' })),
+  unit: Type.Optional(StringEnum(['messages', 'money'], { description: 'What `amount` counts: messages left, or money in `currency`.' })),
+  currency: Type.Optional(Type.String({ description: 'With `unit: money`: ISO 4217, e.g. RUB.' })),
+  unitLabel: Type.Optional(Type.String({ description: 'The unit for people: `SMS`, `₽ (RUB)`.' })),
+  formatted: Type.Optional(Type.String({ description: 'The amount with its unit in Russian: «42,50 ₽», «120 SMS».' })),
   raw: Type.Optional(Type.String()),
   error: Type.Optional(Type.String()),
 });
