@@ -11,6 +11,7 @@ import { createJournalRepository } from '../src/db/repositories/journal';
 import { createLimitsRepository } from '../src/db/repositories/limits';
 import { DEFAULT_LIMITS, SMS_LIMIT_FAILURE_TYPE, smsLimitReason } from '../src/domain/limits';
 import { attemptStep, routeBase, routeStep, stepKey } from '../src/domain/keys';
+import { reasonText } from '../src/domain/reasons';
 import { analyzeSms } from '../src/domain/sms';
 import { createMetrics, timed } from '../src/metrics';
 import type { TestMessageInput, TestMessageResult } from '../workflows/contract';
@@ -20,8 +21,8 @@ import { adapterFor, asChannelError, toActivityFailure } from './failures';
 import { renderOrFail } from './render';
 import type { RenderAndSendInput, SendMessageInput, SendMessageResult } from './types';
 
-/** The raw reason of an `unknown` entry (its label, in Russian, comes from the message view). */
-export const UNKNOWN_OUTCOME_REASON = 'the worker stopped after calling the provider and before its answer was journaled; not sent again, as that could duplicate the message';
+/** The reason of an `unknown` entry, in the catalogue's words. */
+export const UNKNOWN_OUTCOME_REASON = reasonText('unknown_outcome');
 
 /**
  * Runs a database write that must not be lost, retrying while PostgreSQL is

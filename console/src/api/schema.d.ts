@@ -407,7 +407,7 @@ export interface paths {
                                  * @description A stable code of `reason`.
                                  * @enum {string|null}
                                  */
-                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                 /** @description Why it ended so, in Russian; null when it went out without trouble. */
                                 reason: string | null;
                                 /** @description The reason as journaled by the workflow or the provider. */
@@ -424,7 +424,7 @@ export interface paths {
                                      * @description A stable code of `reason`.
                                      * @enum {string|null}
                                      */
-                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
@@ -684,6 +684,16 @@ export interface paths {
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -790,6 +800,8 @@ export interface paths {
                             primaryProviderId?: string | null;
                             /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                             balanceThreshold?: "none" | 50 | 100 | 200;
+                            /** @description The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted. */
+                            balanceThresholdUnit?: string;
                         };
                         /** @enum {string|null} */
                         reserveChannel?: "sms" | "email" | null;
@@ -852,6 +864,16 @@ export interface paths {
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -998,6 +1020,8 @@ export interface paths {
                             primaryProviderId?: string | null;
                             /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                             balanceThreshold?: "none" | 50 | 100 | 200;
+                            /** @description The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted. */
+                            balanceThresholdUnit?: string;
                         };
                         /** @enum {string|null} */
                         reserveChannel?: "sms" | "email" | null;
@@ -1066,6 +1090,16 @@ export interface paths {
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -4363,7 +4397,7 @@ export interface paths {
                                  * @description A stable code of `reason`.
                                  * @enum {string|null}
                                  */
-                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                 /** @description Why it ended so, in Russian; null when it went out without trouble. */
                                 reason: string | null;
                                 /** @description The reason as journaled by the workflow or the provider. */
@@ -4380,7 +4414,7 @@ export interface paths {
                                      * @description A stable code of `reason`.
                                      * @enum {string|null}
                                      */
-                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
@@ -4598,8 +4632,19 @@ export interface paths {
                         "application/json": {
                             ok: boolean;
                             provider?: string;
+                            /** @description In `unit`. */
                             amount?: number;
+                            /**
+                             * @description What `amount` counts: messages left, or money in `currency`.
+                             * @enum {string}
+                             */
+                            unit?: "messages" | "money";
+                            /** @description With `unit: money`: ISO 4217, e.g. RUB. */
                             currency?: string;
+                            /** @description The unit for people: `SMS`, `₽ (RUB)`. */
+                            unitLabel?: string;
+                            /** @description The amount with its unit in Russian: «42,50 ₽», «120 SMS». */
+                            formatted?: string;
                             raw?: string;
                             error?: string;
                         };
