@@ -196,7 +196,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const { workflowId } = await postEvent(h, { id: 'untracked-1', type: 'test.untracked', counterpartyId: 'optout-client', data: { n: 'ЗК-21' } });
       await result(workflowId);
       const skipped = (await journalOf(h, 'untracked-1')).filter((e) => e.status === 'skipped');
-      expect(skipped.map((e) => e.reason)).toEqual(['client opted out']);
+      expect(skipped.map((e) => e.reason)).toEqual(['Клиент отключил это уведомление']);
       expect(sentTo('6001')).toHaveLength(1);
     });
   });
@@ -215,7 +215,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const story = storyOf(await journalOf(h, 'fb-1'), 'Борис');
       expect(story).toEqual(['fallback telegram', 'rendered sms', 'sent sms']);
       const fallback = (await journalOf(h, 'fb-1')).find((e) => e.status === 'fallback')!;
-      expect(fallback.reason).toBe('telegram → sms: not subscribed to the Telegram bot');
+      expect(fallback.reason).toBe('Telegram → SMS: Не подписан на бота');
       await until(async () => ((await journalOf(h, 'fb-1')).some((e) => e.status === 'delivered') ? true : undefined), 'delivery receipt');
       await saveHistory(h, workflowId, 'fallback-not-subscribed-local-steps');
     });
@@ -231,7 +231,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect(storyOf(entries, 'Вера')).toEqual(['rendered telegram', 'attempt_failed telegram', 'fallback telegram', 'rendered sms', 'sent sms']);
       const failed = entries.find((e) => e.status === 'attempt_failed')!;
       expect(failed.attempt).toBe(1);
-      expect(failed.reason).toMatch(/blocked/);
+      expect(failed.reason).toMatch(/^Бот заблокирован: .*blocked/);
       await saveHistory(h, workflowId, 'fallback-blocked-local-steps');
     });
 
@@ -314,7 +314,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
     const entries = await journalOf(h, 'partial-1');
     expect(storyOf(entries, 'Сломанный')).toEqual(['rendered email', 'attempt_failed email', 'failed email']);
     expect(entries.find((e) => e.status === 'failed')!.reason).toMatch(/550/);
-    expect(entries.at(-1)).toMatchObject({ status: 'completed', reason: 'partial' });
+    expect(entries.at(-1)).toMatchObject({ status: 'completed', reason: 'Часть сообщений не отправлена', details: { outcome: 'partial' } });
     await saveHistory(h, workflowId, 'partial-broken-address-local-steps');
   });
 

@@ -4537,9 +4537,22 @@ export interface paths {
                             channel: string;
                             provider?: string;
                             providerMessageId?: string;
+                            /** @description The provider's answer as received. */
                             response?: string;
+                            /** @description SMS only: the encoding and what the message cost in segments. */
+                            sms?: {
+                                /** @enum {string} */
+                                encoding: "GSM-7" | "UCS-2";
+                                /** @description How many SMS the text took: each is billed as one message. */
+                                segments: number;
+                                /** @description Characters of the text. */
+                                length: number;
+                            };
+                            /** @description The journal row of this test message (event type `test.message`). */
+                            journalEntryId?: number;
                             error?: string;
                             errorType?: string;
+                            /** @description In Russian, for people: what the message cost and where it is journaled. */
                             note?: string;
                         };
                     };

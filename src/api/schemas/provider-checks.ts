@@ -33,10 +33,21 @@ export const TestMessageResultSchema = Type.Object({
   channel: Type.String(),
   provider: Type.Optional(Type.String()),
   providerMessageId: Type.Optional(Type.String()),
-  response: Type.Optional(Type.String()),
+  response: Type.Optional(Type.String({ description: "The provider's answer as received." })),
+  sms: Type.Optional(
+    Type.Object(
+      {
+        encoding: StringEnum(['GSM-7', 'UCS-2']),
+        segments: Type.Integer({ description: 'How many SMS the text took: each is billed as one message.' }),
+        length: Type.Integer({ description: 'Characters of the text.' }),
+      },
+      { description: 'SMS only: the encoding and what the message cost in segments.' },
+    ),
+  ),
+  journalEntryId: Type.Optional(Type.Integer({ description: 'The journal row of this test message (event type `test.message`).' })),
   error: Type.Optional(Type.String()),
   errorType: Type.Optional(Type.String()),
-  note: Type.Optional(Type.String()),
+  note: Type.Optional(Type.String({ description: 'In Russian, for people: what the message cost and where it is journaled.' })),
 });
 export type TestMessageResult = Static<typeof TestMessageResultSchema>;
 
