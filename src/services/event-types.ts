@@ -4,6 +4,7 @@ import { createEventTypeRepository, type EventTypeFields, type EventTypeWithTemp
 import type { EventType, Template } from '../db/schema';
 import { BadRequestError, NotFoundError, UnprocessableError } from '../domain/errors';
 import { analyzeSms, type SmsAnalysis } from '../domain/sms';
+import { DEFAULT_MANAGER_CHANNELS as PLAN_DEFAULT_MANAGER_CHANNELS } from '../domain/plan';
 import {
   managerTemplateProblems,
   sampleFor,
@@ -106,8 +107,12 @@ function smsSegmentsWarning(segments: number): string {
   return `Текст займёт ${segments} SMS (больше ${SMS_SEGMENTS_WARNING}): каждому получателю уйдёт ${segments} ${word}, и каждое оплачивается. Сократите текст.`;
 }
 
-/** The column's default for an event type created without manager channels. */
-const DEFAULT_MANAGER_CHANNELS: Channel[] = ['email'];
+/**
+ * An event type created without manager channels tells the manager as seed
+ * 002 says: an SMS to the manager's mobile first, e-mail as reserve (the plan's
+ * default too). Set on create, since the column's own default is e-mail only.
+ */
+const DEFAULT_MANAGER_CHANNELS: Channel[] = PLAN_DEFAULT_MANAGER_CHANNELS;
 
 /** The manager settings an event type will have once `change` is saved over `before`. */
 function managerSettingsAfter(before: EventTypeWithTemplates | undefined, change: EventTypeChange) {
@@ -221,7 +226,7 @@ export function createEventTypeService(db: Db) {
         const repository = createEventTypeRepository(tx);
         const { templates, ...fields } = change;
         if (before) await repository.update(companyId, type, fields);
-        else await repository.create(companyId, type, { ...fields, name: change.name! });
+        else await repository.create(companyId, type, { ...fields, name: change.name!, managerChannels: fields.managerChannels ?? [...DEFAULT_MANAGER_CHANNELS] });
         for (const audience of AUDIENCES) {
           for (const channel of CHANNELS) {
             const input = templates?.[audience]?.[channel];

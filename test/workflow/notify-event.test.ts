@@ -100,7 +100,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect((await h.request({ method: 'POST', url: `/v1/events/${eventId}/decision`, payload: { approve: true, by: 'x' } })).statusCode).toBe(409);
       expect(telegram.sent.length).toBe(before);
       const rejected = (await journalOf(h, eventId)).find((e) => e.status === 'rejected')!;
-      expect(rejected.reason).toBe('клиент уже знает');
+      expect(rejected.reason).toBe('Отклонено при подтверждении: клиент уже знает');
       expect(rejected.details).toMatchObject({ by: expect.stringMatching(/^key:\d+ test journal:write$/), comment: 'клиент уже знает' });
       expect((await journalOf(h, eventId)).some((e) => e.status === 'sent')).toBe(false);
     });
@@ -169,7 +169,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect(patch.statusCode, patch.body).toBe(200);
       expect(patch.json().status).toBe('resolved');
       const change = (await journalOf(h, 'tracked-1')).find((e) => e.status === 'status_changed')!;
-      expect(change.reason).toBe('not_sent_tracked → resolved: отправлено вручную');
+      expect(change.reason).toBe('Статус изменён: не отправлено, на контроле у менеджера → решено менеджером. Комментарий: отправлено вручную');
       expect(change.details).toMatchObject({ entryId: tracked.id, from: 'not_sent_tracked', to: 'resolved', comment: 'отправлено вручную' });
       expect(String((change.details as { by: string }).by)).toMatch(/^key:\d+ /);
     });
@@ -324,7 +324,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
     expect((await result(workflowId)).outcome).toBe('completed');
     const entries = await journalOf(h, 'no-address-1');
     expect(storyOf(entries, 'Без адреса')).toEqual(['skipped']);
-    expect(entries.find((e) => e.recipientName === 'Без адреса')!.reason).toBe('no address');
+    expect(entries.find((e) => e.recipientName === 'Без адреса')!.reason).toBe('Нет адреса');
     expect(smsTo('+79160000300')).toHaveLength(1);
   });
 

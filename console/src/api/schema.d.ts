@@ -1263,6 +1263,7 @@ export interface paths {
                                 emailDelivery: "immediate" | "batched";
                                 /** @description Client channels, first choice first. */
                                 channels: ("email" | "sms" | "telegram")[];
+                                /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                                 managerChannels: ("email" | "sms" | "telegram")[];
                                 /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                                 resendWhenUnknown: boolean;
@@ -1406,6 +1407,7 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
@@ -1546,6 +1548,7 @@ export interface paths {
                         emailDelivery?: "immediate" | "batched";
                         /** @description Client channels, first choice first. */
                         channels?: ("email" | "sms" | "telegram")[];
+                        /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
@@ -1699,6 +1702,7 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
@@ -1861,6 +1865,7 @@ export interface paths {
                         emailDelivery?: "immediate" | "batched";
                         /** @description Client channels, first choice first. */
                         channels?: ("email" | "sms" | "telegram")[];
+                        /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
@@ -2014,6 +2019,7 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
