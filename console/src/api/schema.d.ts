@@ -2183,6 +2183,8 @@ export interface paths {
                             [key: string]: unknown;
                         };
                         eventType?: string;
+                        /** @description SMS: a client whose contacts with a phone the text would go to; the cost then counts them (`sms.cost.total`). */
+                        counterpartyId?: string;
                     };
                 };
             };
@@ -2208,6 +2210,17 @@ export interface paths {
                                 remaining: number;
                                 /** @description In Russian, past 4 segments (where the seed's table ends): each recipient costs that many SMS. */
                                 warning?: string;
+                                /** @description What the text costs in SMS. */
+                                cost: {
+                                    /** @description SMS (segments) each recipient costs. */
+                                    perRecipient: number;
+                                    /** @description The contacts with a phone of `counterpartyId`; null without one. */
+                                    recipients: number | null;
+                                    /** @description `perRecipient × recipients`; null without `counterpartyId`. */
+                                    total: number | null;
+                                    /** @description In Russian: «2 SMS на получателя», «2 SMS × 3 получателя = 6 SMS». */
+                                    text: string;
+                                };
                             };
                         };
                     };
