@@ -352,6 +352,7 @@ export interface paths {
                                 id: number;
                                 eventId: string;
                                 eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                                 counterpartyId: string;
                                 status: string;
                                 audience: string | null;
@@ -3972,6 +3973,7 @@ export interface paths {
                                 id: number;
                                 eventId: string;
                                 eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                                 counterpartyId: string;
                                 status: string;
                                 audience: string | null;
@@ -4242,6 +4244,7 @@ export interface paths {
                             id: number;
                             eventId: string;
                             eventType: string;
+                            /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                             counterpartyId: string;
                             status: string;
                             audience: string | null;
