@@ -133,8 +133,8 @@ export function createSmsBalanceActivities({ db, channels }: ActivityDeps) {
             from: { name: company.emailFromName, address: company.emailFrom },
             subject:
               unit.unit === 'money'
-                ? `Заканчиваются деньги на счёте для SMS: ${formatBalance(input.amount, unit)}`
-                : `Заканчивается пакет SMS: осталось ${formatBalance(input.amount, unit)}`,
+                ? `Заканчиваются деньги на счёте для SMS: ${formatBalance(input.amount, unit)}, порог ${formatBalance(input.threshold, unit)}`
+                : `Заканчивается пакет SMS: осталось ${formatBalance(input.amount, unit)}, порог ${formatBalance(input.threshold, unit)}`,
             text: [
               // The company's name often carries its own quotes (ООО «Ромашка»): none around it.
               `${sentence}.`,

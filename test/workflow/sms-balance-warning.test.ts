@@ -97,7 +97,7 @@ describe('the SMS balance, its unit and its alert, against real Temporal, Postgr
     expect(await check()).toMatchObject({ status: 'below', amount: 42.5, currency: 'RUB', threshold: 100, alert: 'sent' });
     const [received] = (await h.smtp.waitForMessages(before + 1)).slice(before);
     const mail = await parseMail(received!);
-    expect(mail.subject).toBe('Заканчиваются деньги на счёте для SMS: 42,50\u00a0₽');
+    expect(mail.subject).toBe('Заканчиваются деньги на счёте для SMS: 42,50\u00a0₽, порог 100,00\u00a0₽');
     expect(mail.text).toContain('Остаток на счёте SMS.ru: 42,50\u00a0₽, ниже порога 100,00\u00a0₽.');
   });
 });
