@@ -11,8 +11,9 @@ import { createJournalRepository } from '../src/db/repositories/journal';
 import { createLimitsRepository } from '../src/db/repositories/limits';
 import { DEFAULT_LIMITS, SMS_LIMIT_FAILURE_TYPE, smsLimitReason } from '../src/domain/limits';
 import { attemptStep, routeBase, routeStep, stepKey } from '../src/domain/keys';
-import { analyzeSms } from '../src/domain/sms';
 import { senderOf } from '../src/domain/plan';
+import { peopleReason, reasonText } from '../src/domain/reasons';
+import { analyzeSms, smsCount } from '../src/domain/sms';
 import { createMetrics, timed } from '../src/metrics';
 import type { TestMessageInput, TestMessageResult } from '../workflows/contract';
 import { currentExecution, eventLog, withHeartbeat } from './context';
@@ -21,8 +22,8 @@ import { adapterFor, asChannelError, toActivityFailure } from './failures';
 import { renderOrFail } from './render';
 import type { RenderAndSendInput, SendMessageInput, SendMessageResult } from './types';
 
-/** The raw reason of an `unknown` entry (its label, in Russian, comes from the message view). */
-export const UNKNOWN_OUTCOME_REASON = 'the worker stopped after calling the provider and before its answer was journaled; not sent again, as that could duplicate the message';
+/** The reason of an `unknown` entry, in the catalogue's words. */
+export const UNKNOWN_OUTCOME_REASON = reasonText('unknown_outcome');
 
 /**
  * Runs a database write that must not be lost, retrying while PostgreSQL is
@@ -139,21 +140,69 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       return sendOne({ ...send, message }, true);
     },
 
-    /** R3: sends one message now and returns the provider's answer. */
+    /**
+     * R3: sends one message now and returns the provider's answer; an SMS says
+     * its encoding and how many segments it cost. Every test message, sent or
+     * not, is journaled (event type `test.message`), so a person finds it
+     * beside the events; the row keeps the provider's answer, never a secret.
+     */
     async sendTestMessage(input: TestMessageInput): Promise<Omit<TestMessageResult, 'ok'>> {
       const { companyId, channel, to, text } = input;
+      const { workflowId, runId } = currentExecution();
+      const sms = channel === 'sms' ? analyzeSms(text) : undefined;
+      const smsInfo = sms ? { encoding: sms.encoding, segments: sms.segments, length: sms.length } : undefined;
+      const subject = channel === 'email' ? 'Тестовое сообщение' : undefined;
+      const entry = (fields: Pick<NewJournalEntry, 'status' | 'reason' | 'provider' | 'providerMessageId'> & { details: Record<string, unknown> }) =>
+        persist(() =>
+          journal.record({
+            companyId,
+            stepKey: `${workflowId}/test-message`,
+            eventId: workflowId,
+            eventType: 'test.message',
+            counterpartyId: '',
+            workflowId,
+            runId,
+            audience: null,
+            channel,
+            recipient: to,
+            subject: subject ?? null,
+            body: text,
+            ...fields,
+            details: { code: 'test_message', ...(input.by ? { by: input.by } : {}), ...(smsInfo ?? {}), ...fields.details },
+          }),
+        );
       try {
         const adapter = await adapterFor(channels, companyId, channel);
         const company = await companies.find(companyId);
         const result = await adapter.send({
           to,
           text,
-          ...(channel === 'email'
-            ? { subject: 'Тестовое сообщение', from: { name: company?.emailFromName ?? '', address: company?.emailFrom ?? '' } }
-            : {}),
+          ...(subject ? { subject, from: { name: company?.emailFromName ?? '', address: company?.emailFrom ?? '' } } : {}),
         });
-        return { provider: result.provider, providerMessageId: result.providerMessageId, response: result.response };
+        const cost = smsInfo ? ` (${smsInfo.encoding}, ${smsCount(smsInfo.segments)})` : '';
+        const { entry: row } = await entry({
+          status: 'sent',
+          reason: `${reasonText('test_message')}${input.by ? `, отправил ${input.by}` : ''}${cost}`,
+          provider: result.provider,
+          providerMessageId: result.providerMessageId,
+          details: { response: result.response },
+        });
+        return {
+          provider: result.provider,
+          providerMessageId: result.providerMessageId,
+          response: result.response,
+          ...(smsInfo ? { sms: smsInfo } : {}),
+          journalEntryId: row.id,
+        };
       } catch (err) {
+        const typed = asChannelError(err);
+        await entry({
+          status: 'failed',
+          reason: `${reasonText('test_message')} не отправлено: ${peopleReason(typed.providerReason ?? typed.message, typed.name)}`,
+          provider: null,
+          providerMessageId: null,
+          details: { error: typed.name, permanent: typed.permanent },
+        }).catch(() => undefined);
         throw toActivityFailure(err);
       }
     },

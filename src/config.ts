@@ -326,7 +326,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'SMS_URL',
-    meaning: 'The built-in default SMS provider: `smpp://id:password@host:port?source=NAME[&balanceUrl=...]` or `smsru://API_ID@sms.ru[?from=NAME]`.',
+    meaning: 'The built-in default SMS provider: `smpp://id:password@host:port?source=NAME[&balanceUrl=...][&balanceCurrency=RUB]` (no currency: the balance counts messages) or `smsru://API_ID@sms.ru[?from=NAME]` (balance in roubles).',
     default: 'the dev SMSC when embedded, else none',
     roles: 'worker',
   },

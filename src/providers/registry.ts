@@ -10,6 +10,7 @@ import { createSmsRuChannel } from '../channels/sms-ru';
 import { createTelegramChannel, type TelegramChannel } from '../channels/telegram';
 import type { ChannelAdapter, DeliveryReport, SmsProvider } from '../channels/types';
 import { isPort } from '../domain/addresses';
+import { unitOfAnswer } from '../domain/balance';
 import { configOf } from './kinds';
 import { createOutboundPolicy } from './outbound-policy';
 
@@ -124,11 +125,18 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
         sourceAddr: c.sourceAddr,
         provider: primary.id,
         ...(c.balanceUrl ? { balanceUrl: c.balanceUrl } : {}),
+        ...(c.balanceCurrency ? { balanceCurrency: c.balanceCurrency } : {}),
         ...(opts.onDeliveryReport ? { onDeliveryReport: (report: DeliveryReport) => opts.onDeliveryReport?.({ ...report, companyId }) } : {}),
         ...(opts.log ? { log: opts.log } : {}),
       }));
       owned.push({ close: async () => session?.close() });
-      sms = { channel: 'sms', provider: primary.id, send: (message) => open().send(message), balance: () => open().balance() };
+      sms = {
+        channel: 'sms',
+        provider: primary.id,
+        balanceUnit: unitOfAnswer(c.balanceCurrency),
+        send: (message) => open().send(message),
+        balance: () => open().balance(),
+      };
     } else if (primary?.kind === 'sms_ru') {
       const c = configOf('sms_ru', primary.config);
       sms = createSmsRuChannel({

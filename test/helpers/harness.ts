@@ -154,6 +154,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     temporal: { ...temporalOptions, uiUrl: inject('temporalUiUrl') },
     telegramApiRoot: opts.telegramApiRoot,
     outboundAllow,
+    smsUrl: opts.smsUrl,
     limits,
     ...(opts.listen ? { listen: { host: '127.0.0.1', port: 0 } } : {}),
     sessions: { ...DEFAULT_SESSION_POLICY, ...opts.sessions },

@@ -352,6 +352,7 @@ export interface paths {
                                 id: number;
                                 eventId: string;
                                 eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                                 counterpartyId: string;
                                 status: string;
                                 audience: string | null;
@@ -407,7 +408,7 @@ export interface paths {
                                  * @description A stable code of `reason`.
                                  * @enum {string|null}
                                  */
-                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                 /** @description Why it ended so, in Russian; null when it went out without trouble. */
                                 reason: string | null;
                                 /** @description The reason as journaled by the workflow or the provider. */
@@ -424,7 +425,7 @@ export interface paths {
                                      * @description A stable code of `reason`.
                                      * @enum {string|null}
                                      */
-                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
@@ -697,6 +698,16 @@ export interface paths {
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -816,6 +827,8 @@ export interface paths {
                             primaryProviderId?: string | null;
                             /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                             balanceThreshold?: "none" | 50 | 100 | 200;
+                            /** @description The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted. */
+                            balanceThresholdUnit?: string;
                         };
                         /** @enum {string|null} */
                         reserveChannel?: "sms" | "email" | null;
@@ -891,6 +904,16 @@ export interface paths {
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -1050,6 +1073,8 @@ export interface paths {
                             primaryProviderId?: string | null;
                             /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                             balanceThreshold?: "none" | 50 | 100 | 200;
+                            /** @description The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted. */
+                            balanceThresholdUnit?: string;
                         };
                         /** @enum {string|null} */
                         reserveChannel?: "sms" | "email" | null;
@@ -1131,6 +1156,16 @@ export interface paths {
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -1294,6 +1329,7 @@ export interface paths {
                                 emailDelivery: "immediate" | "batched";
                                 /** @description Client channels, first choice first. */
                                 channels: ("email" | "sms" | "telegram")[];
+                                /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                                 managerChannels: ("email" | "sms" | "telegram")[];
                                 /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                                 resendWhenUnknown: boolean;
@@ -1470,6 +1506,7 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
@@ -1643,6 +1680,7 @@ export interface paths {
                         emailDelivery?: "immediate" | "batched";
                         /** @description Client channels, first choice first. */
                         channels?: ("email" | "sms" | "telegram")[];
+                        /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
@@ -1855,6 +1893,7 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
@@ -2050,6 +2089,7 @@ export interface paths {
                         emailDelivery?: "immediate" | "batched";
                         /** @description Client channels, first choice first. */
                         channels?: ("email" | "sms" | "telegram")[];
+                        /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
@@ -2286,6 +2326,7 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
@@ -2482,6 +2523,8 @@ export interface paths {
                             [key: string]: unknown;
                         };
                         eventType?: string;
+                        /** @description SMS: a client whose contacts with a phone the text would go to; the cost then counts them (`sms.cost.total`). */
+                        counterpartyId?: string;
                     };
                 };
             };
@@ -2507,6 +2550,17 @@ export interface paths {
                                 remaining: number;
                                 /** @description In Russian, past 4 segments (where the seed's table ends): each recipient costs that many SMS. */
                                 warning?: string;
+                                /** @description What the text costs in SMS. */
+                                cost: {
+                                    /** @description SMS (segments) each recipient costs. */
+                                    perRecipient: number;
+                                    /** @description The contacts with a phone of `counterpartyId`; null without one. */
+                                    recipients: number | null;
+                                    /** @description `perRecipient × recipients`; null without `counterpartyId`. */
+                                    total: number | null;
+                                    /** @description In Russian: «2 SMS на получателя», «2 SMS × 3 получателя = 6 SMS». */
+                                    text: string;
+                                };
                             };
                         };
                     };
@@ -4258,6 +4312,7 @@ export interface paths {
                                 id: number;
                                 eventId: string;
                                 eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                                 counterpartyId: string;
                                 status: string;
                                 audience: string | null;
@@ -4528,6 +4583,7 @@ export interface paths {
                             id: number;
                             eventId: string;
                             eventType: string;
+                            /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                             counterpartyId: string;
                             status: string;
                             audience: string | null;
@@ -4702,7 +4758,7 @@ export interface paths {
                                  * @description A stable code of `reason`.
                                  * @enum {string|null}
                                  */
-                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                 /** @description Why it ended so, in Russian; null when it went out without trouble. */
                                 reason: string | null;
                                 /** @description The reason as journaled by the workflow or the provider. */
@@ -4719,7 +4775,7 @@ export interface paths {
                                      * @description A stable code of `reason`.
                                      * @enum {string|null}
                                      */
-                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
@@ -4965,6 +5021,7 @@ export interface paths {
                                 id: number;
                                 eventId: string;
                                 eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                                 counterpartyId: string;
                                 status: string;
                                 audience: string | null;
@@ -5165,9 +5222,22 @@ export interface paths {
                             channel: string;
                             provider?: string;
                             providerMessageId?: string;
+                            /** @description The provider's answer as received. */
                             response?: string;
+                            /** @description SMS only: the encoding and what the message cost in segments. */
+                            sms?: {
+                                /** @enum {string} */
+                                encoding: "GSM-7" | "UCS-2";
+                                /** @description How many SMS the text took: each is billed as one message. */
+                                segments: number;
+                                /** @description Characters of the text. */
+                                length: number;
+                            };
+                            /** @description The journal row of this test message (event type `test.message`). */
+                            journalEntryId?: number;
                             error?: string;
                             errorType?: string;
+                            /** @description In Russian, for people: what the message cost and where it is journaled. */
                             note?: string;
                         };
                     };
@@ -5260,8 +5330,19 @@ export interface paths {
                         "application/json": {
                             ok: boolean;
                             provider?: string;
+                            /** @description In `unit`. */
                             amount?: number;
+                            /**
+                             * @description What `amount` counts: messages left, or money in `currency`.
+                             * @enum {string}
+                             */
+                            unit?: "messages" | "money";
+                            /** @description With `unit: money`: ISO 4217, e.g. RUB. */
                             currency?: string;
+                            /** @description The unit for people: `SMS`, `₽ (RUB)`. */
+                            unitLabel?: string;
+                            /** @description The amount with its unit in Russian: «42,50 ₽», «120 SMS». */
+                            formatted?: string;
                             raw?: string;
                             error?: string;
                         };
