@@ -89,6 +89,10 @@ describe('the duplicate window: the provider took the message, the worker died b
     const res = await h.request({ method: 'GET', url: '/v1/messages?eventId=window-tg-1' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().items).toEqual([expect.objectContaining({ status: 'unknown', statusLabel: 'неизвестно, ушло ли сообщение', channel: 'telegram' })]);
+    // Not knowing whether it went is no success: the event ends partial, so people look at it.
+    expect(result.outcome).toBe('partial');
+    const event = await h.request({ method: 'GET', url: '/v1/events/window-tg-1' });
+    expect(event.json()).toMatchObject({ state: 'partial' });
   }, 60_000);
 
   it('Telegram with resendWhenUnknown on the event type: sent again (at least once), journaled sent once', async () => {
@@ -115,5 +119,6 @@ describe('the duplicate window: the provider took the message, the worker died b
     const journal = await journalOf(h, 'window-sms-2');
     expect(journal.filter((e) => e.status === 'unknown')).toHaveLength(1);
     expect(journal.filter((e) => e.status === 'sent')).toHaveLength(0);
+    expect(result.outcome).toBe('partial');
   }, 90_000);
 });

@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../helpers/harness';
+import type { NotifyEventResult } from '../../workflows/contract';
 import { journalOf, putClient } from '../helpers/scenario';
 
 /** Nested loops whose size comes from the event's data: fine with the type's example (1), past the 1 s render limit with 1000. */
@@ -49,7 +50,7 @@ describe('the worker renders off its event loop', () => {
     const posted = await h.request({ method: 'POST', url: '/v1/events', payload: { id: 'slow-render-1', type: 'test.slow-render', counterpartyId: 'slow-render', data: { n: 'ЗК-9', k: 1000 } } });
     expect(posted.statusCode, posted.body).toBe(202);
     const handle = h.temporal.workflow.getHandle(posted.json().workflowId);
-    const result = await handle.result();
+    const result = (await handle.result()) as NotifyEventResult;
     delay.disable();
 
     // Each render really ran into the limit: the deliveries failed with the template error, nothing was sent.

@@ -13,6 +13,7 @@ import { createJournalRepository } from '../../db/repositories/journal';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
 import { missingVariables } from '../../domain/event-data';
 import { eventWorkflowId } from '../../domain/keys';
+import { EVENT_OUTCOMES, type EventOutcome } from '../../domain/vocabulary';
 import { buildMessages } from '../../domain/messages';
 import { startWorkflow } from '../../temporal/client';
 import { TemporalTimeoutError, withinDeadline } from '../../temporal/deadline';
@@ -311,7 +312,8 @@ async function eventState(temporal: Client, event: EventRow, log: FastifyBaseLog
       case 'COMPLETED': {
         // The workflow completes even when no message could be delivered: the outcome says so.
         const result = (await withinDeadline(temporal, () => handle.result()).catch(() => undefined)) as { outcome?: string } | undefined;
-        return result?.outcome === 'failed' ? 'failed' : 'completed';
+        const outcome = result?.outcome;
+        return outcome !== undefined && (EVENT_OUTCOMES as readonly string[]).includes(outcome) ? (outcome as EventOutcome) : 'completed';
       }
       default:
         return 'failed';
