@@ -543,10 +543,15 @@ async function evaluate(
   }
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  const journal = (await db.query<{ event_id: string; channel: string; status: string }>(`select event_id, channel, status from journal_entries where channel is not null`)).rows;
+  const journal = (await db.query<{ event_id: string; channel: string; status: string; recipient_name: string | null }>(`select event_id, channel, status, recipient_name from journal_entries where channel is not null`)).rows;
   await db.end();
+  // Each channel's own contact: the e-mail contact's route passes Telegram and SMS (journaled `fallback`) on its way.
   const journalOf = new Map<string, string[]>();
-  for (const r of journal) journalOf.set(`${r.event_id}|${r.channel}`, [...(journalOf.get(`${r.event_id}|${r.channel}`) ?? []), r.status]);
+  for (const r of journal) {
+    const channel = CHANNELS.find((c) => c === r.channel);
+    if (!channel || r.recipient_name !== CONTACTS[channel].name) continue;
+    journalOf.set(`${r.event_id}|${channel}`, [...(journalOf.get(`${r.event_id}|${channel}`) ?? []), r.status]);
+  }
 
   const table = new Map<Phase, { events: number; notAccepted: number; retried: number; notFinal: number; states: Map<string, number>; byChannel: Record<ChannelName, ChannelCounts> }>();
   const problems: string[] = [];
