@@ -198,24 +198,25 @@ class TemporalDev {
 /** The SMTP peer: stopped (connections refused) and started again on the same port; counts across its lives. */
 class Smtp {
   private sink: SmtpSink | undefined;
-  private readonly earlier: ReceivedMail[] = [];
+  private readonly sinks: SmtpSink[] = [];
   port = 0;
   async start(): Promise<void> {
-    this.sink = await startSmtpSink(this.port ? { port: this.port } : {});
+    // Stopping cuts the open (pooled) connections at once: no message slips in while it refuses.
+    this.sink = await startSmtpSink({ closeTimeoutMs: 100, ...(this.port ? { port: this.port } : {}) });
+    this.sinks.push(this.sink);
     this.port = this.sink.port;
   }
   async stop(): Promise<void> {
     if (!this.sink) return;
     const sink = this.sink;
     this.sink = undefined;
-    this.earlier.push(...sink.messages);
     await sink.stop();
   }
   get url(): string {
     return `smtp://127.0.0.1:${this.port}?ignoreTLS=true`;
   }
   messages(): ReceivedMail[] {
-    return [...this.earlier, ...(this.sink?.messages ?? [])];
+    return this.sinks.flatMap((sink) => sink.messages);
   }
 }
 
