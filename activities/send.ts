@@ -268,6 +268,20 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       return written;
     };
 
+    /**
+     * Parts of this multipart SMS that earlier attempts got taken before a later part was refused: sent
+     * again with the whole message, so the recipient may read them twice. Said in the `sent` entry.
+     */
+    const partsSentBefore = async (): Promise<Record<string, unknown>> => {
+      if (input.channel !== 'sms' || parts < 2 || info.attempt < 2) return {};
+      let most = 0;
+      for (let n = 1; n < info.attempt; n += 1) {
+        const failed = await journal.findByStepKey(stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(n)))).catch(() => undefined);
+        most = Math.max(most, Number((failed?.details as { partsAccepted?: unknown } | null)?.partsAccepted ?? 0));
+      }
+      return most > 0 ? { partsSentTwice: most, parts } : {};
+    };
+
     if (guarded && !firstAttempt) {
       const marker = await stored(() => attempts.find(sentKey));
       if (marker) {
@@ -327,12 +341,19 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       const typed = asChannelError(err);
       // The error's type only: a provider's words can quote the address.
       log.warn('send attempt failed', { channel: input.channel, attempt: info.attempt, error: typed.name, permanent: typed.permanent });
+      // A multipart SMS refused after its first parts were taken: the retry sends it whole, and those parts go twice.
+      const partsAccepted = guarded && parts > 1 ? ((await attempts.find(sentKey).catch(() => undefined))?.providerMessageIds.length ?? 0) : 0;
       await whileDatabaseAway(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record({
         ...base,
         stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(info.attempt))),
         status: 'attempt_failed',
         reason: typed.providerReason ?? typed.message,
-        details: { error: typed.name, permanent: typed.permanent, ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}) },
+        details: {
+          error: typed.name,
+          permanent: typed.permanent,
+          ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}),
+          ...(partsAccepted > 0 ? { partsAccepted, parts } : {}),
+        },
       })), databaseDeadline);
       // A refusal, or no connection: this attempt left nothing at the provider (an earlier SMS part is sent again).
       // A timeout or a link lost while waiting keeps the marker: the provider may have the message.
@@ -340,7 +361,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       throw toActivityFailure(typed);
     }
     await faults?.afterProviderAccepted?.({ channel: input.channel, attempt: info.attempt });
-    const { entry } = await journalSent(result.provider, result.providerMessageId, result.response);
+    const { entry } = await journalSent(result.provider, result.providerMessageId, result.response, await partsSentBefore());
     return { ...result, entryId: entry.id, alreadySent: false };
   }
 }
