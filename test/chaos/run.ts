@@ -284,6 +284,8 @@ interface ChannelCounts {
   duplicatedAllowed: number;
   duplicatedDisallowed: number;
   unknown: number;
+  /** Journaled `unknown` (the link dropped before the provider's answer) although the peer has it. */
+  unknownReceived: number;
   lost: number;
   journalWrong: number;
 }
@@ -557,7 +559,7 @@ async function evaluate(
   const table = new Map<Phase, { events: number; notAccepted: number; retried: number; notFinal: number; states: Map<string, number>; byChannel: Record<ChannelName, ChannelCounts> }>();
   const problems: string[] = [];
   for (const phase of PHASES) {
-    const zero = (): ChannelCounts => ({ expected: 0, delivered: 0, duplicatedAllowed: 0, duplicatedDisallowed: 0, unknown: 0, lost: 0, journalWrong: 0 });
+    const zero = (): ChannelCounts => ({ expected: 0, delivered: 0, duplicatedAllowed: 0, duplicatedDisallowed: 0, unknown: 0, unknownReceived: 0, lost: 0, journalWrong: 0 });
     table.set(phase, { events: 0, notAccepted: 0, retried: 0, notFinal: 0, states: new Map(), byChannel: { email: zero(), sms: zero(), telegram: zero() } });
   }
   for (const p of posted) {
@@ -591,6 +593,7 @@ async function evaluate(
         copies = (channel === 'sms' ? smsBy : telegramBy).get(p.id) ?? 0;
       }
       if (copies > 0) c.delivered++;
+      if (copies > 0 && unknown && sentRows === 0) c.unknownReceived++;
       if (copies > 1) {
         // README: e-mail is at least once under one Message-ID; SMS and Telegram never twice (resendWhenUnknown is off).
         if (channel === 'email' && sameMessageId) c.duplicatedAllowed += copies - 1;
@@ -621,7 +624,7 @@ async function evaluate(
   const padEnd = (s: string | number, n: number) => String(s).padEnd(n);
   lines.push('');
   lines.push('=== chaos suite: every event against the peers\' receipts and the journal ===');
-  lines.push(`${padEnd('fault', 14)} ${pad('events', 6)} ${pad('retried', 7)} ${pad('refused', 7)} | ${padEnd('channel', 8)} ${pad('sent', 5)} ${pad('delivered', 9)} ${pad('dup ok', 6)} ${pad('dup BAD', 7)} ${pad('unknown', 7)} ${pad('lost', 5)} ${pad('journal≠', 8)}`);
+  lines.push(`${padEnd('fault', 14)} ${pad('events', 6)} ${pad('retried', 7)} ${pad('refused', 7)} | ${padEnd('channel', 8)} ${pad('sent', 5)} ${pad('delivered', 9)} ${pad('dup ok', 6)} ${pad('dup BAD', 7)} ${pad('unknown', 7)} ${pad('unk rcvd', 8)} ${pad('lost', 5)} ${pad('journal≠', 8)}`);
   const totals = { events: 0, lost: 0, bad: 0, wrong: 0, notAccepted: 0, notFinal: 0 };
   for (const [phase, row] of table) {
     totals.events += row.events;
@@ -633,14 +636,15 @@ async function evaluate(
       totals.bad += c.duplicatedDisallowed;
       totals.wrong += c.journalWrong;
       const head = i === 0 ? `${padEnd(phase, 14)} ${pad(row.events, 6)} ${pad(row.retried, 7)} ${pad(row.notAccepted, 7)}` : `${padEnd('', 14)} ${pad('', 6)} ${pad('', 7)} ${pad('', 7)}`;
-      lines.push(`${head} | ${padEnd(channel, 8)} ${pad(c.expected, 5)} ${pad(c.delivered, 9)} ${pad(c.duplicatedAllowed, 6)} ${pad(c.duplicatedDisallowed, 7)} ${pad(c.unknown, 7)} ${pad(c.lost, 5)} ${pad(c.journalWrong, 8)}`);
+      lines.push(`${head} | ${padEnd(channel, 8)} ${pad(c.expected, 5)} ${pad(c.delivered, 9)} ${pad(c.duplicatedAllowed, 6)} ${pad(c.duplicatedDisallowed, 7)} ${pad(c.unknown, 7)} ${pad(c.unknownReceived, 8)} ${pad(c.lost, 5)} ${pad(c.journalWrong, 8)}`);
     });
     lines.push(`${padEnd('', 14)} event states: ${[...row.states].map(([s, n]) => `${n} ${s}`).join(', ') || '-'}`);
   }
   lines.push('');
   lines.push('sent: messages of accepted events; delivered: received by the peer at least once (SMTP by Message-ID, SMSC and Bot API by text);');
   lines.push('dup ok: e-mail received again under the same Message-ID (README: at least once); dup BAD: any other copy;');
-  lines.push('unknown: not received and journaled `unknown` (SMS without a kept id, Telegram: at most once); lost: not received otherwise;');
+  lines.push('unknown: not received and journaled `unknown` (SMS without a kept id, Telegram: at most once); unk rcvd: journaled `unknown`, and the peer has it;');
+  lines.push('lost: not received, and not journaled `unknown` on an at-most-once channel;');
   lines.push('journal≠: the journal disagrees with the peer (no `sent` for a received message, `sent` twice, or `sent` for one never received);');
   lines.push('retried: events whose caller retried (503, timeout, refused connection) with the same id; refused: never accepted.');
   lines.push(`service restarts by the supervisor: worker ${restarts.worker}, API ${restarts.api}; logs in ${LOGS}`);
