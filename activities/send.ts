@@ -9,6 +9,7 @@ import type { JournalEntry, NewJournalEntry, SendAttempt } from '../src/db/schem
 import { createCompanyRepository } from '../src/db/repositories/companies';
 import { createJournalRepository } from '../src/db/repositories/journal';
 import { createLimitsRepository } from '../src/db/repositories/limits';
+import { isDatabaseUnavailable } from '../src/db/wait';
 import { DEFAULT_LIMITS, SMS_LIMIT_FAILURE_TYPE, smsLimitReason } from '../src/domain/limits';
 import { attemptStep, routeBase, routeStep, stepKey } from '../src/domain/keys';
 import { senderOf } from '../src/domain/plan';
@@ -36,6 +37,26 @@ async function persist<T>(write: () => Promise<T>): Promise<T> {
     } catch (err) {
       if (attempt >= 12) throw err;
       await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)));
+    }
+  }
+}
+
+/** How long one send attempt waits for PostgreSQL before the provider call, in all. */
+export const DATABASE_WAIT_MS = 20_000;
+
+/**
+ * Runs the database work before a provider call, waiting while PostgreSQL is
+ * unreachable (a restart, a failover) until `deadline`: an outage of the
+ * database is no verdict on the channel, and must not spend its few retries
+ * (Telegram's budget is seconds). Any other error, or one past the deadline, is thrown.
+ */
+export async function whileDatabaseAway<T>(work: () => Promise<T>, deadline: number): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000, Math.max(0, deadline - Date.now()))));
     }
   }
 }
@@ -226,6 +247,9 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
   async function sendOne(input: SendMessageInput, journalRendered: boolean): Promise<SendMessageResult> {
     const info = Context.current().info;
     const { workflowId, runId } = currentExecution();
+    const databaseDeadline = Date.now() + DATABASE_WAIT_MS;
+    /** Database work before the provider call: waits out a PostgreSQL outage, heartbeating. */
+    const stored = <T>(work: () => Promise<T>) => withHeartbeat(() => whileDatabaseAway(work, databaseDeadline));
     const sentKey = stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'sent'));
     const unknownKey = stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'unknown'));
     const renderedEntry: NewJournalEntry = {
@@ -253,12 +277,12 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       });
     const rendered =
       journalRendered && !renderedWithOutcome
-        ? await timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(renderedEntry))
+        ? await stored(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(renderedEntry)))
         : undefined;
     /** No earlier attempt of this activity got as far as the provider. */
     const firstAttempt = renderedWithOutcome || rendered?.created === true;
     // A previous attempt may have sent and journaled it but died before Temporal heard back.
-    const previous = firstAttempt ? undefined : ((await journal.findByStepKey(sentKey)) ?? (await journal.findByStepKey(unknownKey)));
+    const previous = firstAttempt ? undefined : await stored(async () => (await journal.findByStepKey(sentKey)) ?? (await journal.findByStepKey(unknownKey)));
     if (previous) {
       return {
         provider: previous.provider ?? '',
@@ -310,17 +334,31 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       return written;
     };
 
+    /**
+     * Parts of this multipart SMS that earlier attempts got taken before a later part was refused: sent
+     * again with the whole message, so the recipient may read them twice. Said in the `sent` entry.
+     */
+    const partsSentBefore = async (): Promise<Record<string, unknown>> => {
+      if (input.channel !== 'sms' || parts < 2 || info.attempt < 2) return {};
+      let most = 0;
+      for (let n = 1; n < info.attempt; n += 1) {
+        const failed = await journal.findByStepKey(stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(n)))).catch(() => undefined);
+        most = Math.max(most, Number((failed?.details as { partsAccepted?: unknown } | null)?.partsAccepted ?? 0));
+      }
+      return most > 0 ? { partsSentTwice: most, parts } : {};
+    };
+
     if (guarded && !firstAttempt) {
-      const marker = await attempts.find(sentKey);
+      const marker = await stored(() => attempts.find(sentKey));
       if (marker) {
         const settled = await settleEarlierAttempt(input, marker, base, unknownKey, journalSent, log);
         if (settled) return settled;
-        await attempts.restart(sentKey, parts);
+        await stored(() => attempts.restart(sentKey, parts));
       }
     }
 
     if (input.channel === 'sms') {
-      const refused = await checkSmsLimits(input.scope.companyId, input.to, input.audience);
+      const refused = await stored(() => checkSmsLimits(input.scope.companyId, input.to, input.audience));
       if (refused) {
         await journal.record({
           ...base,
@@ -333,7 +371,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
         throw ApplicationFailure.create({ message: refused, type: SMS_LIMIT_FAILURE_TYPE, details: [refused], nonRetryable: true });
       }
     }
-    if (guarded) await attempts.begin(sentKey, input.scope.companyId, input.channel, parts);
+    if (guarded) await stored(() => attempts.begin(sentKey, input.scope.companyId, input.channel, parts));
 
     const sendStarted = process.hrtime.bigint();
     const observeSend = (outcome: 'ok' | 'error') =>
@@ -341,7 +379,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
     let result: SendResult;
     try {
       result = await withHeartbeat(async () => {
-        const adapter = await adapterFor(channels, input.scope.companyId, input.channel);
+        const adapter = await whileDatabaseAway(() => adapterFor(channels, input.scope.companyId, input.channel), databaseDeadline);
         return adapter.send({
           to: input.to,
           toName: input.toName,
@@ -369,20 +407,27 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       const typed = asChannelError(err);
       // The error's type only: a provider's words can quote the address.
       log.warn('send attempt failed', { channel: input.channel, attempt: info.attempt, error: typed.name, permanent: typed.permanent });
-      await journalOutcome({
+      // A multipart SMS refused after its first parts were taken: the retry sends it whole, and those parts go twice.
+      const partsAccepted = guarded && parts > 1 ? ((await attempts.find(sentKey).catch(() => undefined))?.providerMessageIds.length ?? 0) : 0;
+      await whileDatabaseAway(() => journalOutcome({
         ...base,
         stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(info.attempt))),
         status: 'attempt_failed',
         reason: typed.providerReason ?? typed.message,
-        details: { error: typed.name, permanent: typed.permanent, ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}) },
-      });
+        details: {
+          error: typed.name,
+          permanent: typed.permanent,
+          ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}),
+          ...(partsAccepted > 0 ? { partsAccepted, parts } : {}),
+        },
+      }), databaseDeadline);
       // A refusal, or no connection: this attempt left nothing at the provider (an earlier SMS part is sent again).
       // A timeout or a link lost while waiting keeps the marker: the provider may have the message.
       if (guarded && !(typed instanceof UnavailableError && typed.maybeAccepted)) await attempts.clear(sentKey).catch(() => undefined);
       throw toActivityFailure(typed);
     }
     await faults?.afterProviderAccepted?.({ channel: input.channel, attempt: info.attempt });
-    const { entry } = await journalSent(result.provider, result.providerMessageId, result.response);
+    const { entry } = await journalSent(result.provider, result.providerMessageId, result.response, await partsSentBefore());
     return { ...result, entryId: entry.id, alreadySent: false };
   }
 }

@@ -6,9 +6,14 @@
 # schemathesis has (no 5xx, status codes, content types and bodies as
 # documented, ...), authenticated with a key that has every role.
 # Generic on purpose: new routes are fuzzed as soon as the document lists them.
-# One operation is left out: revoking API keys (DELETE /v1/api-keys/{id}) would
-# revoke the very key the run authenticates with once it has created another
-# admin key, and every later request would only test the 401.
+# Revoking API keys (DELETE /v1/api-keys/{id}) runs last and on its own: the
+# main run leaves it out (once it has created another admin key, it could
+# revoke the very key the run authenticates with, and every later request
+# would only test the 401). Before the second run every other key with
+# `settings:admin` is revoked, so the run's key is the company's last admin
+# key: a generated id hitting it is refused with 409, one hitting a key the
+# main run created without that role revokes it (204), the others answer 404
+# or 400.
 # One check is left out: positive_data_acceptance. A schema-valid request is
 # still refused where it breaks a rule the JSON schema does not state: a
 # reference to an event type, client or provider that does not exist (422),
@@ -73,6 +78,35 @@ status=0
   --exclude-name 'DELETE /v1/api-keys/{id}' \
   --no-color \
   "$@" || status=$?
+# Every other admin key revoked (the run's own is the demo key, the first one): the run's key is the last admin key.
+keys_json="$(curl -fsS -H "Authorization: Bearer ${key}" "${base}/v1/api-keys")"
+own_and_others="$(node -e '
+  const active = JSON.parse(process.argv[1]).items.filter((k) => k.revokedAt === null).sort((a, b) => a.id - b.id);
+  const [own, ...rest] = active;
+  console.log([own.id, ...rest.filter((k) => k.roles.includes("settings:admin")).map((k) => k.id)].join(" "));
+' "${keys_json}")"
+read -r own_id others <<<"${own_and_others}"
+for id in ${others}; do
+  curl -fsS -o /dev/null -X DELETE -H "Authorization: Bearer ${key}" "${base}/v1/api-keys/${id}"
+done
+echo "api-fuzz: revoking API keys, with key ${own_id} the last admin key ($(wc -w <<<"${others}") other admin keys revoked first)"
+"${st_bin}" --config-file scripts/schemathesis.toml run "${base}/docs/json" \
+  --url "${base}" \
+  --header "Authorization: Bearer ${key}" \
+  --checks all \
+  --exclude-checks positive_data_acceptance \
+  --max-examples "${max_examples}" \
+  --seed 20261129 \
+  --request-timeout 15 \
+  --continue-on-failure \
+  --include-name 'DELETE /v1/api-keys/{id}' \
+  --no-color \
+  "$@" || status=$?
+# The run's key survived: whatever id was generated, the last admin key was refused.
+if ! curl -fsS -o /dev/null -H "Authorization: Bearer ${key}" "${base}/v1/api-keys"; then
+  echo "api-fuzz: the run's own key was revoked" >&2
+  status=1
+fi
 if [[ "${status}" -ne 0 ]]; then
   echo "api-fuzz: schemathesis found problems (exit ${status}); the service's log follows" >&2
   tail -n 200 "${log}" >&2

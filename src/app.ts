@@ -17,7 +17,7 @@ import { registerEventLimits } from './api/plugins/limits';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { ErrorSchema, PATH_PARAM_MAX_LENGTH } from './api/schemas/common';
 import { BadRequestError } from './domain/errors';
-import { eventsRoutes } from './api/routes/events';
+import { eventsRoutes, type EventIntakeFaults } from './api/routes/events';
 import { healthRoutes } from './api/routes/health';
 import { metricsRoutes } from './api/routes/metrics';
 import fastifyPlugin from 'fastify-plugin';
@@ -82,6 +82,8 @@ export interface AppDeps {
   eagerStart?: boolean | undefined;
   /** The console's built assets, served at /console; console/dist when unset. */
   consoleDir?: string | undefined;
+  /** The chaos suite's fault points in the event intake; never set outside it. */
+  eventFaults?: EventIntakeFaults | undefined;
 }
 
 /** Events carry template variables, not files: anything near this size is a mistake. */
@@ -185,7 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       registerAuth(v1, deps.db, sessions);
       registerEventLimits(v1, { db: deps.db, limits: deps.limits ?? DEFAULT_LIMITS });
-      await v1.register(eventsRoutes, deps);
+      await v1.register(eventsRoutes, { ...deps, faults: deps.eventFaults });
       await v1.register(settingsRoutes, {
         db: deps.db,
         secrets: deps.secrets,

@@ -57,6 +57,12 @@ export interface Config {
     /** `TEMPORAL_METRICS_PORT`: the Temporal SDK's Prometheus endpoint; unset: off. */
     readonly temporalPort: number | undefined;
   };
+  /**
+   * `CHAOS_API_EXIT_AFTER_INSERT`: the chaos suite's fault (`npm run test:chaos`): the API
+   * process kills itself after inserting a new event whose id starts with this prefix and
+   * before starting its workflow. Refused with `NODE_ENV=production`.
+   */
+  readonly chaosApiExitAfterInsert: string | undefined;
 }
 
 /** How much a worker process takes on at once (Temporal's worker options). */
@@ -153,6 +159,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (get('DATABASE_URL') !== undefined && secretsKey === undefined) {
     problems.push('SECRETS_KEY is required when DATABASE_URL points at an external database');
+  }
+
+  const chaosApiExitAfterInsert = get('CHAOS_API_EXIT_AFTER_INSERT');
+  if (chaosApiExitAfterInsert !== undefined && get('NODE_ENV') === 'production') {
+    problems.push('CHAOS_API_EXIT_AFTER_INSERT is a fault of the chaos suite and is refused with NODE_ENV=production');
   }
 
   const outboundAllow = (get('OUTBOUND_ALLOW') ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
@@ -254,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessions,
     eagerWorkflowStart: eager !== 'off',
     metrics: { port: metricsPort, temporalPort: temporalMetricsPort },
+    chaosApiExitAfterInsert,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
@@ -465,5 +477,18 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: "Port on which the Temporal SDK's own Prometheus endpoint listens (`0.0.0.0:<port>/metrics`: task slots, poll latencies, sticky cache, activity and workflow task timings).",
     default: 'unset: off',
     roles: 'worker',
+  },
+  {
+    name: 'NODE_ENV',
+    meaning: '`production` (the Docker image sets it) refuses the chaos suite\'s fault variables below at start.',
+    default: 'unset',
+    roles: 'all',
+  },
+  {
+    name: 'CHAOS_API_EXIT_AFTER_INSERT',
+    meaning:
+      'For `npm run test:chaos` only: the API process kills itself (SIGKILL) after inserting a new event whose id starts with this prefix and before starting its workflow, as a crash there would. Refused with `NODE_ENV=production`.',
+    default: 'unset: off',
+    roles: 'api',
   },
 ];

@@ -1,3 +1,4 @@
+import type { EventIntakeFaults } from './api/routes/events';
 import { ConfigError, loadConfig, type Config } from './config';
 import { ensureConsoleBuilt } from './console-build';
 import { createChangeFeed } from './db/change-feed';
@@ -62,7 +63,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const listen = { port: config.port, host: config.host };
     // Sharing the worker's connection lets the API start event workflows eagerly (one round trip less per event).
     const api = life.defer(
-      await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen, sessions: config.sessions, workerConnection }),
+      await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen, sessions: config.sessions, workerConnection, eventFaults: chaosFaults(config, log) }),
     );
     const lines = [`  Console       ${api.address}/console`, `  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
     lines.push(...notices);
@@ -71,6 +72,20 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     log.fatal({ err }, 'start failed');
     await life.exit(1);
   }
+}
+
+/** The chaos suite's fault in the event intake (`CHAOS_API_EXIT_AFTER_INSERT`, refused in production by `loadConfig`). */
+function chaosFaults(config: Config, log: ReturnType<typeof createLogger>): EventIntakeFaults | undefined {
+  const prefix = config.chaosApiExitAfterInsert;
+  if (prefix === undefined) return undefined;
+  log.warn({ prefix }, 'chaos fault armed: the API kills itself after inserting an event whose id starts with the prefix');
+  return {
+    afterEventInserted(eventId) {
+      if (!eventId.startsWith(prefix)) return;
+      log.warn({ eventId }, 'chaos fault: killing the API between the insert and the workflow start');
+      process.kill(process.pid, 'SIGKILL');
+    },
+  };
 }
 
 function parseRole(arg: string | undefined): ProcessRole {

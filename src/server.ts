@@ -7,6 +7,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app';
+import type { EventIntakeFaults } from './api/routes/events';
 import type { Db } from './db/client';
 import type { Limits } from './domain/limits';
 import type { SessionPolicy } from './domain/sessions';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   workerConnection?: NativeConnection | undefined;
   /** Listen here; without it the app only answers `inject`. */
   listen?: { port: number; host: string } | undefined;
+  /** The chaos suite's fault points in the event intake (`CHAOS_API_EXIT_AFTER_INSERT`); never set otherwise. */
+  eventFaults?: EventIntakeFaults | undefined;
 }
 
 export interface RunningApi {
@@ -77,6 +80,7 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     sessions: deps.sessions,
     metrics: deps.metrics,
     eagerStart: shared !== undefined,
+    eventFaults: deps.eventFaults,
   });
   const address = deps.listen ? await app.listen(deps.listen) : undefined;
   return {

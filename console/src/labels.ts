@@ -62,7 +62,11 @@ export const EVENT_STATE_LABELS: Record<string, string> = {
   running: 'Выполняется',
   awaiting_confirmation: 'Ожидает подтверждения',
   completed: 'Завершено',
+  partial: 'Завершено частично',
   failed: 'Ошибка',
+  skipped: 'Пропущено',
+  rejected: 'Отклонено',
+  expired: 'Истёк срок подтверждения',
   not_started: 'Не запущено',
   unknown: 'Неизвестно (Temporal не ответил)',
 };

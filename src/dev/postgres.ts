@@ -54,7 +54,11 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
  * starts PostgreSQL owns its shutdown and its exit code, so the events are
  * handed back; callers stop the server themselves.
  */
+let signalsReleased = false;
 function releaseSignals(): void {
+  // Once per process: a second unhook finds no listener and throws (a cluster started again after a stop).
+  if (signalsReleased) return;
+  signalsReleased = true;
   const hook = require('async-exit-hook') as { unhookEvent(event: string): void };
   for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit']) hook.unhookEvent(event);
 }

@@ -30,6 +30,8 @@ export interface SmtpSinkOptions {
   beforeAccept?: (mail: Omit<ReceivedMail, 'receivedAt'>) => void | Promise<void>;
   /** Extra credentials the sink demands (AUTH PLAIN/LOGIN); none by default. */
   auth?: { user: string; pass: string };
+  /** How long `stop()` lets open connections finish before cutting them; smtp-server's 30 s by default. */
+  closeTimeoutMs?: number;
 }
 
 /** A real SMTP server on loopback that keeps what it receives: the dev and test inbox. */
@@ -46,6 +48,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     allowInsecureAuth: true,
     logger: false,
     size: 25 * 1024 * 1024,
+    ...(opts.closeTimeoutMs !== undefined ? { closeTimeout: opts.closeTimeoutMs } : {}),
     onAuth(auth, _session, callback) {
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) {
         callback(null, { user: auth.username });

@@ -72,11 +72,15 @@ export const NO_CHANNEL_REASON = reasonText('no_channel');
 
 /**
  * The event's outcome from its recipients' outcomes: recipients skipped or
- * tracked by the manager do not count; sent, test and queued are successes,
- * and so is `unknown` (the provider was called; whether it took the message is not known).
+ * tracked by the manager do not count; sent, test and queued are successes.
+ * `unknown` (the provider was called; whether it took the message is not
+ * known) is neither: an event with one is `partial` at best, so people look at
+ * it, and never `failed` either, since the message may well have gone.
  */
 export function eventOutcome(deliveries: readonly { status: DeliveryStatus }[]): 'completed' | 'partial' | 'failed' {
   const attempted = deliveries.filter((d) => d.status !== 'skipped' && d.status !== 'not_sent_tracked');
-  const ok = attempted.filter((d) => d.status === 'sent' || d.status === 'unknown' || d.status === 'test' || d.status === 'queued').length;
-  return ok === attempted.length ? 'completed' : ok === 0 ? 'failed' : 'partial';
+  const ok = attempted.filter((d) => d.status === 'sent' || d.status === 'test' || d.status === 'queued').length;
+  const unknown = attempted.filter((d) => d.status === 'unknown').length;
+  if (ok === attempted.length) return 'completed';
+  return ok === 0 && unknown === 0 ? 'failed' : 'partial';
 }

@@ -89,6 +89,10 @@ describe('the duplicate window: the provider took the message, the worker died b
     const res = await h.request({ method: 'GET', url: '/v1/messages?eventId=window-tg-1' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().items).toEqual([expect.objectContaining({ status: 'unknown', statusLabel: 'неизвестно, ушло ли сообщение', channel: 'telegram' })]);
+    // Not knowing whether it went is no success: the event ends partial, so people look at it.
+    expect(result.outcome).toBe('partial');
+    const event = await h.request({ method: 'GET', url: '/v1/events/window-tg-1' });
+    expect(event.json()).toMatchObject({ state: 'partial' });
   }, 60_000);
 
   it('Telegram with resendWhenUnknown on the event type: sent again (at least once), journaled sent once', async () => {
@@ -104,6 +108,25 @@ describe('the duplicate window: the provider took the message, the worker died b
     expect((await h.request({ method: 'GET', url: '/v1/event-types/test.tg-resend' })).json()).toMatchObject({ resendWhenUnknown: true });
   }, 60_000);
 
+  it('multipart SMS whose second part is refused: sent again whole, and the journal says the first part went twice', async () => {
+    crashOn.clear();
+    // ESME_RSYSERR (0x08): a transient refusal, retried.
+    smsc.failPart(2, 0x08);
+    const n = 'ЗК-305 — длинный номер заказа, чтобы сообщение не уместилось в одну часть SMS в кодировке UCS-2';
+    const before = smsc.submits.length;
+    const { workflowId } = await postEvent(h, { id: 'window-sms-3', type: 'test.sms-window', counterpartyId: 'window-sms', data: { n } });
+    const result = await h.temporal.workflow.getHandle(workflowId).result();
+    expect(result.deliveries).toEqual([expect.objectContaining({ channel: 'sms', status: 'sent' })]);
+
+    // The SMSC took part 1 twice (once before the refusal, once with the whole message again) and part 2 once.
+    const submits = smsc.submits.slice(before).filter((s) => s.destination === '79160000301');
+    expect(submits.map((s) => s.udh?.seq)).toEqual([1, 1, 2]);
+    const journal = await journalOf(h, 'window-sms-3');
+    expect(journal.filter((e) => e.status === 'attempt_failed')).toEqual([expect.objectContaining({ attempt: 1, details: expect.objectContaining({ partsAccepted: 1, parts: 2 }) })]);
+    const sent = journal.filter((e) => e.status === 'sent');
+    expect(sent).toEqual([expect.objectContaining({ attempt: 2, details: expect.objectContaining({ partsSentTwice: 1, parts: 2 }) })]);
+  }, 90_000);
+
   it('SMS whose SMSC link drops before the answer: journaled unknown, not submitted again', async () => {
     crashOn.clear();
     // The SMSC takes the submit and the link goes before its answer reaches the worker.
@@ -115,5 +138,6 @@ describe('the duplicate window: the provider took the message, the worker died b
     const journal = await journalOf(h, 'window-sms-2');
     expect(journal.filter((e) => e.status === 'unknown')).toHaveLength(1);
     expect(journal.filter((e) => e.status === 'sent')).toHaveLength(0);
+    expect(result.outcome).toBe('partial');
   }, 90_000);
 });

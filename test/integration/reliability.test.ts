@@ -11,6 +11,7 @@ import { startTelegramBotApi, type TelegramBotApiPeer } from '../../src/dev/peer
 import { buildApp } from '../../src/app';
 import { createDatabase, type Database } from '../../src/db/client';
 import { ensureAdminKey, seedDemo } from '../../src/db/seed';
+import { DEFAULT_LIMITS } from '../../src/domain/limits';
 import { createSecretBox } from '../../src/secrets';
 import { buildEvent } from '../helpers/factories';
 import { TEST_SECRETS_KEY, createHarness, type Harness } from '../helpers/harness';
@@ -219,6 +220,20 @@ describe('with Temporal down (a port that accepts and never answers)', () => {
     expect(body.state).toBe('unknown');
     expect(body.eventId).toBe(event.id);
     expect(body.journal.map((e: { status: string }) => e.status)).toContain('sent');
+  });
+
+  it('gives back the rate unit of a post answered 503: retries of one event id do not run into 429', async () => {
+    const limited = await appWith({ temporal: new Client({ connection, namespace: 'default' }), limits: { ...DEFAULT_LIMITS, eventsPerMinute: 2 } });
+    try {
+      const key = await h.keyWithRoles(['events:write']);
+      const event = buildEvent({ type: 'rel.notice', counterpartyId: 'rel-client', data: { n: 'rate' } });
+      const answers: number[] = [];
+      // Four tries of one event against a limit of two a minute: each 503 asks for the retry, none may be refused with 429.
+      for (let i = 0; i < 4; i += 1) answers.push((await limited.inject({ method: 'POST', url: '/v1/events', headers: auth(key), payload: event })).statusCode);
+      expect(answers).toEqual([503, 503, 503, 503]);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('answers every schedule call with 503 and Retry-After within about 2 s', async () => {

@@ -275,3 +275,16 @@ describe('loadConfig', () => {
     ]);
   });
 });
+
+describe("the chaos suite's fault variable", () => {
+  it('is off unless set, and read as a prefix of event ids', () => {
+    expect(loadConfig({}).chaosApiExitAfterInsert).toBeUndefined();
+    expect(loadConfig({ CHAOS_API_EXIT_AFTER_INSERT: 'apikill-' }).chaosApiExitAfterInsert).toBe('apikill-');
+  });
+
+  it('is refused at start in production, naming the variable', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', CHAOS_API_EXIT_AFTER_INSERT: 'apikill-' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production', CHAOS_API_EXIT_AFTER_INSERT: 'apikill-' })).toThrow(/CHAOS_API_EXIT_AFTER_INSERT .*NODE_ENV=production/);
+    expect(loadConfig({ NODE_ENV: 'production' }).chaosApiExitAfterInsert).toBeUndefined();
+  });
+});

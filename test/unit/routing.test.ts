@@ -95,4 +95,10 @@ describe('eventOutcome', () => {
     expect(eventOutcome([{ status: 'sent' }, { status: 'failed' }])).toBe('partial');
     expect(eventOutcome([{ status: 'failed' }, { status: 'failed' }, { status: 'skipped' }])).toBe('failed');
   });
+
+  it('is partial, never completed nor failed, when a message may or may not have gone (unknown)', () => {
+    expect(eventOutcome([{ status: 'sent' }, { status: 'unknown' }])).toBe('partial');
+    expect(eventOutcome([{ status: 'unknown' }])).toBe('partial');
+    expect(eventOutcome([{ status: 'unknown' }, { status: 'failed' }])).toBe('partial');
+  });
 });

@@ -327,8 +327,8 @@ export interface paths {
                             receivedAt: string;
                             workflowId: string;
                             runId: string | null;
-                            /** @description `unknown`: the workflow engine did not answer in time; the journal is still current. */
-                            state: "running" | "awaiting_confirmation" | "completed" | "failed" | "not_started" | "unknown";
+                            /** @description A finished event is `completed` (every attempted message went), `partial` (some did not, or whether one went is not known: look at its messages), `failed`, `skipped`, `rejected` or `expired`. `unknown`: the workflow engine did not answer in time; the journal is still current. */
+                            state: "running" | "awaiting_confirmation" | "completed" | "partial" | "failed" | "skipped" | "rejected" | "expired" | "not_started" | "unknown";
                             temporalUiUrl: string | null;
                             /** @description While the event is awaiting_confirmation: each message that would go out on approval (recipient, channel, rendered text). Empty otherwise. */
                             pending: {

@@ -48,7 +48,7 @@ export function EventPage() {
   const event = useQuery({
     queryKey: ['event', id],
     queryFn: () => ok(api.GET('/v1/events/{id}', { params: { path: { id } } })),
-    refetchInterval: (q) => (q.state.data && ['completed', 'failed'].includes(q.state.data.state) ? POLL_MS * 5 : POLL_MS),
+    refetchInterval: (q) => (q.state.data && ['completed', 'partial', 'failed', 'skipped', 'rejected', 'expired'].includes(q.state.data.state) ? POLL_MS * 5 : POLL_MS),
   });
   const typeName = useMemo(() => new Map((types.data ?? []).map((ty) => [ty.type, ty.name])), [types.data]);
 
@@ -69,7 +69,7 @@ export function EventPage() {
       <Descriptions bordered size="small" column={2}>
         <Descriptions.Item label={t('Событие')}>{e.eventId}</Descriptions.Item>
         <Descriptions.Item label={t('Состояние')}>
-          <Tag color={e.state === 'awaiting_confirmation' ? 'blue' : e.state === 'failed' ? 'red' : e.state === 'completed' ? 'green' : 'processing'}>
+          <Tag color={e.state === 'awaiting_confirmation' ? 'blue' : e.state === 'failed' ? 'red' : e.state === 'completed' ? 'green' : e.state === 'partial' ? 'orange' : ['skipped', 'rejected', 'expired'].includes(e.state) ? 'default' : 'processing'}>
             {t(EVENT_STATE_LABELS[e.state] ?? e.state)}
           </Tag>
         </Descriptions.Item>

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorDetail } from '../../domain/errors';
 import { TooManyRequestsError } from '../../domain/limits';
+import { isDatabaseUnavailable } from '../../db/wait';
 
 /** What a 503 answer tells the caller in `Retry-After`: outages of a dependency are retried, not given up on. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -111,33 +112,6 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
     );
   }
   socket.destroy(err);
-}
-
-/** Node's codes for a server that cannot be reached. */
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE']);
-/** SQLSTATEs of a database that is down, restarting or full: class 08 (connection exception) and these. */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
-/** pg and pg-pool say so only in words. */
-const UNAVAILABLE_MESSAGES = /^(timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout)?|Cannot use a pool after calling end on the pool)$/;
-
-/**
- * Whether `err` (or what caused it: drizzle wraps pg's errors) says the
- * database could not be reached, as opposed to a query it refused.
- */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const seen = new Set<unknown>();
-  const pending: unknown[] = [err];
-  while (pending.length > 0) {
-    const current = pending.pop();
-    if (!(current instanceof Error) || seen.has(current)) continue;
-    seen.add(current);
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
-    if (UNAVAILABLE_MESSAGES.test(current.message)) return true;
-    pending.push(current.cause);
-    if (current instanceof AggregateError) pending.push(...current.errors);
-  }
-  return false;
 }
 
 const TYPE_WORDS: Record<string, string> = {

@@ -20,7 +20,8 @@ const isPreview = (request: FastifyRequest): boolean =>
  * counted per authenticated key, so unauthenticated floods never reach the counter.
  *
  * The counter lives in PostgreSQL: API processes scale horizontally and must
- * share one count per key.
+ * share one count per key. A post answered 5xx (503: retry with the same id)
+ * accepted nothing and gives its unit back.
  */
 export function registerEventLimits(
   app: FastifyInstance,
@@ -48,16 +49,28 @@ export function registerEventLimits(
     }
   });
 
+  /** The unit each event post took, given back when the event was not accepted. */
+  const counted = new WeakMap<FastifyRequest, { key: string; windowStart: Date }>();
   app.addHook('onRequest', async (request) => {
     if (eventsPerMinute === 0 || !isEventPost(request)) return;
     const auth = request.auth;
-    const hit = await counters.hit(auth.kind === 'key' ? `events:key:${auth.keyId}` : `events:user:${auth.userId}`, 60);
+    const key = auth.kind === 'key' ? `events:key:${auth.keyId}` : `events:user:${auth.userId}`;
+    const hit = await counters.hit(key, 60);
+    counted.set(request, { key, windowStart: hit.windowStart });
     if (hit.count > eventsPerMinute) {
       throw new TooManyRequestsError(
         `this ${auth.kind === 'key' ? 'API key' : 'user'} may post at most ${eventsPerMinute} events per minute; retry in ${hit.retryAfterSeconds} s`,
         hit.retryAfterSeconds,
       );
     }
+  });
+
+  // A post answered 503 (Temporal or PostgreSQL away) accepted nothing, and API.md asks the caller to retry
+  // it with the same id: its unit is given back, so the retries of one event do not eat the key's minute.
+  app.addHook('onResponse', async (request, reply) => {
+    const unit = counted.get(request);
+    if (!unit || reply.statusCode < 500) return;
+    await counters.refund(unit.key, unit.windowStart).catch((err: unknown) => request.log.warn({ err }, 'could not give back an event rate unit'));
   });
 
   app.addHook('preValidation', async (request) => {

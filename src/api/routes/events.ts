@@ -13,6 +13,7 @@ import { createJournalRepository } from '../../db/repositories/journal';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
 import { missingVariables } from '../../domain/event-data';
 import { eventWorkflowId } from '../../domain/keys';
+import { EVENT_OUTCOMES, type EventOutcome } from '../../domain/vocabulary';
 import { buildMessages } from '../../domain/messages';
 import { startWorkflow } from '../../temporal/client';
 import { TemporalTimeoutError, withinDeadline } from '../../temporal/deadline';
@@ -42,6 +43,14 @@ export interface EventsRouteDeps {
   temporalUiUrl: string | undefined;
   /** Ask for Eager Workflow Start (the client shares its connection with a worker in this process). */
   eagerStart?: boolean | undefined;
+  /** The chaos suite's fault points (`CHAOS_API_EXIT_AFTER_INSERT`, refused in production); never set otherwise. */
+  faults?: EventIntakeFaults | undefined;
+}
+
+/** Points in the intake where the chaos suite may end the process, as a crash there would. */
+export interface EventIntakeFaults {
+  /** After a new event's row is inserted and before its workflow is started. */
+  afterEventInserted?: (eventId: string) => void | Promise<void>;
 }
 
 /** `POST /v1/events` starts one durable workflow per event; `GET` shows its state and journal. */
@@ -116,6 +125,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
           workflowId,
         });
       }
+      if (inserted) await deps.faults?.afterEventInserted?.(inserted.id);
       // A concurrent request may have won the insert with other content: the stored event is the one that runs.
       const stored = existing ?? inserted ?? (await events.find(companyId, input.id));
       if (!stored) throw new Error(`event ${input.id} vanished after insert`);
@@ -302,7 +312,8 @@ async function eventState(temporal: Client, event: EventRow, log: FastifyBaseLog
       case 'COMPLETED': {
         // The workflow completes even when no message could be delivered: the outcome says so.
         const result = (await withinDeadline(temporal, () => handle.result()).catch(() => undefined)) as { outcome?: string } | undefined;
-        return result?.outcome === 'failed' ? 'failed' : 'completed';
+        const outcome = result?.outcome;
+        return outcome !== undefined && (EVENT_OUTCOMES as readonly string[]).includes(outcome) ? (outcome as EventOutcome) : 'completed';
       }
       default:
         return 'failed';

@@ -28,10 +28,19 @@ export const EventStateSchema = Type.Union([
   Type.Literal('running'),
   Type.Literal('awaiting_confirmation'),
   Type.Literal('completed'),
+  Type.Literal('partial'),
   Type.Literal('failed'),
+  Type.Literal('skipped'),
+  Type.Literal('rejected'),
+  Type.Literal('expired'),
   Type.Literal('not_started'),
   Type.Literal('unknown'),
-], { description: '`unknown`: the workflow engine did not answer in time; the journal is still current.' });
+], {
+  description:
+    'A finished event is `completed` (every attempted message went), `partial` (some did not, or whether one went is not known: ' +
+    'look at its messages), `failed`, `skipped`, `rejected` or `expired`. ' +
+    '`unknown`: the workflow engine did not answer in time; the journal is still current.',
+});
 export type EventState = Static<typeof EventStateSchema>;
 
 export const PendingMessageSchema = Type.Object({

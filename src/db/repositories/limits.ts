@@ -16,20 +16,28 @@ export function createLimitsRepository(db: Db) {
      * Counts one request of `key` in the fixed window of `windowSeconds` that
      * holds the database's now, atomically across processes.
      */
-    async hit(key: string, windowSeconds: number): Promise<WindowHit> {
+    async hit(key: string, windowSeconds: number): Promise<WindowHit & { windowStart: Date }> {
       const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${windowSeconds}) * ${windowSeconds})`;
       const result = await db.execute(sql`
         insert into ${rateLimitWindows} (key, window_start, count)
         values (${key}, ${windowStart}, 1)
         on conflict (key, window_start) do update set count = ${rateLimitWindows.count} + 1
-        returning count,
+        returning count, window_start,
           greatest(1, ceil(extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))))::int as retry_after`);
-      const row = result.rows[0] as { count: number; retry_after: number };
+      const row = result.rows[0] as { count: number; retry_after: number; window_start: Date | string };
       if (row.count === 1) {
         // The first request of a new window: the key's older windows are no longer needed.
         await db.delete(rateLimitWindows).where(and(eq(rateLimitWindows.key, key), lt(rateLimitWindows.windowStart, sql`now() - make_interval(secs => ${windowSeconds})`)));
       }
-      return { count: Number(row.count), retryAfterSeconds: Number(row.retry_after) };
+      return { count: Number(row.count), retryAfterSeconds: Number(row.retry_after), windowStart: new Date(row.window_start) };
+    },
+
+    /** Gives back one request counted by {@link hit} in the window it was counted in (a request that was not served). */
+    async refund(key: string, windowStart: Date): Promise<void> {
+      await db
+        .update(rateLimitWindows)
+        .set({ count: sql`greatest(${rateLimitWindows.count} - 1, 0)` })
+        .where(and(eq(rateLimitWindows.key, key), eq(rateLimitWindows.windowStart, windowStart)));
     },
 
     /** Requests of `key` counted so far in the current window, without counting one. */

@@ -106,6 +106,8 @@ export interface Smsc {
   messages(): SmscMessage[];
   /** The next `count` submit_sm (default 1) are answered with this command_status. */
   failNext(status: number, count?: number): void;
+  /** The next submit_sm carrying part `seq` of a concatenated message is answered with this command_status. */
+  failPart(seq: number, status: number): void;
   setReceipts(mode: ReceiptMode): void;
   setBalance(amount: number): void;
   /** Sessions bound right now. */
@@ -187,6 +189,7 @@ export async function startSmsc(opts: StartSmscOptions = {}): Promise<Smsc> {
   let receiptMode: ReceiptMode = opts.receipts ?? 'delivered';
   let balance = opts.balance ?? 1000;
   const failures: number[] = [];
+  const partFailures: { seq: number; status: number }[] = [];
   let dropsAfterSubmit = 0;
   const submits: SmscSubmit[] = [];
   const receipts: SmscReceipt[] = [];
@@ -241,6 +244,12 @@ export async function startSmsc(opts: StartSmscOptions = {}): Promise<Smsc> {
     const dataCoding = Number(pdu.data_coding ?? 0);
     const shortMessage = rawShortMessage(raw);
     const { udh, payload } = esmClass & ESM_CLASS_UDHI ? parseUdh(shortMessage) : { udh: undefined, payload: shortMessage };
+    const partFailure = udh ? partFailures.findIndex((f) => f.seq === udh.seq) : -1;
+    if (partFailure >= 0) {
+      const [{ status }] = partFailures.splice(partFailure, 1) as [{ seq: number; status: number }];
+      session.send(pdu.response({ command_status: status }));
+      return;
+    }
     counter += 1;
     const submit: SmscSubmit = {
       source: String(pdu.source_addr ?? ''),
@@ -418,6 +427,9 @@ export async function startSmsc(opts: StartSmscOptions = {}): Promise<Smsc> {
     },
     failNext(status, count = 1) {
       for (let i = 0; i < count; i += 1) failures.push(status);
+    },
+    failPart(seq, status) {
+      partFailures.push({ seq, status });
     },
     setReceipts(mode) {
       receiptMode = mode;
