@@ -39,7 +39,7 @@ describe('the client card in the console', () => {
     await qr.waitFor();
     // The API draws the QR code: the image is its PNG, loaded with the session cookie.
     expect(await qr.getAttribute('src')).toMatch(/^\/v1\/counterparties\/tg-client\/contacts\/\d+\/telegram-qr\.png$/);
-    await expect.poll(() => qr.evaluate('(img) => img.complete && img.naturalWidth')).toBe(320);
+    await expect.poll(() => qr.evaluate((img: unknown) => ((img as { complete: boolean }).complete ? (img as { naturalWidth: number }).naturalWidth : 0))).toBe(320);
     await screenshot(page, 'client-contacts');
 
     await page.getByRole('tab', { name: 'Уведомления' }).click();

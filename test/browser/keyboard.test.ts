@@ -14,7 +14,11 @@ async function tabTo(page: Page, target: Locator, what: string, max = 80): Promi
   for (let i = 0; i < max; i += 1) {
     await page.keyboard.press('Tab');
     // Runs in the page (the tests' own types know no DOM).
-    if (await target.evaluate('(el) => el === document.activeElement || el.contains(document.activeElement)')) return;
+    const focused = await target.evaluate((el: unknown) => {
+      const active = (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement;
+      return el === active || (el as { contains(node: unknown): boolean }).contains(active);
+    });
+    if (focused) return;
   }
   throw new Error(`${what}: not reached with ${max} presses of Tab`);
 }

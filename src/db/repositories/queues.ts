@@ -46,8 +46,9 @@ const notSentByHand = sql`not exists (select 1 from ${journalEntries} as manual 
   sql`, `,
 )}))`;
 
-const awaitingWhere = (companyId: string) => and(eq(journalEntries.companyId, companyId), eq(journalEntries.status, 'awaiting_confirmation'), stillAwaiting);
-const trackedWhere = (companyId: string) => and(eq(journalEntries.companyId, companyId), eq(journalEntries.status, 'not_sent_tracked'), notSentByHand);
+// Statuses as literals, not parameters, so that a partial index on them could serve every plan.
+const awaitingWhere = (companyId: string) => and(eq(journalEntries.companyId, companyId), sql`${journalEntries.status} = 'awaiting_confirmation'`, stillAwaiting);
+const trackedWhere = (companyId: string) => and(eq(journalEntries.companyId, companyId), sql`${journalEntries.status} = 'not_sent_tracked'`, notSentByHand);
 
 /** The clients of one manager, as a condition on the journal's counterparty. */
 const ofManager = (managerId: string) =>
