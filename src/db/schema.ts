@@ -327,6 +327,10 @@ export const journalEntries = pgTable(
     index('journal_email_outbox_idx')
       .on(t.id)
       .where(sql`${t.status} = 'queued' and ${t.channel} = 'email' and ${t.dispatchedAt} is null`),
+    // The work queues (`GET /v1/queues/*`) and their counts, asked every few seconds by each open console.
+    index('journal_waiting_idx')
+      .on(t.companyId, t.status, t.id)
+      .where(sql`${t.status} in ('awaiting_confirmation', 'not_sent_tracked')`),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "journal_waiting_idx" ON "journal_entries" USING btree ("company_id","status","id") WHERE "journal_entries"."status" in ('awaiting_confirmation', 'not_sent_tracked');
