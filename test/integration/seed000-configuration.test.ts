@@ -118,6 +118,25 @@ describe('seed 000 configuration: legal entities, sub-events and Адреса', 
     expect(JSON.parse(sms.body).error.details).toEqual([{ path: '/body/templates/client/sms', message: 'a legal entity and "Адреса" apply to e-mail templates only' }]);
   });
 
+  it("previews an e-mail as a legal entity: its signature appended, or where the template places it", async () => {
+    const appended = await h.request({
+      method: 'POST',
+      url: '/v1/templates/preview',
+      payload: { channel: 'email', eventType: TYPE, legalEntityId: 'logistics', template: { subject: 'Заявка {{ requestNumber }}', text: 'Груз принят.' } },
+    });
+    expect(appended.statusCode, appended.body).toBe(200);
+    expect(appended.json().text).toBe('Груз принят.\n\nС уважением,\nотдел перевозок ООО «Демо Логистик»\n+7 495 765-43-21, logistics@demo-logistics.example');
+    const placed = await h.request({
+      method: 'POST',
+      url: '/v1/templates/preview',
+      payload: { channel: 'email', legalEntityId: 'parts', template: { subject: 'Тема', text: '{{ legalEntity.name }}: {{ legalEntity.signature }}' } },
+    });
+    expect(placed.json().text).toBe('ООО «Автозапчасти Демо»: С уважением,\nООО «Автозапчасти Демо»\n+7 495 123-45-67');
+    const unknown = await h.request({ method: 'POST', url: '/v1/templates/preview', payload: { channel: 'email', legalEntityId: 'nobody', template: { subject: 'Т', text: 'т' } } });
+    expect(unknown.statusCode, unknown.body).toBe(422);
+    expect(errorPaths(unknown.body)).toEqual(['/body/legalEntityId']);
+  });
+
   it('edits one sub-event by PATCH, replaces them by PUT, and checks them', async () => {
     const patch = await h.request({
       method: 'PATCH',

@@ -2482,6 +2482,8 @@ export interface paths {
                             [key: string]: unknown;
                         };
                         eventType?: string;
+                        /** @description E-mail: render as this legal entity of the settings (seed 000 "Наша компания"): its `legalEntity` variable, and its signature appended when the template does not place it. 422 when unknown. */
+                        legalEntityId?: string;
                     };
                 };
             };
