@@ -68,6 +68,10 @@ describe('seed 000 configuration: legal entities, sub-events and Адреса', 
     expect(badAddress.statusCode, badAddress.body).toBe(400);
     expect(badAddress.body).toContain('fromAddress');
 
+    const badId = await h.request({ method: 'PATCH', url: '/v1/settings', payload: { legalEntities: { 'Юг!': { name: 'Юг', fromAddress: 'south@yug.example', signature: '' } } } });
+    expect(badId.statusCode, badId.body).toBe(400);
+    expect(badId.body).toContain('legalEntities');
+
     const incomplete = await h.request({ method: 'PATCH', url: '/v1/settings', payload: { legalEntities: { south: { name: 'Юг' } } } });
     expect(incomplete.statusCode, incomplete.body).toBe(400);
     expect(errorPaths(incomplete.body)).toEqual(['/body/legalEntities/south/fromAddress', '/body/legalEntities/south/signature']);
@@ -170,6 +174,10 @@ describe('seed 000 configuration: legal entities, sub-events and Адреса', 
     });
     expect(badTemplate.statusCode, badTemplate.body).toBe(422);
     expect(errorPaths(badTemplate.body)).toEqual(['/body/subEvents/5/templates/email/subject']);
+
+    const badCode = await h.request({ method: 'PATCH', url: `/v1/event-types/${TYPE}`, payload: { subEvents: { 'Bad Code': { name: 'Шаг', active: true } } } });
+    expect(badCode.statusCode, badCode.body).toBe(400);
+    expect(badCode.body).toContain('subEvents');
 
     const newWithoutName = await h.request({ method: 'PATCH', url: `/v1/event-types/${TYPE}`, payload: { subEvents: { transit: { active: true } } } });
     expect(newWithoutName.statusCode, newWithoutName.body).toBe(400);
