@@ -13,6 +13,7 @@ import type { JournalScope, RecordStepInput, RenderedMessage, RenderMessageInput
 import { failureReason, isTemplateFailure, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
 import { MODE_OFF_REASON, recipientsDetails } from '../src/domain/event-steps';
 import { deliveryStep, EVENT_STEPS, routeStep } from '../src/domain/keys';
+import { expiredReason, outcomeReason, reasonText } from '../src/domain/reasons';
 import { senderOf, type Plan, type PlannedDelivery } from '../src/domain/plan';
 import {
   eventOutcome,
@@ -183,7 +184,7 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     counterpartyId: input.counterpartyId,
   };
   const plan = steps.local ? await local.beginEvent({ scope, data: input.data }) : await beginOnServer(scope, input);
-  if (plan.mode === 'off') return finish({ outcome: 'skipped', reason: 'mode off', deliveries: [] });
+  if (plan.mode === 'off') return finish({ outcome: 'skipped', reason: MODE_OFF_REASON, deliveries: [] });
   if (plan.skipReason !== undefined) return finish({ outcome: 'skipped', reason: plan.skipReason, deliveries: [] });
 
   if (plan.confirm.required) {
@@ -211,22 +212,22 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     const answered = await condition(() => decision !== undefined, plan.confirm.timeoutSeconds * 1000);
     state = 'running';
     if (!answered || decision === undefined) {
-      await steps.recordStep({ scope, step: EVENT_STEPS.expired, status: 'expired', reason: `no decision within ${plan.confirm.timeoutSeconds} s` });
-      return finish({ outcome: 'expired', reason: 'no decision in time', deliveries: [] });
+      await steps.recordStep({ scope, step: EVENT_STEPS.expired, status: 'expired', reason: expiredReason(plan.confirm.timeoutSeconds) });
+      return finish({ outcome: 'expired', reason: expiredReason(plan.confirm.timeoutSeconds), deliveries: [] });
     }
     const comment = decision.comment ?? null;
     const decider = { by: decision.by, ...(decision.byUserId !== undefined ? { byUserId: decision.byUserId } : {}) };
     if (!decision.approve) {
-      await steps.recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { ...decider, comment } });
-      return finish({ outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] });
+      await steps.recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: reasonText('rejected_by_person', comment ?? undefined), details: { ...decider, comment } });
+      return finish({ outcome: 'rejected', reason: reasonText('rejected_by_person', decision.by), deliveries: [] });
     }
     await steps.recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { ...decider, comment } });
     // The wait may have lasted hours: honour the company's mode as it is now (R1), not as it was.
     if (steps.local || patched('mode-after-approval')) {
       const now = await steps.loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
       if (now.mode === 'off') {
-        await steps.recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: 'sending was turned off while awaiting confirmation' });
-        return finish({ outcome: 'skipped', reason: 'mode off', deliveries: [] });
+        await steps.recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: reasonText('sending_turned_off') });
+        return finish({ outcome: 'skipped', reason: MODE_OFF_REASON, deliveries: [] });
       }
       plan.mode = now.mode;
     }
@@ -253,7 +254,7 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     });
   }
   const outcome = eventOutcome(deliveries);
-  await steps.recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcome, details: { outcome } });
+  await steps.recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcomeReason(outcome), details: { outcome } });
   return finish({ outcome, deliveries });
 }
 
@@ -371,12 +372,12 @@ async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInpu
           status: 'test',
           subject: message.subject,
           body: message.text,
-          reason: 'test mode: rendered, not sent',
+          reason: reasonText('test_mode'),
         });
         return { ...outcome, channel: route.channel, status: 'test' };
       }
       if (waitsForDispatch(route.channel, plan.emailDelivery)) {
-        await steps.record(renderedEntry(message), queuedEntry(message, 'batched: sent by the scheduled e-mail dispatch'));
+        await steps.record(renderedEntry(message), queuedEntry(message, reasonText('batched')));
         return { ...outcome, channel: route.channel, status: 'queued' };
       }
       await recordStep(renderedEntry(message));
@@ -404,7 +405,7 @@ async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInpu
       lastReason = failure.message;
       if (queuesAfterFailure(route.channel, failure.permanent, next)) {
         message ??= await renderMessage(renderInput);
-        await recordStep(queuedEntry(message, `retry later: ${failure.message}`));
+        await recordStep(queuedEntry(message, reasonText('retry_later', failure.message)));
         return { ...outcome, channel: route.channel, status: 'queued', reason: failure.message };
       }
       if (next) {

@@ -3,7 +3,9 @@ import { createConfigChangeRepository } from '../db/repositories/config-changes'
 import { createEventTypeRepository, type EventTypeFields, type EventTypeWithTemplates, type TemplateValues } from '../db/repositories/event-types';
 import type { EventType, Template } from '../db/schema';
 import { BadRequestError, NotFoundError, UnprocessableError } from '../domain/errors';
-import { analyzeSms, type SmsAnalysis } from '../domain/sms';
+import { analyzeSms, pluralRu, smsCount, type SmsAnalysis } from '../domain/sms';
+import { createCounterpartyRepository } from '../db/repositories/counterparties';
+import { DEFAULT_MANAGER_CHANNELS as PLAN_DEFAULT_MANAGER_CHANNELS } from '../domain/plan';
 import {
   managerTemplateProblems,
   sampleFor,
@@ -53,6 +55,17 @@ export interface PreviewRequest {
   eventType?: string | undefined;
   /** E-mail: render as this legal entity of the company (seed 000). */
   legalEntityId?: string | undefined;
+  /** SMS: the client whose contacts with a phone the text would go to, for the cost of one event. */
+  counterpartyId?: string | undefined;
+}
+
+/** What an SMS text costs: segments per recipient, and for one client's recipients when one is named. */
+export interface SmsCost {
+  perRecipient: number;
+  recipients: number | null;
+  total: number | null;
+  /** In Russian: «2 SMS на получателя», «2 SMS × 3 получателя = 6 SMS». */
+  text: string;
 }
 
 export interface PreviewResult {
@@ -60,7 +73,7 @@ export interface PreviewResult {
   subject?: string;
   html?: string | null;
   text: string;
-  sms?: SmsAnalysis & { warning?: string };
+  sms?: SmsAnalysis & { warning?: string; cost: SmsCost };
 }
 
 /** An event type with its templates as the API shows it and the configuration history records it. */
@@ -188,8 +201,21 @@ function smsSegmentsWarning(segments: number): string {
   return `Текст займёт ${segments} SMS (больше ${SMS_SEGMENTS_WARNING}): каждому получателю уйдёт ${segments} ${word}, и каждое оплачивается. Сократите текст.`;
 }
 
-/** The column's default for an event type created without manager channels. */
-const DEFAULT_MANAGER_CHANNELS: Channel[] = ['email'];
+/** The cost line of the preview: per recipient, and times the recipients of one client when known. */
+export function smsCost(segments: number, recipients: number | null): SmsCost {
+  const each = smsCount(segments);
+  if (recipients === null) return { perRecipient: segments, recipients: null, total: null, text: `${each} на получателя` };
+  const total = segments * recipients;
+  const who = `${recipients} ${pluralRu(recipients, 'получатель', 'получателя', 'получателей')}`;
+  return { perRecipient: segments, recipients, total, text: `${each} × ${who} = ${smsCount(total)}` };
+}
+
+/**
+ * An event type created without manager channels tells the manager as seed
+ * 002 says: an SMS to the manager's mobile first, e-mail as reserve (the plan's
+ * default too). Set on create, since the column's own default is e-mail only.
+ */
+const DEFAULT_MANAGER_CHANNELS: Channel[] = PLAN_DEFAULT_MANAGER_CHANNELS;
 
 /** The manager settings an event type will have once `change` is saved over `before`. */
 function managerSettingsAfter(before: EventTypeWithTemplates | undefined, change: EventTypeChange) {
@@ -245,6 +271,13 @@ export function createEventTypeService(db: Db) {
   };
 
   /** The sample data templates are checked and previewed with: the event type's examples, or the built-ins alone. */
+  /** The contacts with a phone of one client: whom an SMS to that client reaches. */
+  const smsRecipientsOf = async (companyId: string, counterpartyId: string): Promise<number> => {
+    const counterparties = createCounterpartyRepository(db);
+    if (!(await counterparties.exists(companyId, counterpartyId))) throw new NotFoundError(`counterparty ${counterpartyId}`);
+    return counterparties.contactsWithPhone(companyId, counterpartyId);
+  };
+
   const sampleOf = async (companyId: string, type: string | undefined): Promise<Record<string, unknown>> => {
     if (!type) return builtinSampleData();
     const found: EventType | undefined = await eventTypes.find(companyId, type);
@@ -365,7 +398,7 @@ export function createEventTypeService(db: Db) {
         const repository = createEventTypeRepository(tx);
         const { templates, ...fields } = change;
         if (before) await repository.update(companyId, type, fields);
-        else await repository.create(companyId, type, { ...fields, name: change.name! });
+        else await repository.create(companyId, type, { ...fields, name: change.name!, managerChannels: fields.managerChannels ?? [...DEFAULT_MANAGER_CHANNELS] });
         for (const audience of AUDIENCES) {
           for (const channel of CHANNELS) {
             const input = templates?.[audience]?.[channel];
@@ -435,7 +468,12 @@ export function createEventTypeService(db: Db) {
       const text = (await runTemplateTask('renderTemplate', [template, 'text', data])).trim();
       if (channel === 'sms') {
         const sms = analyzeSms(text);
-        return { channel, text, sms: { ...sms, ...(sms.segments > SMS_SEGMENTS_WARNING ? { warning: smsSegmentsWarning(sms.segments) } : {}) } };
+        const recipients = request.counterpartyId === undefined ? null : await smsRecipientsOf(companyId, request.counterpartyId);
+        return {
+          channel,
+          text,
+          sms: { ...sms, ...(sms.segments > SMS_SEGMENTS_WARNING ? { warning: smsSegmentsWarning(sms.segments) } : {}), cost: smsCost(sms.segments, recipients) },
+        };
       }
       return { channel, text };
     },

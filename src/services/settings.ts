@@ -4,11 +4,13 @@ import type { Db } from '../db/client';
 import { createCompanyRepository, type CompanySettingsChange } from '../db/repositories/companies';
 import { createConfigChangeRepository } from '../db/repositories/config-changes';
 import { createProviderRepository } from '../db/repositories/providers';
+import { createSmsBalanceAlertRepository } from '../db/repositories/sms-balance-alerts';
 import type { Company, Provider } from '../db/schema';
 import { BadRequestError, NotFoundError, ServiceUnavailableError, UnprocessableError, type ErrorDetail } from '../domain/errors';
 import type { CompanyMode, LegalEntity, PrimaryChannel, ProviderKind } from '../domain/vocabulary';
 import { createEventTypeRepository } from '../db/repositories/event-types';
 import { isPort } from '../domain/addresses';
+import { formatBalance, sameUnit, unitCode, unitFromCode, unitLabel, unitOfAnswer, type BalanceUnit } from '../domain/balance';
 import { checkProviderFields, isSmsProviderKind, PROVIDER_FIELDS } from '../providers/kinds';
 import { createOutboundPolicy, type OutboundPolicy } from '../providers/outbound-policy';
 import type { SecretBox } from '../secrets';
@@ -16,6 +18,38 @@ import { hashWebhookSecret } from './telegram-webhook';
 
 export type BalanceThreshold = 'none' | 50 | 100 | 200;
 export type ReserveChannel = 'sms' | 'email';
+
+/** A balance unit as the API shows it: `code` is `messages` or the currency, `label` is for people (`SMS`, `₽ (RUB)`). */
+export interface BalanceUnitView {
+  code: string;
+  unit: 'messages' | 'money';
+  currency: string | null;
+  label: string;
+}
+
+export function balanceUnitView(unit: BalanceUnit): BalanceUnitView {
+  return { code: unitCode(unit), unit: unit.unit, currency: unit.unit === 'money' ? unit.currency : null, label: unitLabel(unit) };
+}
+
+/**
+ * The unit the company's SMS provider counts its balance in, known from the
+ * settings alone: SMS.ru counts roubles, an SMPP gateway messages unless its
+ * `balanceCurrency` names a currency; no primary: the built-in default's.
+ */
+export function providerBalanceUnit(
+  primaryId: string | null,
+  directory: readonly { id: string; kind: ProviderKind; config?: Record<string, unknown> | undefined }[],
+  defaultUnit: BalanceUnit | null,
+): BalanceUnit | null {
+  if (!primaryId) return defaultUnit;
+  const primary = directory.find((p) => p.id === primaryId);
+  if (primary?.kind === 'sms_ru') return { unit: 'money', currency: 'RUB' };
+  if (primary?.kind === 'smpp') {
+    const currency = primary.config?.balanceCurrency;
+    return unitOfAnswer(typeof currency === 'string' ? currency : undefined);
+  }
+  return null;
+}
 
 /** A company's settings as the API shows them: secrets only say whether they are set. */
 export interface SettingsView {
@@ -26,7 +60,12 @@ export interface SettingsView {
   /** Seed 000 "Наша компания": the legal entities e-mail templates may send as. */
   legalEntities: LegalEntity[];
   adminEmail: string | null;
-  sms: { primaryProviderId: string | null; balanceThreshold: BalanceThreshold };
+  sms: {
+    primaryProviderId: string | null;
+    balanceThreshold: BalanceThreshold;
+    /** The unit the SMS provider counts its balance in, and so the threshold's; null without an SMS provider. */
+    balanceUnit: BalanceUnitView | null;
+  };
   reserveChannel: ReserveChannel | null;
   primaryChannel: PrimaryChannel | null;
   telegram: {
@@ -78,7 +117,14 @@ export interface SettingsChange {
   name?: string | undefined;
   email?: { from?: string | undefined; fromName?: string | undefined } | undefined;
   adminEmail?: string | null | undefined;
-  sms?: { primaryProviderId?: string | null | undefined; balanceThreshold?: BalanceThreshold | undefined } | undefined;
+  sms?:
+    | {
+        primaryProviderId?: string | null | undefined;
+        balanceThreshold?: BalanceThreshold | undefined;
+        /** The unit the threshold is meant in (`messages` or a currency): refused unless it is the provider's. */
+        balanceThresholdUnit?: string | undefined;
+      }
+    | undefined;
   reserveChannel?: ReserveChannel | null | undefined;
   primaryChannel?: PrimaryChannel | null | undefined;
   telegram?:
@@ -201,10 +247,12 @@ export interface SettingsServiceDeps {
   onTelegramChanged?: ((companyId: string) => Promise<void>) | undefined;
   /** Hosts and ranges (`OUTBOUND_ALLOW`) provider settings may name although loopback, private or link-local. */
   outboundAllow?: readonly string[] | undefined;
+  /** The unit of the built-in default SMS provider's balance (`SMS_URL`); null: there is none. */
+  defaultSmsUnit?: BalanceUnit | null | undefined;
 }
 
 /** Company settings: mode (R1), providers and fallback (R2, R6), balance threshold (R4), Telegram (R5). */
-export function createSettingsService({ db, secrets, telegramApiRoot, onTelegramChanged, outboundAllow }: SettingsServiceDeps) {
+export function createSettingsService({ db, secrets, telegramApiRoot, onTelegramChanged, outboundAllow, defaultSmsUnit = null }: SettingsServiceDeps) {
   const outbound = createOutboundPolicy({ allow: outboundAllow });
   /**
    * Tells Telegram where to post updates (or removes the webhook). Called
@@ -256,6 +304,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
 
   const toView = ({ company, directory }: { company: Company; directory: Provider[] }): SettingsView => {
     const companySecrets = company.secrets ? secrets.open(company.secrets) : {};
+    const unit = providerBalanceUnit(company.primarySmsProviderId, directory, defaultSmsUnit);
     return {
       companyId: company.id,
       name: company.name,
@@ -266,6 +315,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
       sms: {
         primaryProviderId: company.primarySmsProviderId,
         balanceThreshold: (company.balanceThreshold ?? 'none') as BalanceThreshold,
+        balanceUnit: unit ? balanceUnitView(unit) : null,
       },
       reserveChannel: company.reserveChannel as ReserveChannel | null,
       primaryChannel: company.primaryChannel ?? null,
@@ -287,7 +337,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
           secrets: Object.fromEntries(PROVIDER_FIELDS[p.kind].secrets.map((field) => [field, { set: Boolean(stored[field]) }])),
         };
       }),
-      problems: settingsProblems(company),
+      problems: settingsProblems(company, unit),
       updatedAt: company.updatedAt.toISOString(),
     };
   };
@@ -341,7 +391,7 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
         change.legalEntities ?? (change.legalEntitiesPatch ? mergeLegalEntities(before.company.legalEntities, change.legalEntitiesPatch) : undefined);
       if (entitiesAfter) await checkLegalEntities(companyId, before.company.legalEntities, entitiesAfter);
       await checkAddresses(change, outbound);
-      const directoryAfter = change.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind }));
+      const directoryAfter = change.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind, config: p.config }));
       // The primary must exist in the directory as it will be after this change, not only when it is named.
       const primary = change.sms?.primaryProviderId !== undefined ? change.sms.primaryProviderId : before.company.primarySmsProviderId;
       if (primary) {
@@ -352,6 +402,8 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
           ]);
         }
       }
+
+      const balanceUnitChanges = checkBalanceUnit(before, change, primary, directoryAfter, defaultSmsUnit);
 
       const apiRoot = botApiRoot(change.providers ?? before.directory);
       const newBotToken = change.telegram?.botToken;
@@ -426,6 +478,9 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
           secrets: Object.keys(companySecrets).length > 0 ? secrets.seal(companySecrets) : null,
         };
         await companyRepo.updateSettings(companyId, companyChange);
+        // A new threshold, or a threshold in a new unit, is a new promise: its first fall is alerted afresh.
+        const thresholdChanged = companyChange.balanceThreshold !== undefined && companyChange.balanceThreshold !== current.balanceThreshold;
+        if (thresholdChanged || balanceUnitChanges) await createSmsBalanceAlertRepository(tx).restart(companyId);
 
         if (change.providers) {
           // Read under the lock, so a concurrent change's provider secrets are not lost either.
@@ -503,15 +558,73 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
 export type SettingsService = ReturnType<typeof createSettingsService>;
 
 /** Settings that say they do something but cannot: shown by GET /v1/settings so nothing is silently off. */
-export function settingsProblems(company: Pick<Company, 'balanceThreshold' | 'adminEmail'>): { code: string; message: string }[] {
+export function settingsProblems(
+  company: Pick<Company, 'balanceThreshold' | 'adminEmail'>,
+  unit: BalanceUnit | null = null,
+): { code: string; message: string }[] {
   const problems: { code: string; message: string }[] = [];
+  const threshold = company.balanceThreshold === null ? null : unit ? formatBalance(company.balanceThreshold, unit) : String(company.balanceThreshold);
   if (company.balanceThreshold !== null && !company.adminEmail) {
     problems.push({
       code: 'NO_ADMIN_EMAIL',
-      message: `Порог баланса SMS (${company.balanceThreshold}) задан, но e-mail администратора не указан: предупреждение о балансе некому отправить. Укажите adminEmail.`,
+      message: `Порог баланса SMS (${threshold}) задан, но e-mail администратора не указан: предупреждение о балансе некому отправить. Укажите adminEmail.`,
     });
   }
   return problems;
+}
+
+/**
+ * The threshold is a number in the unit the SMS provider counts its balance
+ * in. A unit other than the provider's is refused (there is no price to
+ * convert by), and so is a change of provider, or of its currency, that would
+ * silently read a kept threshold in another unit: the threshold must be given again.
+ */
+function checkBalanceUnit(
+  before: { company: Company; directory: Provider[] },
+  change: SettingsChange,
+  primaryAfter: string | null,
+  directoryAfter: readonly { id: string; kind: ProviderKind; config?: Record<string, unknown> | undefined }[],
+  defaultUnit: BalanceUnit | null,
+): boolean {
+  const unitAfter = providerBalanceUnit(primaryAfter, directoryAfter, defaultUnit);
+  const wanted = change.sms?.balanceThresholdUnit;
+  if (wanted !== undefined) {
+    const unit = unitFromCode(wanted);
+    if (!unit) {
+      throw new BadRequestError('invalid body: /body/sms/balanceThresholdUnit', [
+        { path: '/body/sms/balanceThresholdUnit', message: 'must be "messages" or a currency code of three capital letters, e.g. RUB' },
+      ]);
+    }
+    if (!unitAfter) {
+      throw new UnprocessableError('NO_SMS_PROVIDER', 'there is no SMS provider whose balance the threshold could be compared with', [
+        { path: '/body/sms/balanceThresholdUnit', message: 'no SMS provider is configured: choose one in sms.primaryProviderId first' },
+      ]);
+    }
+    if (!sameUnit(unit, unitAfter)) {
+      throw new UnprocessableError('BALANCE_UNIT_MISMATCH', `the SMS provider counts its balance ${unitWordsEn(unitAfter)}, not ${unitWordsEn(unit)}`, [
+        {
+          path: '/body/sms/balanceThresholdUnit',
+          message: `the SMS provider counts its balance ${unitWordsEn(unitAfter)} ("${unitCode(unitAfter)}"), so the threshold must be in ${unitCode(unitAfter)} too; it is not converted, since the price of an SMS is the provider's own`,
+        },
+      ]);
+    }
+  }
+  const thresholdKept = change.sms?.balanceThreshold === undefined && before.company.balanceThreshold !== null;
+  const unitBefore = providerBalanceUnit(before.company.primarySmsProviderId, before.directory, defaultUnit);
+  if (thresholdKept && unitBefore && unitAfter && !sameUnit(unitBefore, unitAfter)) {
+    throw new UnprocessableError('BALANCE_UNIT_CHANGED', `the SMS provider would count its balance ${unitWordsEn(unitAfter)} instead of ${unitWordsEn(unitBefore)}`, [
+      {
+        path: '/body/sms/balanceThreshold',
+        message: `must be given again: the threshold ${before.company.balanceThreshold} was in ${unitCode(unitBefore)}, and the SMS provider would count its balance ${unitWordsEn(unitAfter)}`,
+      },
+    ]);
+  }
+  /** True when the unit changes: the alert's episode starts afresh. */
+  return Boolean(unitBefore && unitAfter && !sameUnit(unitBefore, unitAfter));
+}
+
+function unitWordsEn(unit: BalanceUnit): string {
+  return unit.unit === 'messages' ? 'in messages' : `in money (${unit.currency})`;
 }
 
 /** Where each kind sends its secret: changing one of these moves the secret to another server. */

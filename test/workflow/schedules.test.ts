@@ -400,7 +400,7 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     const alerts = mailTo(ADMIN_EMAIL);
     expect(alerts).toHaveLength(2);
     const subjects = await Promise.all(alerts.map(async (m) => (await parseMail(m)).subject));
-    expect(subjects).toEqual(['Заканчивается пакет SMS: баланс 90, порог 100', 'Заканчивается пакет SMS: баланс 95, порог 100']);
+    expect(subjects).toEqual(['Заканчивается пакет SMS: осталось 90\u00a0SMS, порог 100\u00a0SMS', 'Заканчивается пакет SMS: осталось 95\u00a0SMS, порог 100\u00a0SMS']);
   });
 
   it('recreates a schedule deleted by hand when the service starts again, and keeps one an operator changed', async () => {

@@ -352,6 +352,7 @@ export interface paths {
                                 id: number;
                                 eventId: string;
                                 eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                                 counterpartyId: string;
                                 status: string;
                                 audience: string | null;
@@ -407,7 +408,7 @@ export interface paths {
                                  * @description A stable code of `reason`.
                                  * @enum {string|null}
                                  */
-                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                 /** @description Why it ended so, in Russian; null when it went out without trouble. */
                                 reason: string | null;
                                 /** @description The reason as journaled by the workflow or the provider. */
@@ -424,7 +425,7 @@ export interface paths {
                                      * @description A stable code of `reason`.
                                      * @enum {string|null}
                                      */
-                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
@@ -697,6 +698,16 @@ export interface paths {
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -816,6 +827,8 @@ export interface paths {
                             primaryProviderId?: string | null;
                             /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                             balanceThreshold?: "none" | 50 | 100 | 200;
+                            /** @description The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted. */
+                            balanceThresholdUnit?: string;
                         };
                         /** @enum {string|null} */
                         reserveChannel?: "sms" | "email" | null;
@@ -891,6 +904,16 @@ export interface paths {
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -1050,6 +1073,8 @@ export interface paths {
                             primaryProviderId?: string | null;
                             /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                             balanceThreshold?: "none" | 50 | 100 | 200;
+                            /** @description The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted. */
+                            balanceThresholdUnit?: string;
                         };
                         /** @enum {string|null} */
                         reserveChannel?: "sms" | "email" | null;
@@ -1131,6 +1156,16 @@ export interface paths {
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -1294,6 +1329,7 @@ export interface paths {
                                 emailDelivery: "immediate" | "batched";
                                 /** @description Client channels, first choice first. */
                                 channels: ("email" | "sms" | "telegram")[];
+                                /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                                 managerChannels: ("email" | "sms" | "telegram")[];
                                 /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                                 resendWhenUnknown: boolean;
@@ -1470,6 +1506,7 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
@@ -1643,6 +1680,7 @@ export interface paths {
                         emailDelivery?: "immediate" | "batched";
                         /** @description Client channels, first choice first. */
                         channels?: ("email" | "sms" | "telegram")[];
+                        /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
@@ -1855,6 +1893,7 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
@@ -2050,6 +2089,7 @@ export interface paths {
                         emailDelivery?: "immediate" | "batched";
                         /** @description Client channels, first choice first. */
                         channels?: ("email" | "sms" | "telegram")[];
+                        /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
@@ -2286,6 +2326,7 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
@@ -2484,6 +2525,8 @@ export interface paths {
                         eventType?: string;
                         /** @description E-mail: render as this legal entity of the settings (seed 000 "Наша компания"): its `legalEntity` variable, and its signature appended when the template does not place it. 422 when unknown. */
                         legalEntityId?: string;
+                        /** @description SMS: a client whose contacts with a phone the text would go to; the cost then counts them (`sms.cost.total`). */
+                        counterpartyId?: string;
                     };
                 };
             };
@@ -2509,6 +2552,17 @@ export interface paths {
                                 remaining: number;
                                 /** @description In Russian, past 4 segments (where the seed's table ends): each recipient costs that many SMS. */
                                 warning?: string;
+                                /** @description What the text costs in SMS. */
+                                cost: {
+                                    /** @description SMS (segments) each recipient costs. */
+                                    perRecipient: number;
+                                    /** @description The contacts with a phone of `counterpartyId`; null without one. */
+                                    recipients: number | null;
+                                    /** @description `perRecipient × recipients`; null without `counterpartyId`. */
+                                    total: number | null;
+                                    /** @description In Russian: «2 SMS на получателя», «2 SMS × 3 получателя = 6 SMS». */
+                                    text: string;
+                                };
                             };
                         };
                     };
@@ -4260,6 +4314,7 @@ export interface paths {
                                 id: number;
                                 eventId: string;
                                 eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                                 counterpartyId: string;
                                 status: string;
                                 audience: string | null;
@@ -4530,6 +4585,7 @@ export interface paths {
                             id: number;
                             eventId: string;
                             eventType: string;
+                            /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                             counterpartyId: string;
                             status: string;
                             audience: string | null;
@@ -4704,7 +4760,7 @@ export interface paths {
                                  * @description A stable code of `reason`.
                                  * @enum {string|null}
                                  */
-                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                 /** @description Why it ended so, in Russian; null when it went out without trouble. */
                                 reason: string | null;
                                 /** @description The reason as journaled by the workflow or the provider. */
@@ -4721,7 +4777,7 @@ export interface paths {
                                      * @description A stable code of `reason`.
                                      * @enum {string|null}
                                      */
-                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
@@ -4755,6 +4811,330 @@ export interface paths {
                                 createdAt: string;
                             }[];
                             next: number | null;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/confirmations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events awaiting confirmation, newest first
+         * @description Events whose `awaiting_confirmation` step has no later step yet (no decision, no expiry), with the texts that would go out on approval. `mine=true`: only the signed-in manager's clients.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the signed-in user's clients: counterparties whose responsible manager is the user's manager. Answers 400 for an API key or a user who is not linked to a manager (they have no clients of their own). */
+                    mine?: boolean;
+                    counterpartyId?: string;
+                    /** @description The `next` of the previous page. */
+                    cursor?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The `awaiting_confirmation` journal entry (the paging cursor). */
+                                entryId: number;
+                                eventId: string;
+                                eventType: string;
+                                counterpartyId: string;
+                                /** @description The event type's Russian name. */
+                                eventTypeName: string | null;
+                                /** @description The client's name. */
+                                counterpartyName: string | null;
+                                /** @description The client's responsible manager. */
+                                managerId: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When the event began to wait.
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When it expires without a decision.
+                                 */
+                                expiresAt: string | null;
+                                /** @description Each message that would go out on approval, as `GET /v1/events/:id` shows it. */
+                                pending: {
+                                    /** @description The recipient within the event, as in the journal. */
+                                    deliveryKey: string;
+                                    /** @description `client` or `manager`. */
+                                    audience: string;
+                                    recipientName: string;
+                                    /** @description The first channel that would be tried. */
+                                    channel: string;
+                                    /** @description The address on that channel. */
+                                    recipient: string;
+                                    /** @description E-mail only. */
+                                    subject?: string;
+                                    /** @description The rendered text (for e-mail, its text body). */
+                                    text: string;
+                                    /** @description Why the message could not be rendered. */
+                                    error?: string;
+                                }[];
+                            }[];
+                            next: number | null;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/tracked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * "Not sent, tracked by manager" entries nobody has acted on, newest first
+         * @description Journal entries `not_sent_tracked` with no status change and no manual send that went out (a failed one leaves the entry waiting). `mine=true`: only the signed-in manager's clients.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the signed-in user's clients: counterparties whose responsible manager is the user's manager. Answers 400 for an API key or a user who is not linked to a manager (they have no clients of their own). */
+                    mine?: boolean;
+                    counterpartyId?: string;
+                    /** @description The `next` of the previous page. */
+                    cursor?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                eventId: string;
+                                eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
+                                counterpartyId: string;
+                                status: string;
+                                audience: string | null;
+                                channel: string | null;
+                                recipient: string | null;
+                                recipientName: string | null;
+                                subject: string | null;
+                                body: string | null;
+                                provider: string | null;
+                                providerMessageId: string | null;
+                                reason: string | null;
+                                attempt: number | null;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                workflowId: string;
+                                runId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** @description The event type's Russian name. */
+                                eventTypeName: string | null;
+                                /** @description The client's name. */
+                                counterpartyName: string | null;
+                                /** @description The client's responsible manager. */
+                                managerId: string | null;
+                            }[];
+                            next: number | null;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many items wait in each queue
+         * @description The lengths of `GET /v1/queues/confirmations` and `GET /v1/queues/tracked`, in one cheap query.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the signed-in user's clients: counterparties whose responsible manager is the user's manager. Answers 400 for an API key or a user who is not linked to a manager (they have no clients of their own). */
+                    mine?: boolean;
+                    counterpartyId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Events awaiting confirmation. */
+                            confirmations: number;
+                            /** @description "Not sent, tracked by manager" entries nobody has acted on. */
+                            tracked: number;
                         };
                     };
                 };
@@ -4844,9 +5224,22 @@ export interface paths {
                             channel: string;
                             provider?: string;
                             providerMessageId?: string;
+                            /** @description The provider's answer as received. */
                             response?: string;
+                            /** @description SMS only: the encoding and what the message cost in segments. */
+                            sms?: {
+                                /** @enum {string} */
+                                encoding: "GSM-7" | "UCS-2";
+                                /** @description How many SMS the text took: each is billed as one message. */
+                                segments: number;
+                                /** @description Characters of the text. */
+                                length: number;
+                            };
+                            /** @description The journal row of this test message (event type `test.message`). */
+                            journalEntryId?: number;
                             error?: string;
                             errorType?: string;
+                            /** @description In Russian, for people: what the message cost and where it is journaled. */
                             note?: string;
                         };
                     };
@@ -4939,8 +5332,19 @@ export interface paths {
                         "application/json": {
                             ok: boolean;
                             provider?: string;
+                            /** @description In `unit`. */
                             amount?: number;
+                            /**
+                             * @description What `amount` counts: messages left, or money in `currency`.
+                             * @enum {string}
+                             */
+                            unit?: "messages" | "money";
+                            /** @description With `unit: money`: ISO 4217, e.g. RUB. */
                             currency?: string;
+                            /** @description The unit for people: `SMS`, `₽ (RUB)`. */
+                            unitLabel?: string;
+                            /** @description The amount with its unit in Russian: «42,50 ₽», «120 SMS». */
+                            formatted?: string;
                             raw?: string;
                             error?: string;
                         };

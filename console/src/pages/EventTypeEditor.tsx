@@ -456,7 +456,7 @@ function TemplateEditor({ et, audience, channel, readOnly }: { et: EventType; au
               </Typography.Paragraph>
             </>
           )}
-          {channel === 'sms' && !preview.isError && <SmsCounter text={previewText} />}
+          {channel === 'sms' && !preview.isError && <SmsCounter text={previewText} cost={preview.data?.sms?.cost} warning={preview.data?.sms?.warning} />}
         </Card>
         {channel === 'sms' && (
           <div style={{ marginTop: 16 }}>

@@ -11,6 +11,22 @@ const ModeSchema = StringEnum(['off', 'test', 'live'], {
 const ThresholdSchema = Type.Union([Type.Literal('none'), Type.Literal(50), Type.Literal(100), Type.Literal(200)], {
   description: 'Alert the administrator by e-mail once when the SMS balance falls below this (R4).',
 });
+const BalanceUnitSchema = Type.Union(
+  [
+    Type.Object({
+      code: Type.String({ description: '`messages`, or the currency (ISO 4217) the balance is counted in.' }),
+      unit: StringEnum(['messages', 'money']),
+      currency: Type.Union([Type.String(), Type.Null()]),
+      label: Type.String({ description: 'For people: `SMS`, `₽ (RUB)`.' }),
+    }),
+    Type.Null(),
+  ],
+  {
+    description:
+      'The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway ' +
+      'messages unless its `balanceCurrency` names a currency. null: no SMS provider.',
+  },
+);
 const PrimaryChannelSchema = Type.Union([StringEnum(PRIMARY_CHANNELS), Type.Null()], {
   description:
     "The company's primary messaging channel for every event type that sends by Telegram or SMS: `telegram` (Telegram first, " +
@@ -59,6 +75,7 @@ const SettingsSchema = Type.Object({
   sms: Type.Object({
     primaryProviderId: Type.Union([Type.String(), Type.Null()], { description: 'null: the built-in default SMS provider.' }),
     balanceThreshold: ThresholdSchema,
+    balanceUnit: BalanceUnitSchema,
   }),
   reserveChannel: Type.Union([StringEnum(['sms', 'email']), Type.Null()], { description: 'Where a message goes when Telegram cannot deliver it (R6).' }),
   primaryChannel: PrimaryChannelSchema,
@@ -109,6 +126,14 @@ const SettingsUpdateSchema = Type.Object(
         {
           primaryProviderId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
           balanceThreshold: Type.Optional(ThresholdSchema),
+          balanceThresholdUnit: Type.Optional(
+            Type.String({
+              pattern: '^(messages|[A-Z]{3})$',
+              description:
+                'The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the ' +
+                'SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted.',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

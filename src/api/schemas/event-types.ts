@@ -119,7 +119,12 @@ const SettingsFields = {
   defaultSendForNewClients: Type.Boolean(),
   emailDelivery: StringEnum(['immediate', 'batched']),
   channels: Type.Array(ChannelSchema, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Client channels, first choice first.' }),
-  managerChannels: Type.Array(ChannelSchema, { minItems: 1, maxItems: 3, uniqueItems: true }),
+  managerChannels: Type.Array(ChannelSchema, {
+    minItems: 1,
+    maxItems: 3,
+    uniqueItems: true,
+    description: 'The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager\'s mobile, e-mail as reserve).',
+  }),
   resendWhenUnknown: Type.Boolean({
     description:
       'SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false.',
