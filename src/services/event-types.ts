@@ -53,6 +53,8 @@ export interface PreviewRequest {
   data?: Record<string, unknown> | undefined;
   /** Whose variables' examples fill the sample data. */
   eventType?: string | undefined;
+  /** E-mail: render as this legal entity of the company (seed 000). */
+  legalEntityId?: string | undefined;
   /** SMS: the client whose contacts with a phone the text would go to, for the cost of one event. */
   counterpartyId?: string | undefined;
 }
@@ -441,8 +443,22 @@ export function createEventTypeService(db: Db) {
         await check('/body/template/subject', template.subject, 'text');
         if (template.html) await check('/body/template/html', template.html, 'html');
         if (template.text) await check('/body/template/text', template.text, 'text');
-        const rendered = await runTemplateTask('renderEmailTemplate', [{ subject: template.subject, html: template.html ?? null, text: template.text ?? null }, data]);
-        return { channel, subject: rendered.subject, html: rendered.html, text: rendered.text };
+        let legalEntity: { id: string; name: string; signature: string } | null = null;
+        if (request.legalEntityId) {
+          const entity = (await createCompanyRepository(db).find(companyId))?.legalEntities.find((e) => e.id === request.legalEntityId);
+          if (!entity) {
+            throw new UnprocessableError('UNKNOWN_REFERENCE', `no legal entity "${request.legalEntityId}" in the settings`, [
+              { path: '/body/legalEntityId', message: 'must name one of the legal entities of the settings' },
+            ]);
+          }
+          legalEntity = { id: entity.id, name: entity.name, signature: entity.signature };
+        }
+        const rendered = await runTemplateTask('renderChannelMessage', [
+          'email',
+          { subject: template.subject, html: template.html ?? null, text: template.text ?? null, legalEntity },
+          data,
+        ]);
+        return { channel, subject: rendered.subject ?? '', html: rendered.html ?? null, text: rendered.text };
       }
 
       if (typeof template !== 'string') {

@@ -68,6 +68,10 @@ describe('seed 000 configuration: legal entities, sub-events and Адреса', 
     expect(badAddress.statusCode, badAddress.body).toBe(400);
     expect(badAddress.body).toContain('fromAddress');
 
+    const badId = await h.request({ method: 'PATCH', url: '/v1/settings', payload: { legalEntities: { 'Юг!': { name: 'Юг', fromAddress: 'south@yug.example', signature: '' } } } });
+    expect(badId.statusCode, badId.body).toBe(400);
+    expect(badId.body).toContain('legalEntities');
+
     const incomplete = await h.request({ method: 'PATCH', url: '/v1/settings', payload: { legalEntities: { south: { name: 'Юг' } } } });
     expect(incomplete.statusCode, incomplete.body).toBe(400);
     expect(errorPaths(incomplete.body)).toEqual(['/body/legalEntities/south/fromAddress', '/body/legalEntities/south/signature']);
@@ -118,6 +122,25 @@ describe('seed 000 configuration: legal entities, sub-events and Адреса', 
     expect(JSON.parse(sms.body).error.details).toEqual([{ path: '/body/templates/client/sms', message: 'a legal entity and "Адреса" apply to e-mail templates only' }]);
   });
 
+  it("previews an e-mail as a legal entity: its signature appended, or where the template places it", async () => {
+    const appended = await h.request({
+      method: 'POST',
+      url: '/v1/templates/preview',
+      payload: { channel: 'email', eventType: TYPE, legalEntityId: 'logistics', template: { subject: 'Заявка {{ requestNumber }}', text: 'Груз принят.' } },
+    });
+    expect(appended.statusCode, appended.body).toBe(200);
+    expect(appended.json().text).toBe('Груз принят.\n\nС уважением,\nотдел перевозок ООО «Демо Логистик»\n+7 495 765-43-21, logistics@demo-logistics.example');
+    const placed = await h.request({
+      method: 'POST',
+      url: '/v1/templates/preview',
+      payload: { channel: 'email', legalEntityId: 'parts', template: { subject: 'Тема', text: '{{ legalEntity.name }}: {{ legalEntity.signature }}' } },
+    });
+    expect(placed.json().text).toBe('ООО «Автозапчасти Демо»: С уважением,\nООО «Автозапчасти Демо»\n+7 495 123-45-67');
+    const unknown = await h.request({ method: 'POST', url: '/v1/templates/preview', payload: { channel: 'email', legalEntityId: 'nobody', template: { subject: 'Т', text: 'т' } } });
+    expect(unknown.statusCode, unknown.body).toBe(422);
+    expect(errorPaths(unknown.body)).toEqual(['/body/legalEntityId']);
+  });
+
   it('edits one sub-event by PATCH, replaces them by PUT, and checks them', async () => {
     const patch = await h.request({
       method: 'PATCH',
@@ -151,6 +174,10 @@ describe('seed 000 configuration: legal entities, sub-events and Адреса', 
     });
     expect(badTemplate.statusCode, badTemplate.body).toBe(422);
     expect(errorPaths(badTemplate.body)).toEqual(['/body/subEvents/5/templates/email/subject']);
+
+    const badCode = await h.request({ method: 'PATCH', url: `/v1/event-types/${TYPE}`, payload: { subEvents: { 'Bad Code': { name: 'Шаг', active: true } } } });
+    expect(badCode.statusCode, badCode.body).toBe(400);
+    expect(badCode.body).toContain('subEvents');
 
     const newWithoutName = await h.request({ method: 'PATCH', url: `/v1/event-types/${TYPE}`, payload: { subEvents: { transit: { active: true } } } });
     expect(newWithoutName.statusCode, newWithoutName.body).toBe(400);

@@ -2523,6 +2523,8 @@ export interface paths {
                             [key: string]: unknown;
                         };
                         eventType?: string;
+                        /** @description E-mail: render as this legal entity of the settings (seed 000 "Наша компания"): its `legalEntity` variable, and its signature appended when the template does not place it. 422 when unknown. */
+                        legalEntityId?: string;
                         /** @description SMS: a client whose contacts with a phone the text would go to; the cost then counts them (`sms.cost.total`). */
                         counterpartyId?: string;
                     };

@@ -357,8 +357,13 @@ function TemplateEditor({ et, audience, channel, readOnly }: { et: EventType; au
   const template = channel === 'email' ? { subject: debounced.subject, html: debounced.html || null, text: debounced.text || null } : debounced.text;
 
   const preview = useQuery({
-    queryKey: ['preview', et.type, channel, template],
-    queryFn: () => ok(api.POST('/v1/templates/preview', { body: { channel, template, eventType: et.type } })),
+    queryKey: ['preview', et.type, channel, template, draft.legalEntityId],
+    queryFn: () =>
+      ok(
+        api.POST('/v1/templates/preview', {
+          body: { channel, template, eventType: et.type, ...(channel === 'email' && draft.legalEntityId ? { legalEntityId: draft.legalEntityId } : {}) },
+        }),
+      ),
     retry: false,
     placeholderData: (previous) => previous,
   });

@@ -183,6 +183,7 @@ const SettingsPatchSchema = Type.Object(
     ...SettingsUpdateSchema.properties,
     legalEntities: Type.Optional(
       Type.Record(LegalEntityIdSchema, Type.Union([LegalEntityPatchSchema, Type.Null()]), {
+        additionalProperties: false,
         description: 'By id: an object adds the legal entity (name, fromAddress and signature required) or changes the fields it names, null removes it. Others stay.',
       }),
     ),

@@ -167,6 +167,7 @@ export const EventTypePatchSchema = Type.Object(
       Type.Union([
         Type.Array(SubEventSchema, { maxItems: 100, description: 'A list replaces every sub-event.' }),
         Type.Record(SubEventCodeSchema, Type.Union([SubEventPatchSchema, Type.Null()]), {
+          additionalProperties: false,
           description: 'By code: an object adds the step (then `name` and `active` are required) or changes the fields it names, null removes it.',
         }),
       ]),

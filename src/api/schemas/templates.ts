@@ -18,6 +18,13 @@ export const PreviewInputSchema = Type.Object(
     }),
     data: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The event's data; defaults to the event type's examples." })),
     eventType: Type.Optional(EventTypeNameSchema),
+    legalEntityId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'E-mail: render as this legal entity of the settings (seed 000 "Наша компания"): its `legalEntity` variable, and its signature appended when the template does not place it. 422 when unknown.',
+      }),
+    ),
     counterpartyId: Type.Optional(
       Type.String({ minLength: 1, maxLength: 100, description: "SMS: a client whose contacts with a phone the text would go to; the cost then counts them (`sms.cost.total`)." }),
     ),
