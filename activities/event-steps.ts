@@ -18,7 +18,7 @@ export function createEventStepActivities(deps: Pick<ActivityDeps, 'db' | 'limit
     async beginEvent(input: BeginEventInput): Promise<Plan> {
       let plan: Plan;
       try {
-        plan = await loadPlan({ companyId: input.scope.companyId, eventType: input.scope.eventType, counterpartyId: input.scope.counterpartyId });
+        plan = await loadPlan({ companyId: input.scope.companyId, eventType: input.scope.eventType, counterpartyId: input.scope.counterpartyId, data: input.data });
       } catch (err) {
         // The event was received even when its plan cannot be read: the journal says so before the run fails.
         await recordSteps([{ scope: input.scope, step: EVENT_STEPS.received, status: 'received', details: { data: input.data } }]);

@@ -18,7 +18,7 @@ export function createManualSendActivities({ db }: Pick<ActivityDeps, 'db'>) {
         throw ApplicationFailure.nonRetryable(`journal entry ${input.entryId} cannot be sent by hand`, 'NotSendable');
       }
       const company = await companies.find(input.companyId);
-      const details = (entry.details ?? {}) as { html?: string | null; deliveryKey?: string };
+      const details = (entry.details ?? {}) as { html?: string | null; deliveryKey?: string; from?: { name: string; address: string } };
       return {
         mode: company?.mode ?? 'off',
         scope: { companyId: entry.companyId, eventId: entry.eventId, eventType: entry.eventType, counterpartyId: entry.counterpartyId },
@@ -28,7 +28,8 @@ export function createManualSendActivities({ db }: Pick<ActivityDeps, 'db'>) {
           channel: entry.channel as Channel,
           to: entry.recipient,
           toName: entry.recipientName ?? '',
-          from: { name: company?.emailFromName ?? '', address: company?.emailFrom ?? '' },
+          // The legal entity's From the message was rendered for (seed 000), else the company's.
+          from: details.from ?? { name: company?.emailFromName ?? '', address: company?.emailFrom ?? '' },
           message: {
             text: entry.body ?? '',
             ...(entry.subject !== null ? { subject: entry.subject } : {}),

@@ -12,7 +12,9 @@ import { createLimitsRepository } from '../src/db/repositories/limits';
 import { isDatabaseUnavailable } from '../src/db/wait';
 import { DEFAULT_LIMITS, SMS_LIMIT_FAILURE_TYPE, smsLimitReason } from '../src/domain/limits';
 import { attemptStep, routeBase, routeStep, stepKey } from '../src/domain/keys';
-import { analyzeSms } from '../src/domain/sms';
+import { senderOf } from '../src/domain/plan';
+import { peopleReason, reasonText } from '../src/domain/reasons';
+import { analyzeSms, smsCount } from '../src/domain/sms';
 import { createMetrics, timed } from '../src/metrics';
 import type { TestMessageInput, TestMessageResult } from '../workflows/contract';
 import { currentExecution, eventLog, withHeartbeat } from './context';
@@ -21,8 +23,8 @@ import { adapterFor, asChannelError, toActivityFailure } from './failures';
 import { renderOrFail } from './render';
 import type { RenderAndSendInput, SendMessageInput, SendMessageResult } from './types';
 
-/** The raw reason of an `unknown` entry (its label, in Russian, comes from the message view). */
-export const UNKNOWN_OUTCOME_REASON = 'the worker stopped after calling the provider and before its answer was journaled; not sent again, as that could duplicate the message';
+/** The reason of an `unknown` entry, in the catalogue's words. */
+export const UNKNOWN_OUTCOME_REASON = reasonText('unknown_outcome');
 
 /**
  * Runs a database write that must not be lost, retrying while PostgreSQL is
@@ -159,21 +161,69 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       return sendOne({ ...send, message }, true);
     },
 
-    /** R3: sends one message now and returns the provider's answer. */
+    /**
+     * R3: sends one message now and returns the provider's answer; an SMS says
+     * its encoding and how many segments it cost. Every test message, sent or
+     * not, is journaled (event type `test.message`), so a person finds it
+     * beside the events; the row keeps the provider's answer, never a secret.
+     */
     async sendTestMessage(input: TestMessageInput): Promise<Omit<TestMessageResult, 'ok'>> {
       const { companyId, channel, to, text } = input;
+      const { workflowId, runId } = currentExecution();
+      const sms = channel === 'sms' ? analyzeSms(text) : undefined;
+      const smsInfo = sms ? { encoding: sms.encoding, segments: sms.segments, length: sms.length } : undefined;
+      const subject = channel === 'email' ? 'Тестовое сообщение' : undefined;
+      const entry = (fields: Pick<NewJournalEntry, 'status' | 'reason' | 'provider' | 'providerMessageId'> & { details: Record<string, unknown> }) =>
+        persist(() =>
+          journal.record({
+            companyId,
+            stepKey: `${workflowId}/test-message`,
+            eventId: workflowId,
+            eventType: 'test.message',
+            counterpartyId: '',
+            workflowId,
+            runId,
+            audience: null,
+            channel,
+            recipient: to,
+            subject: subject ?? null,
+            body: text,
+            ...fields,
+            details: { code: 'test_message', ...(input.by ? { by: input.by } : {}), ...(smsInfo ?? {}), ...fields.details },
+          }),
+        );
       try {
         const adapter = await adapterFor(channels, companyId, channel);
         const company = await companies.find(companyId);
         const result = await adapter.send({
           to,
           text,
-          ...(channel === 'email'
-            ? { subject: 'Тестовое сообщение', from: { name: company?.emailFromName ?? '', address: company?.emailFrom ?? '' } }
-            : {}),
+          ...(subject ? { subject, from: { name: company?.emailFromName ?? '', address: company?.emailFrom ?? '' } } : {}),
         });
-        return { provider: result.provider, providerMessageId: result.providerMessageId, response: result.response };
+        const cost = smsInfo ? ` (${smsInfo.encoding}, ${smsCount(smsInfo.segments)})` : '';
+        const { entry: row } = await entry({
+          status: 'sent',
+          reason: `${reasonText('test_message')}${input.by ? `, отправил ${input.by}` : ''}${cost}`,
+          provider: result.provider,
+          providerMessageId: result.providerMessageId,
+          details: { response: result.response },
+        });
+        return {
+          provider: result.provider,
+          providerMessageId: result.providerMessageId,
+          response: result.response,
+          ...(smsInfo ? { sms: smsInfo } : {}),
+          journalEntryId: row.id,
+        };
       } catch (err) {
+        const typed = asChannelError(err);
+        await entry({
+          status: 'failed',
+          reason: `${reasonText('test_message')} не отправлено: ${peopleReason(typed.providerReason ?? typed.message, typed.name)}`,
+          provider: null,
+          providerMessageId: null,
+          details: { error: typed.name, permanent: typed.permanent },
+        }).catch(() => undefined);
         throw toActivityFailure(err);
       }
     },
@@ -186,6 +236,13 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
    * written first; when it is new, no earlier attempt can have called the
    * provider, and the look-ups of an earlier `sent`, `unknown` or `sending`
    * marker are spared.
+   *
+   * An e-mail's first attempt writes `rendered` together with its outcome
+   * (`sent` or `attempt_failed`), in one statement after the call: nothing
+   * earlier can have sent it, and an e-mail sent again keeps its Message-ID
+   * (the guarantee is at least once either way). A later attempt writes
+   * `rendered` first as other channels do, so it finds what an attempt that
+   * died after the call journaled.
    */
   async function sendOne(input: SendMessageInput, journalRendered: boolean): Promise<SendMessageResult> {
     const info = Context.current().info;
@@ -195,26 +252,35 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
     const stored = <T>(work: () => Promise<T>) => withHeartbeat(() => whileDatabaseAway(work, databaseDeadline));
     const sentKey = stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'sent'));
     const unknownKey = stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'unknown'));
-    const rendered = journalRendered
-      ? await stored(() => timed((s) => metrics.journalWriteLatency.observe(s), () =>
-          journal.record({
-            ...input.scope,
-            stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'rendered')),
-            workflowId,
-            runId,
-            status: 'rendered',
-            audience: input.audience,
-            channel: input.channel,
-            recipient: input.to,
-            recipientName: input.toName,
-            subject: input.message.subject,
-            body: input.message.text,
-            details: input.message.html ? { html: input.message.html } : {},
-          }),
-        ))
-      : undefined;
+    const renderedEntry: NewJournalEntry = {
+      ...input.scope,
+      stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, 'rendered')),
+      workflowId,
+      runId,
+      status: 'rendered',
+      audience: input.audience,
+      channel: input.channel,
+      recipient: input.to,
+      recipientName: input.toName,
+      subject: input.message.subject,
+      body: input.message.text,
+      details: input.message.html ? { html: input.message.html } : {},
+    };
+    /** `rendered` waits for the outcome and goes in with it. */
+    const renderedWithOutcome = journalRendered && input.channel === 'email' && info.attempt === 1;
+    /** Writes `entry`, preceded by `rendered` when that waited for it. */
+    const journalOutcome = async (entry: NewJournalEntry) =>
+      timed((s) => metrics.journalWriteLatency.observe(s), async () => {
+        if (!renderedWithOutcome) return journal.record(entry);
+        const [, outcome] = await journal.recordMany([renderedEntry, entry]);
+        return outcome!;
+      });
+    const rendered =
+      journalRendered && !renderedWithOutcome
+        ? await stored(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(renderedEntry)))
+        : undefined;
     /** No earlier attempt of this activity got as far as the provider. */
-    const firstAttempt = rendered?.created === true;
+    const firstAttempt = renderedWithOutcome || rendered?.created === true;
     // A previous attempt may have sent and journaled it but died before Temporal heard back.
     const previous = firstAttempt ? undefined : await stored(async () => (await journal.findByStepKey(sentKey)) ?? (await journal.findByStepKey(unknownKey)));
     if (previous) {
@@ -259,7 +325,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
           ...(input.manualOf !== undefined ? { manualOf: input.manualOf } : {}),
         },
       };
-      const written = await withHeartbeat(() => persist(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(entry))));
+      const written = await withHeartbeat(() => persist(() => journalOutcome(entry)));
       if (written.created) {
         metrics.deliveries.inc({ channel: input.channel, provider, status: 'sent' });
         if (input.channel === 'sms') metrics.smsSegments.inc({ provider }, parts);
@@ -317,7 +383,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
         return adapter.send({
           to: input.to,
           toName: input.toName,
-          from: input.message.fromName ? { ...input.from, name: input.message.fromName } : input.from,
+          from: senderOf(input.from, input.message),
           text: input.message.text,
           ...(input.message.subject !== undefined ? { subject: input.message.subject } : {}),
           ...(input.message.html !== undefined ? { html: input.message.html } : {}),
@@ -343,7 +409,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       log.warn('send attempt failed', { channel: input.channel, attempt: info.attempt, error: typed.name, permanent: typed.permanent });
       // A multipart SMS refused after its first parts were taken: the retry sends it whole, and those parts go twice.
       const partsAccepted = guarded && parts > 1 ? ((await attempts.find(sentKey).catch(() => undefined))?.providerMessageIds.length ?? 0) : 0;
-      await whileDatabaseAway(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record({
+      await whileDatabaseAway(() => journalOutcome({
         ...base,
         stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(info.attempt))),
         status: 'attempt_failed',
@@ -354,7 +420,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
           ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}),
           ...(partsAccepted > 0 ? { partsAccepted, parts } : {}),
         },
-      })), databaseDeadline);
+      }), databaseDeadline);
       // A refusal, or no connection: this attempt left nothing at the provider (an earlier SMS part is sent again).
       // A timeout or a link lost while waiting keeps the marker: the provider may have the message.
       if (guarded && !(typed instanceof UnavailableError && typed.maybeAccepted)) await attempts.clear(sentKey).catch(() => undefined);

@@ -41,6 +41,8 @@ export interface LoadPlanInput {
   companyId: string;
   eventType: string;
   counterpartyId: string;
+  /** The event's data: it names the step of a type with sub-events (seed 000). */
+  data?: Record<string, unknown>;
 }
 
 export interface BeginEventInput {
@@ -60,6 +62,8 @@ export interface RenderedMessage {
   html?: string | null;
   text: string;
   fromName?: string | null;
+  /** E-mail: the legal entity's From address, when the template sends as one. */
+  fromAddress?: string | null;
   attachments?: { filename: string; content: string; contentType: string }[];
 }
 

@@ -22,11 +22,13 @@ import { healthRoutes } from './api/routes/health';
 import { metricsRoutes } from './api/routes/metrics';
 import fastifyPlugin from 'fastify-plugin';
 import { settingsRoutes } from './api/routes/settings';
+import { defaultSmsBalanceUnit } from './providers/default-sms';
 import { apiKeysRoutes } from './api/routes/api-keys';
 import { configChangesRoutes } from './api/routes/config-changes';
 import { counterpartiesRoutes } from './api/routes/counterparties';
 import { eventTypesRoutes } from './api/routes/event-types';
 import { journalRoutes } from './api/routes/journal';
+import { queuesRoutes } from './api/routes/queues';
 import { messagesRoutes } from './api/routes/messages';
 import { providerChecksRoutes } from './api/routes/provider-checks';
 import { telegramWebhookRoutes } from './api/routes/telegram-webhook';
@@ -67,6 +69,8 @@ export interface AppDeps {
   telegramApiRoot?: string | undefined;
   /** Hosts and ranges company providers may name although internal (`OUTBOUND_ALLOW`). */
   outboundAllow?: readonly string[] | undefined;
+  /** The built-in default SMS provider (`SMS_URL`), for the unit of its balance. */
+  smsUrl?: string | undefined;
   logger?: Logger | false;
   /** Abuse limits (`loadConfig`); the defaults when unset. */
   limits?: Limits | undefined;
@@ -189,6 +193,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         secrets: deps.secrets,
         telegramApiRoot: deps.telegramApiRoot,
         outboundAllow: deps.outboundAllow,
+        defaultSmsUnit: defaultSmsBalanceUnit(deps.smsUrl),
         // Bounded: a down Temporal answers 503 at once rather than after the SDK's retries.
         onTelegramChanged: (companyId) => withinDeadline(deps.temporal, () => ensureTelegramPolling(deps.temporal, deps.taskQueue, companyId)),
       });
@@ -201,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(configChangesRoutes, { db: deps.db });
       await v1.register(journalRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });
       await v1.register(messagesRoutes, { db: deps.db });
+      await v1.register(queuesRoutes, { db: deps.db });
       await v1.register(providerChecksRoutes, { temporal: deps.temporal, taskQueue: deps.taskQueue });
       await v1.register(schedulesRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, namespace: deps.namespace, temporalUiUrl: deps.temporalUiUrl });
     },

@@ -191,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // The whole request body is capped at 256 KiB (`BODY_LIMIT_BYTES`); data cannot be larger than that.
     eventDataBytes: limit('EVENT_DATA_MAX_BYTES', DEFAULT_LIMITS.eventDataBytes, 2, 256 * 1024 - 1024),
     previewsPerMinute: limit('PREVIEWS_PER_MINUTE_PER_KEY', DEFAULT_LIMITS.previewsPerMinute, 0, 1_000_000),
+    previewsPerMinutePerUser: limit('PREVIEWS_PER_MINUTE_PER_USER', DEFAULT_LIMITS.previewsPerMinutePerUser, 0, 1_000_000),
   };
   const sessions: SessionPolicy = {
     idleSeconds: limit('SESSION_IDLE_MINUTES', DEFAULT_SESSION_POLICY.idleSeconds / 60, 1, 525_600) * 60,
@@ -337,7 +338,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'SMS_URL',
-    meaning: 'The built-in default SMS provider: `smpp://id:password@host:port?source=NAME[&balanceUrl=...]` or `smsru://API_ID@sms.ru[?from=NAME]`.',
+    meaning: 'The built-in default SMS provider: `smpp://id:password@host:port?source=NAME[&balanceUrl=...][&balanceCurrency=RUB]` (no currency: the balance counts messages) or `smsru://API_ID@sms.ru[?from=NAME]` (balance in roubles).',
     default: 'the dev SMSC when embedded, else none',
     roles: 'worker',
   },
@@ -366,6 +367,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning:
       '`POST /v1/templates/preview` per API key per calendar minute, counted in PostgreSQL like the events; past it `429` with `Retry-After`; `0`: no limit. Previews render in a worker-thread pool, never on the event loop.',
     default: '`60`',
+    roles: 'api',
+  },
+  {
+    name: 'PREVIEWS_PER_MINUTE_PER_USER',
+    meaning:
+      '`POST /v1/templates/preview` per signed-in person per calendar minute (the console\'s editor previews as one types), counted like the keys\' previews; past it `429` with `Retry-After`; `0`: no limit.',
+    default: '`300`',
     roles: 'api',
   },
   {

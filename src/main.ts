@@ -1,6 +1,7 @@
 import type { EventIntakeFaults } from './api/routes/events';
 import { ConfigError, loadConfig, type Config } from './config';
 import { ensureConsoleBuilt } from './console-build';
+import { createChangeFeed } from './db/change-feed';
 import { createDatabase } from './db/client';
 import { demoKeyNotice, demoUsersNotice, prepareDatabase } from './db/seed';
 import { waitForDatabase } from './db/wait';
@@ -39,8 +40,10 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
 
     let workerConnection: RunningWorker['connection'] | undefined;
     if (role !== 'api') {
+      const changes = createChangeFeed(env.databaseUrl, { log: (message) => log.warn(message) });
+      life.defer({ stop: changes.close });
       const worker = life.defer(
-        await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, tuning: config.worker, publicUrl: config.publicUrl, journalRetentionDays: config.journalRetentionDays }),
+        await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, tuning: config.worker, publicUrl: config.publicUrl, journalRetentionDays: config.journalRetentionDays, changes }),
       );
       if (config.eagerWorkflowStart) workerConnection = worker.connection;
       worker.done.catch((err: unknown) => {

@@ -24,6 +24,8 @@ export interface ApiDeps {
   telegramApiRoot?: string | undefined;
   /** Hosts and ranges company providers may name although internal (`OUTBOUND_ALLOW`). */
   outboundAllow?: readonly string[] | undefined;
+  /** The built-in default SMS provider (`SMS_URL`): the settings tell the unit its balance is counted in. */
+  smsUrl?: string | undefined;
   logger?: Logger | false | undefined;
   /** Abuse limits (`loadConfig`); the defaults when unset. */
   limits?: Limits | undefined;
@@ -72,6 +74,7 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     secrets: deps.secrets,
     telegramApiRoot: deps.telegramApiRoot,
     outboundAllow: deps.outboundAllow,
+    smsUrl: deps.smsUrl,
     logger: deps.logger ?? false,
     limits: deps.limits,
     sessions: deps.sessions,

@@ -11,6 +11,7 @@ import { createActivities } from '../activities';
 import type { SendFaults } from '../activities/deps';
 import { createEmailChannel, createSmtpTransport } from './channels/email';
 import { createDefaultSmsProvider } from './providers/default-sms';
+import type { ChangeFeed } from './db/change-feed';
 import { createChannelRegistry, type ChannelRegistry } from './providers/registry';
 import type { Db } from './db/client';
 import { createCompanyRepository } from './db/repositories/companies';
@@ -46,6 +47,8 @@ export interface WorkerDeps {
   publicUrl?: string | undefined;
   /** The process's metrics, shared with the API in the same process; the worker's own when absent. */
   metrics?: Metrics | undefined;
+  /** Configuration changes heard from the database: companies' settings stay in memory between changes. */
+  changes?: ChangeFeed | undefined;
   /** A prebuilt workflow bundle; the sources are bundled when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
@@ -104,6 +107,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     onDeliveryReport,
     log: info,
     outboundAllow: deps.outboundAllow,
+    changes: deps.changes,
   });
   let connection: NativeConnection;
   try {

@@ -148,6 +148,8 @@ export interface TestMessageInput {
   channel: Channel;
   to: string;
   text: string;
+  /** Who asked (the API key's or the person's label), for the journal. */
+  by?: string;
 }
 
 export interface TestMessageResult {
@@ -155,6 +157,10 @@ export interface TestMessageResult {
   provider?: string;
   providerMessageId?: string;
   response?: string;
+  /** SMS: how the text was encoded and how many segments (billed messages) it took. */
+  sms?: { encoding: 'GSM-7' | 'UCS-2'; segments: number; length: number };
+  /** The journal row that records this test message. */
+  journalEntryId?: number;
   error?: string;
   errorType?: string;
 }
@@ -163,7 +169,13 @@ export interface SmsBalanceResult {
   ok: boolean;
   provider?: string;
   amount?: number;
+  /** What `amount` counts: messages left, or money in `currency`. */
+  unit?: 'messages' | 'money';
   currency?: string;
+  /** The unit for people: `SMS`, `₽ (RUB)`. */
+  unitLabel?: string;
+  /** The amount with its unit, as a Russian business writes it: «42,50 ₽», «120 SMS». */
+  formatted?: string;
   raw?: string;
   error?: string;
 }

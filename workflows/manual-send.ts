@@ -3,6 +3,7 @@ import type { Activities } from '../activities';
 import { failureReason, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
 import { MANUAL_SEND_STEPS } from '../src/domain/keys';
 import { applyManualEdits, manualSendReason } from '../src/domain/manual-send';
+import { reasonText } from '../src/domain/reasons';
 import type { ManualSendInput, ManualSendResult } from './contract';
 
 const { loadManualSend, recordStep } = proxyActivities<Activities>({
@@ -73,7 +74,7 @@ export async function manualSend(input: ManualSendInput): Promise<ManualSendResu
     },
   });
   if (plan.mode === 'off') {
-    const reason = 'sending is off for the company';
+    const reason = reasonText('sending_off');
     await recordStep({ ...base, step: step(MANUAL_SEND_STEPS.skipped), status: 'skipped', reason, details: { manualOf: input.entryId } });
     return { status: 'failed', reason, ...done };
   }
@@ -84,7 +85,7 @@ export async function manualSend(input: ManualSendInput): Promise<ManualSendResu
       status: 'test',
       subject: send.message.subject,
       body: send.message.text,
-      reason: 'test mode: rendered, not sent',
+      reason: reasonText('test_mode'),
       details: { manualOf: input.entryId },
     });
     return { status: 'test', entryId: entry.entryId, ...done };

@@ -13,7 +13,8 @@ import type { JournalScope, RecordStepInput, RenderedMessage, RenderMessageInput
 import { failureReason, isTemplateFailure, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
 import { MODE_OFF_REASON, recipientsDetails } from '../src/domain/event-steps';
 import { deliveryStep, EVENT_STEPS, routeStep } from '../src/domain/keys';
-import type { Plan, PlannedDelivery } from '../src/domain/plan';
+import { expiredReason, outcomeReason, reasonText } from '../src/domain/reasons';
+import { senderOf, type Plan, type PlannedDelivery } from '../src/domain/plan';
 import {
   eventOutcome,
   isUsable,
@@ -183,7 +184,7 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     counterpartyId: input.counterpartyId,
   };
   const plan = steps.local ? await local.beginEvent({ scope, data: input.data }) : await beginOnServer(scope, input);
-  if (plan.mode === 'off') return finish({ outcome: 'skipped', reason: 'mode off', deliveries: [] });
+  if (plan.mode === 'off') return finish({ outcome: 'skipped', reason: MODE_OFF_REASON, deliveries: [] });
   if (plan.skipReason !== undefined) return finish({ outcome: 'skipped', reason: plan.skipReason, deliveries: [] });
 
   if (plan.confirm.required) {
@@ -211,22 +212,22 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     const answered = await condition(() => decision !== undefined, plan.confirm.timeoutSeconds * 1000);
     state = 'running';
     if (!answered || decision === undefined) {
-      await steps.recordStep({ scope, step: EVENT_STEPS.expired, status: 'expired', reason: `no decision within ${plan.confirm.timeoutSeconds} s` });
-      return finish({ outcome: 'expired', reason: 'no decision in time', deliveries: [] });
+      await steps.recordStep({ scope, step: EVENT_STEPS.expired, status: 'expired', reason: expiredReason(plan.confirm.timeoutSeconds) });
+      return finish({ outcome: 'expired', reason: expiredReason(plan.confirm.timeoutSeconds), deliveries: [] });
     }
     const comment = decision.comment ?? null;
     const decider = { by: decision.by, ...(decision.byUserId !== undefined ? { byUserId: decision.byUserId } : {}) };
     if (!decision.approve) {
-      await steps.recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: comment ?? 'rejected', details: { ...decider, comment } });
-      return finish({ outcome: 'rejected', reason: `rejected by ${decision.by}`, deliveries: [] });
+      await steps.recordStep({ scope, step: EVENT_STEPS.rejected, status: 'rejected', reason: reasonText('rejected_by_person', comment ?? undefined), details: { ...decider, comment } });
+      return finish({ outcome: 'rejected', reason: reasonText('rejected_by_person', decision.by), deliveries: [] });
     }
     await steps.recordStep({ scope, step: EVENT_STEPS.approved, status: 'approved', details: { ...decider, comment } });
     // The wait may have lasted hours: honour the company's mode as it is now (R1), not as it was.
     if (steps.local || patched('mode-after-approval')) {
       const now = await steps.loadPlan({ companyId: input.companyId, eventType: input.eventType, counterpartyId: input.counterpartyId });
       if (now.mode === 'off') {
-        await steps.recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: 'sending was turned off while awaiting confirmation' });
-        return finish({ outcome: 'skipped', reason: 'mode off', deliveries: [] });
+        await steps.recordStep({ scope, step: EVENT_STEPS.skipped, status: 'skipped', reason: reasonText('sending_turned_off') });
+        return finish({ outcome: 'skipped', reason: MODE_OFF_REASON, deliveries: [] });
       }
       plan.mode = now.mode;
     }
@@ -253,7 +254,7 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     });
   }
   const outcome = eventOutcome(deliveries);
-  await steps.recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcome, details: { outcome } });
+  await steps.recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcomeReason(outcome), details: { outcome } });
   return finish({ outcome, deliveries });
 }
 
@@ -305,7 +306,8 @@ async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInpu
       subject: message.subject,
       body: message.text,
       reason: TRACKED_REASON,
-      details: { deliveryKey: d.key, ...(message.html ? { html: message.html } : {}) },
+      // The From of the template's legal entity, for a manager's send by hand (R14).
+      details: { deliveryKey: d.key, ...(message.html ? { html: message.html } : {}), ...(first.channel === 'email' ? { from: senderOf(plan.from, message) } : {}) },
     });
     return { ...outcome, channel: first.channel, status: 'not_sent_tracked' };
   }
@@ -343,7 +345,7 @@ async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInpu
       reason,
       details: {
         deliveryKey: d.key,
-        from: message.fromName ? { ...plan.from, name: message.fromName } : plan.from,
+        from: senderOf(plan.from, message),
         ...(message.html ? { html: message.html } : {}),
         ...(message.attachments ? { attachments: message.attachments } : {}),
       },
@@ -370,12 +372,12 @@ async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInpu
           status: 'test',
           subject: message.subject,
           body: message.text,
-          reason: 'test mode: rendered, not sent',
+          reason: reasonText('test_mode'),
         });
         return { ...outcome, channel: route.channel, status: 'test' };
       }
       if (waitsForDispatch(route.channel, plan.emailDelivery)) {
-        await steps.record(renderedEntry(message), queuedEntry(message, 'batched: sent by the scheduled e-mail dispatch'));
+        await steps.record(renderedEntry(message), queuedEntry(message, reasonText('batched')));
         return { ...outcome, channel: route.channel, status: 'queued' };
       }
       await recordStep(renderedEntry(message));
@@ -403,7 +405,7 @@ async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInpu
       lastReason = failure.message;
       if (queuesAfterFailure(route.channel, failure.permanent, next)) {
         message ??= await renderMessage(renderInput);
-        await recordStep(queuedEntry(message, `retry later: ${failure.message}`));
+        await recordStep(queuedEntry(message, reasonText('retry_later', failure.message)));
         return { ...outcome, channel: route.channel, status: 'queued', reason: failure.message };
       }
       if (next) {

@@ -3,20 +3,15 @@ import { Link, useLocation } from 'react-router-dom';
 import { Badge, Button, Layout, Menu, Segmented, Space, Tooltip, Typography } from 'antd';
 import { useI18n, type Lang } from './i18n';
 import { useSession, useUser } from './session';
-import { useConfirmations, useCounterparties, useTracked } from './waiting';
-import { mineOnly } from './mine';
+import { useQueueCounts } from './waiting';
 
 /** The count of work waiting for people: events to approve and tracked entries to act on (the user's clients when they are a manager). */
 export function useWaitingCount(): number | undefined {
   const { can } = useSession();
   const user = useUser();
-  const enabled = can('journal:read');
-  const confirmations = useConfirmations(enabled);
-  const tracked = useTracked(enabled);
-  const clients = useCounterparties();
-  if (!enabled || !confirmations.data || !tracked.data) return undefined;
-  const mine = mineOnly(user.managerId, clients.data);
-  return confirmations.data.filter(mine).length + tracked.data.filter(mine).length;
+  const counts = useQueueCounts(Boolean(user.managerId), can('journal:read'));
+  if (!counts.data) return undefined;
+  return counts.data.confirmations + counts.data.tracked;
 }
 
 export function Shell({ children }: { children: ReactNode }) {

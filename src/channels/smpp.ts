@@ -1,3 +1,4 @@
+import { unitOfAnswer } from '../domain/balance';
 import { analyzeSms, encodeGsm7, encodeUcs2, splitSms } from '../domain/sms';
 import { InvalidRecipientError, RateLimitedError, RejectedError, UnavailableError, type ChannelError } from './errors';
 import { createGuardedFetch, describeConnectionFailure, pinnedLookup, type ResolveHost } from './outbound';
@@ -59,6 +60,11 @@ export interface SmppChannelOptions {
    * SMPP has no balance command; real gateways expose it over HTTP.
    */
   balanceUrl?: string;
+  /**
+   * The currency the gateway's balance endpoint counts in (ISO 4217, `RUB`);
+   * unset: it counts messages. Declares the unit of the alert threshold.
+   */
+  balanceCurrency?: string;
   /** For the balance query; tests and proxies inject their own. Default global `fetch`. */
   fetch?: typeof fetch;
   /** How long `send` waits for a bound session before failing with UnavailableError. Default 10 s. */
@@ -544,6 +550,7 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
   return {
     channel: 'sms',
     provider,
+    balanceUnit: unitOfAnswer(opts.balanceCurrency),
 
     get bound() {
       return current?.bound ?? false;
@@ -654,12 +661,9 @@ export function createSmppChannel(opts: SmppChannelOptions): SmppChannel {
       if (typeof amount !== 'number' || !Number.isFinite(amount)) {
         throw new UnavailableError('SMS balance endpoint answered without a numeric "balance"', 'not a balance answer');
       }
-      return {
-        provider,
-        amount,
-        ...(typeof fields.currency === 'string' ? { currency: fields.currency } : {}),
-        raw,
-      };
+      // A currency in the answer means money; without one the gateway counts messages (the seed's "пакет SMS").
+      const currency = typeof fields.currency === 'string' && fields.currency.trim() ? fields.currency.trim().toUpperCase() : undefined;
+      return { provider, amount, ...(currency ? { unit: 'money' as const, currency } : { unit: 'messages' as const }), raw };
     },
 
     async close(): Promise<void> {

@@ -241,6 +241,8 @@ export function createSmsRuChannel(opts: SmsRuChannelOptions): SmsRuChannel {
   return {
     channel: 'sms',
     provider,
+    /** SMS.ru keeps the account in roubles. */
+    balanceUnit: { unit: 'money', currency: 'RUB' },
 
     /**
      * Sends one SMS. SMS.ru has no idempotency key: when a timeout hides
@@ -278,7 +280,7 @@ export function createSmsRuChannel(opts: SmsRuChannelOptions): SmsRuChannel {
       if (answer.balance === undefined || answer.balance === null || !Number.isFinite(amount)) {
         throw scrubbed(new UnavailableError('SMS.ru answered without a balance', raw));
       }
-      return { provider, amount, currency: 'RUB', raw };
+      return { provider, service: 'SMS.ru', amount, unit: 'money', currency: 'RUB', raw };
     },
 
     /** SMS.ru's status by the id it gave: any status is `known`; code -1 («Сообщение не найдено») is `not_found`. */

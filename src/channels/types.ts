@@ -1,3 +1,4 @@
+import type { BalanceUnit } from '../domain/balance';
 import type { Channel, DeliveryReport, EmailAddress } from '../domain/vocabulary';
 
 export type { DeliveryReport, EmailAddress };
@@ -51,8 +52,13 @@ export interface ChannelAdapter {
 
 export interface SmsBalance {
   provider: string;
-  /** In the provider's unit: messages for SMPP gateways that count them, money for most HTTP APIs. */
+  /** The service in words for people (`SMS.ru`); the provider id when unset. */
+  service?: string;
+  /** In `unit`: messages left for SMPP gateways that count them, money for most HTTP APIs. */
   amount: number;
+  /** What `amount` counts, as the provider answered it (a currency means money). */
+  unit: 'messages' | 'money';
+  /** With `unit: 'money'` only: ISO 4217 (`RUB`). */
   currency?: string;
   /** The provider's answer as received, for the test/balance endpoints. */
   raw: string;
@@ -61,6 +67,12 @@ export interface SmsBalance {
 /** An SMS provider is a channel adapter that can also tell its balance. */
 export interface SmsProvider extends ChannelAdapter {
   readonly channel: 'sms';
+  /**
+   * The unit its settings declare its balance in (SMS.ru: roubles; an SMPP
+   * gateway: messages unless `balanceCurrency` is set). The balance alert's
+   * threshold is in this unit; a balance answered in another is not compared.
+   */
+  readonly balanceUnit?: BalanceUnit;
   balance(): Promise<SmsBalance>;
   /**
    * Asks the provider whether it has the message it accepted under this id

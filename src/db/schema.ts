@@ -24,6 +24,8 @@ import type {
   TelegramSettings,
   TemplateOverrides,
   PrimaryChannel,
+  LegalEntity,
+  SubEvent,
 } from '../domain/vocabulary';
 
 /** A tenant: everything else belongs to exactly one company. */
@@ -50,6 +52,8 @@ export const companies = pgTable('companies', {
   adminEmail: text('admin_email'),
   /** Telegram bot settings (R5); the token itself lives in `secrets`. */
   telegram: jsonb('telegram').$type<TelegramSettings>().notNull().default({ chatWithClient: false, autoReply: '' }),
+  /** Seed 000 "Наша компания": the company's legal entities an e-mail template may send as. */
+  legalEntities: jsonb('legal_entities').$type<LegalEntity[]>().notNull().default([]),
   /** Secrets encrypted with SECRETS_KEY: never returned by the API. */
   secrets: text('secrets'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -153,6 +157,13 @@ export const eventTypes = pgTable(
      * journaling the message as `unknown`. Off by default.
      */
     resendWhenUnknown: boolean('resend_when_unknown').notNull().default(false),
+    /**
+     * Seed 000: the data variable that names an event's step (e.g. `checklistEvent`);
+     * null: the type has no sub-events.
+     */
+    subEventVariable: text('sub_event_variable'),
+    /** The steps (checklist events) with their own active flag and templates. */
+    subEvents: jsonb('sub_events').$type<SubEvent[]>().notNull().default([]),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -175,6 +186,10 @@ export const templates = pgTable(
     attachments: jsonb('attachments').$type<AttachmentTemplate[]>().notNull().default([]),
     /** E-mail: fixed extra recipients (seed 000 "Адреса"). */
     extraRecipients: text('extra_recipients').array().notNull().default(sql`'{}'::text[]`),
+    /** E-mail: seed 000 "Адреса" chosen from the client's employees (contact ids); see the plan. */
+    extraContactIds: bigint('extra_contact_ids', { mode: 'number' }).array().notNull().default(sql`'{}'::bigint[]`),
+    /** E-mail: the legal entity (seed 000 "Наша компания") it is sent as; null: the company's own From. */
+    legalEntityId: text('legal_entity_id'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.companyId, t.eventType, t.audience, t.channel] })],

@@ -6,9 +6,10 @@
  */
 import { EVENT_STEPS } from './keys';
 import type { Plan } from './plan';
+import { reasonText } from './reasons';
 import type { JournalStatus } from './vocabulary';
 
-export const MODE_OFF_REASON = 'sending is off for the company';
+export const MODE_OFF_REASON = reasonText('sending_off');
 
 export interface EventStep {
   step: string;

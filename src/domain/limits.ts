@@ -19,6 +19,11 @@ export interface Limits {
   readonly eventDataBytes: number;
   /** `POST /v1/templates/preview` per API key per minute; 0: no limit. */
   readonly previewsPerMinute: number;
+  /**
+   * `POST /v1/templates/preview` per signed-in person per minute; 0: no limit. Higher than a key's:
+   * the console's editor previews as a person types (debounced), which a machine does not.
+   */
+  readonly previewsPerMinutePerUser: number;
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({
@@ -28,6 +33,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   smsPerCompanyPerDay: 5000,
   eventDataBytes: 64 * 1024,
   previewsPerMinute: 60,
+  previewsPerMinutePerUser: 300,
 });
 
 /** 429: the caller is over a rate; `Retry-After` tells it when the window ends. */

@@ -5,7 +5,7 @@
  * e.g. "Telegram: не подписан → SMS: доставлено". Pure functions over journal
  * entries, so the API, the event view and unit tests fold them the same way.
  */
-import { NO_CHANNEL_REASON, OPTED_OUT_REASON, TRACKED_REASON } from './routing';
+import { CHANNEL_LABELS, explainReason, REASON_LABELS, type ExplainedReason, type ReasonCode } from './reasons';
 import { CHANNELS, MANUAL_STATUSES, type Channel } from './vocabulary';
 
 /** The fields of a journal entry a message is built from. */
@@ -66,91 +66,11 @@ export const MESSAGE_STATUS_LABELS: Record<MessageStatus, string> = {
   in_progress: 'отправляется',
 };
 
-export const CHANNEL_LABELS: Record<Channel, string> = { email: 'E-mail', sms: 'SMS', telegram: 'Telegram' };
+// The reasons' words have one home, `reasons.ts`; re-exported for the readers of messages.
+export { CHANNEL_LABELS, explainReason, REASON_LABELS, type ExplainedReason, type ReasonCode } from './reasons';
 
 /** A message's statuses that say what the last channel did; any later one replaces an earlier one. */
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['sent', 'unknown', 'delivered', 'undelivered', 'queued', 'test', 'failed', 'skipped', 'not_sent_tracked', ...MANUAL_STATUSES]);
-
-// ---------------------------------------------------------------------------
-// Reasons in words
-
-/** Stable codes of the reasons people read, each with its Russian words. */
-export const REASON_LABELS = {
-  not_subscribed: 'не подписан на бота',
-  blocked: 'бот заблокирован',
-  no_address: 'нет адреса',
-  no_template: 'нет шаблона',
-  opted_out: 'клиент отключил это уведомление',
-  tracked_by_manager: 'клиент отключил это уведомление, сообщение на контроле у менеджера',
-  test_mode: 'тестовый режим: подготовлено, не отправлено',
-  batched: 'ждёт пакетной отправки по расписанию',
-  retry_later: 'сервер недоступен, отправка повторится позже',
-  rejected: 'отклонено сервером',
-  invalid_address: 'неверный адрес',
-  template_error: 'ошибка в шаблоне',
-  provider_unavailable: 'сервис отправки недоступен',
-  rate_limited: 'превышен лимит отправки',
-  sending_off: 'отправка выключена',
-  no_channel: 'ни один канал не смог доставить',
-  undelivered: 'оператор сообщил о недоставке',
-  other: 'другая причина',
-} as const;
-export type ReasonCode = keyof typeof REASON_LABELS;
-
-export interface ExplainedReason {
-  code: ReasonCode;
-  /** Russian, for people. */
-  text: string;
-}
-
-/**
- * A journaled reason in Russian words. `type` is the failure's type name when
- * the entry kept it (`NotSubscribedError`, `BlockedError`, ...), which is
- * surer than the provider's words; the words are matched otherwise.
- */
-export function explainReason(raw: string | null | undefined, type?: string | null): ExplainedReason | null {
-  const code = reasonCode(raw ?? '', type ?? undefined);
-  return code ? { code, text: REASON_LABELS[code] } : null;
-}
-
-function reasonCode(raw: string, type: string | undefined): ReasonCode | null {
-  switch (type) {
-    case 'NotSubscribedError':
-      return 'not_subscribed';
-    case 'BlockedError':
-      return 'blocked';
-    case 'InvalidRecipientError':
-      return 'invalid_address';
-    case 'RejectedError':
-      return 'rejected';
-    case 'TemplateError':
-      return 'template_error';
-    case 'RateLimitedError':
-      return 'rate_limited';
-    case 'UnavailableError':
-      return 'provider_unavailable';
-  }
-  const text = raw.trim();
-  if (!text) return null;
-  const lower = text.toLowerCase();
-  if (text === OPTED_OUT_REASON) return 'opted_out';
-  if (text === TRACKED_REASON) return 'tracked_by_manager';
-  if (text === NO_CHANNEL_REASON) return 'no_channel';
-  if (lower.startsWith('test mode')) return 'test_mode';
-  if (lower.startsWith('batched')) return 'batched';
-  if (lower.startsWith('retry later')) return 'retry_later';
-  if (lower.startsWith('sending is off') || lower.startsWith('sending was turned off')) return 'sending_off';
-  if (/not subscribed|can't initiate conversation|chat not found/.test(lower)) return 'not_subscribed';
-  if (/blocked by the user|bot was blocked|bot was kicked|user is deactivated/.test(lower)) return 'blocked';
-  if (/^no address$|^no (email|sms|telegram) address$/.test(lower)) return 'no_address';
-  if (/^no (email|sms|telegram) template$|^no template/.test(lower)) return 'no_template';
-  if (/undefined variable|template/.test(lower)) return 'template_error';
-  if (/not a phone number|not an e\.164|not a telegram chat id|bad recipient|recipient refused|destination address/.test(lower)) return 'invalid_address';
-  if (/too many requests|rate limit|throttl/.test(lower)) return 'rate_limited';
-  if (/\brefused\b|\brejected\b|^5\d\d\b|\b5\.\d\.\d\b/.test(lower)) return 'rejected';
-  if (/econnrefused|etimedout|econnreset|enotfound|timed? ?out|unavailable|unreachable|not reachable|circuit/.test(lower)) return 'provider_unavailable';
-  return 'other';
-}
 
 // ---------------------------------------------------------------------------
 // Steps of a message
@@ -267,7 +187,7 @@ const typeOf = (entry: MessageStepEntry): string | undefined => {
 };
 
 /** A fallback's reason without its `telegram → sms: ` head. */
-const fallbackRaw = (reason: string | null): string | null => reason?.replace(/^\w+ → \w+: /, '') ?? null;
+const fallbackRaw = (reason: string | null): string | null => reason?.replace(/^[\w-]+ → [\w-]+: /, '') ?? null;
 
 function foldMessage(id: string, deliveryKey: string, steps: { entry: MessageStepEntry; ref: MessageStepRef }[]): MessageView {
   const first = steps[0]!.entry;

@@ -13,7 +13,10 @@ import type {
   CompanyMode,
   EmailAddress,
   EmailDelivery,
+  LegalEntity,
+  SubEvent,
   TemplateOverrides,
+  TemplateOverride,
   PrimaryChannel,
 } from './vocabulary';
 
@@ -23,6 +26,10 @@ export interface ChannelTemplate {
   html?: string | null;
   text?: string | null;
   fromName?: string | null;
+  /** E-mail: the From address of the template's legal entity; absent: the company's. */
+  fromAddress?: string | null;
+  /** E-mail: the template's legal entity (seed 000 "Наша компания"): the `legalEntity` variable, its signature appended when unused. */
+  legalEntity?: { id: string; name: string; signature: string } | null;
   attachments?: AttachmentTemplate[];
 }
 
@@ -87,6 +94,8 @@ export interface PlanInputs {
     reserveChannel: Channel | null;
     /** Seed 002: the company's primary messaging channel; null or absent: each type's own order. */
     primaryChannel?: PrimaryChannel | null;
+    /** Seed 000 "Наша компания": the legal entities templates may send as. */
+    legalEntities?: readonly LegalEntity[];
   };
   eventType:
     | {
@@ -102,6 +111,9 @@ export interface PlanInputs {
         emailDelivery: EmailDelivery;
         channels: Channel[];
         managerChannels: Channel[];
+        /** Seed 000: the data variable naming the event's step; null or absent: no sub-events. */
+        subEventVariable?: string | null;
+        subEvents?: readonly SubEvent[];
       }
     | undefined;
   counterparty: { id: string; name: string } | undefined;
@@ -125,6 +137,10 @@ export interface TemplateRow {
   attachments: AttachmentTemplate[];
   /** E-mail: fixed extra recipients (seed 000 "Адреса"). */
   extraRecipients: string[];
+  /** E-mail: seed 000 "Адреса" chosen from the client's employees. */
+  extraContactIds?: number[];
+  /** E-mail: the legal entity it is sent as; null: the company's own From. */
+  legalEntityId?: string | null;
 }
 
 export const DEFAULT_CONFIRM_TIMEOUT_SECONDS = 86_400;
@@ -168,7 +184,7 @@ export const TRACKED_ALERT_TEMPLATES: Record<Channel, ChannelTemplate> = {
 };
 
 /** Builds the plan of one event of type `eventType` about counterparty `counterpartyId`. */
-export function buildPlan(event: { eventType: string; counterpartyId: string }, inputs: PlanInputs): Plan {
+export function buildPlan(event: { eventType: string; counterpartyId: string; data?: Record<string, unknown> }, inputs: PlanInputs): Plan {
   const { company, eventType, counterparty, manager, override } = inputs;
   const plan: Plan = {
     mode: company.mode,
@@ -185,38 +201,56 @@ export function buildPlan(event: { eventType: string; counterpartyId: string }, 
       client: { id: event.counterpartyId, name: counterparty?.name ?? '' },
       eventTypeName: eventType?.name ?? event.eventType,
       manager: manager ? { name: manager.name, email: manager.email ?? '', phone: manager.phone ?? '' } : {},
+      // Replaced by the template's own legal entity where it has one.
+      legalEntity: { id: '', name: company.name, signature: '' },
     },
   };
   if (!eventType) return { ...plan, skipReason: `event type ${event.eventType} is not configured` };
   if (!eventType.active) return { ...plan, skipReason: `event type ${event.eventType} is inactive` };
   if (!counterparty) return { ...plan, skipReason: `counterparty ${event.counterpartyId} not found` };
+  const step = subEventOf(eventType, event.data ?? {});
+  if (step && 'skipReason' in step) return { ...plan, skipReason: step.skipReason };
+  if (step) plan.context.subEvent = { code: step.subEvent.code, name: step.subEvent.name };
+  const entities = company.legalEntities ?? [];
 
   const optedOut = override?.send === false ? { optedOut: true } : {};
   if (eventType.sendToClient) {
     const clientChannels = clientChannelsOf(eventType.channels, company.reserveChannel, company.primaryChannel ?? null);
-    const clientTemplates = templatesFor(inputs.templates, 'client', clientChannels, override?.templates, override?.attachments ?? undefined);
+    const clientTemplates = templatesFor(inputs.templates, 'client', clientChannels, override?.templates, override?.attachments ?? undefined, {
+      entities,
+      ...(step ? { step: step.subEvent.templates } : {}),
+    });
+    const emailTemplate = inputs.templates.find((t) => t.audience === 'client' && t.channel === 'email');
+    // Seed 000 "Адреса" chosen from the client's employees: when they name some of this client's
+    // contacts, the e-mail goes to those alone; the others keep their other channels.
+    const chosen = new Set(emailTemplate?.extraContactIds ?? []);
+    const restrictEmail = clientTemplates.email !== undefined && inputs.contacts.some((c) => chosen.has(c.id));
     for (const person of inputs.contacts) {
+      const channels = restrictEmail && !chosen.has(person.id) ? clientChannels.filter((c) => c !== 'email') : clientChannels;
+      if (channels.length === 0) continue;
       plan.deliveries.push({
         key: contactDeliveryKey(person.id),
         audience: 'client',
         recipientName: person.name,
-        routes: clientChannels.map((channel) => ({ channel, address: addressOf(person, channel) })),
+        routes: channels.map((channel) => ({ channel, address: addressOf(person, channel) })),
         templates: clientTemplates,
         recipient: recipientVariables(person),
         ...optedOut,
       });
     }
-    // Seed 000 "Адреса": fixed extra addresses named by the e-mail template.
-    const emailTemplate = inputs.templates.find((t) => t.audience === 'client' && t.channel === 'email');
+    // Seed 000 "Адреса": fixed extra addresses named by the e-mail template. They have no
+    // name: `recipient.name` is empty, so a greeting reads «Здравствуйте!», never the address.
     if (clientChannels.includes('email') && clientTemplates.email) {
+      const taken = new Set(inputs.contacts.map((c) => c.email?.toLowerCase()).filter(Boolean));
       for (const [i, address] of (emailTemplate?.extraRecipients ?? []).entries()) {
+        if (taken.has(address.toLowerCase())) continue;
         plan.deliveries.push({
           key: extraAddressDeliveryKey(i),
           audience: 'client',
           recipientName: address,
           routes: [{ channel: 'email', address }],
           templates: { email: clientTemplates.email },
-          recipient: { name: address, email: address, phone: '' },
+          recipient: { name: '', email: address, phone: '' },
           ...optedOut,
         });
       }
@@ -241,7 +275,7 @@ export function buildPlan(event: { eventType: string; counterpartyId: string }, 
       audience: 'manager',
       recipientName: manager.name,
       routes: eventType.managerChannels.map((channel) => ({ channel, address: addressOf(manager, channel) })),
-      templates: templatesFor(inputs.templates, 'manager', eventType.managerChannels),
+      templates: templatesFor(inputs.templates, 'manager', eventType.managerChannels, undefined, undefined, { entities }),
       recipient: recipientVariables(manager),
     });
   }
@@ -280,26 +314,71 @@ function recipientVariables(person: Reachable): Record<string, unknown> {
   return { name: person.name, email: person.email ?? '', phone: person.phone ?? '' };
 }
 
-/** The templates of an audience per channel, with a client's overrides (R12) laid over them. */
+/**
+ * The templates of an audience per channel: the step's own template (seed 000
+ * sub-events) over the type's, a client's overrides (R12) over both, and the
+ * legal entity the template sends as.
+ */
 function templatesFor(
   rows: readonly TemplateRow[],
   audience: Audience,
   channelList: readonly Channel[],
   overrides?: TemplateOverrides,
   attachmentOverride?: AttachmentTemplate[],
+  { entities = [], step }: { entities?: readonly LegalEntity[]; step?: TemplateOverrides | undefined } = {},
 ): Partial<Record<Channel, ChannelTemplate>> {
   const result: Partial<Record<Channel, ChannelTemplate>> = {};
   for (const channel of channelList) {
     const row = rows.find((t) => t.audience === audience && t.channel === channel);
     if (!row) continue;
     const own = overrides?.[channel];
+    const ofStep: TemplateOverride | undefined = step?.[channel];
+    const entity = row.legalEntityId ? entities.find((e) => e.id === row.legalEntityId) : undefined;
     result[channel] = {
-      subject: own?.subject ?? row.subject,
-      html: own?.html ?? row.html,
-      text: own?.text ?? row.text,
-      fromName: row.fromName,
+      subject: own?.subject ?? ofStep?.subject ?? row.subject,
+      html: own?.html ?? ofStep?.html ?? row.html,
+      text: own?.text ?? ofStep?.text ?? row.text,
+      fromName: row.fromName ?? (entity ? entity.fromName || entity.name : null),
+      ...(entity ? { fromAddress: entity.fromAddress, legalEntity: { id: entity.id, name: entity.name, signature: entity.signature } } : {}),
       attachments: attachmentOverride ?? row.attachments,
     };
   }
   return result;
+}
+
+/** Why an event of a type with sub-events is not sent, or the step it names. */
+export type SubEventMatch = { subEvent: SubEvent } | { skipReason: string };
+
+/**
+ * Seed 000: the step an event names in its type's `subEventVariable` (by code or
+ * by name, case and surrounding spaces aside), or why nothing is sent: no step
+ * named, a step the type does not declare, or a step that is off. Undefined for
+ * a type without sub-events.
+ */
+export function subEventOf(
+  eventType: { subEventVariable?: string | null; subEvents?: readonly SubEvent[] },
+  data: Record<string, unknown>,
+): SubEventMatch | undefined {
+  const variable = eventType.subEventVariable;
+  const steps = eventType.subEvents ?? [];
+  if (!variable || steps.length === 0) return undefined;
+  const raw = data[variable];
+  const named = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
+  if (!named) {
+    return { skipReason: `В событии не указан шаг (переменная ${variable}): рассылка этого типа идёт только по шагам из его настроек` };
+  }
+  const key = normalizeStep(named);
+  const found = steps.find((s) => normalizeStep(s.code) === key || normalizeStep(s.name) === key);
+  if (!found) return { skipReason: `Шаг «${named}» не выбран в настройках типа события: рассылка по нему не настроена` };
+  if (!found.active) return { skipReason: `Рассылка по шагу «${found.name}» выключена в настройках типа события` };
+  return { subEvent: found };
+}
+
+function normalizeStep(value: string): string {
+  return value.trim().toLowerCase().replace(/ё/g, 'е').replace(/\s+/g, ' ');
+}
+
+/** The From of one e-mail: the template's legal entity's address and name where it has them, else the company's. */
+export function senderOf(base: EmailAddress, message: { fromName?: string | null; fromAddress?: string | null }): EmailAddress {
+  return { name: message.fromName || base.name, address: message.fromAddress || base.address };
 }

@@ -6,6 +6,7 @@
  * activities, so these rules are unit-tested without Temporal.
  */
 import type { PlannedDelivery, Route } from './plan';
+import { CHANNEL_LABELS, reasonText } from './reasons';
 import type { Channel, DeliveryStatus, EmailDelivery } from './vocabulary';
 
 /** A route with an address and a template for its channel: it can be tried. */
@@ -26,17 +27,17 @@ export function nextUsableRoute(d: Pick<PlannedDelivery, 'routes' | 'templates'>
 
 /** Why a route cannot be tried (it has no address, or its channel no template). */
 export function unusableRouteReason(route: Route): string {
-  if (route.address !== null) return `no ${route.channel} template`;
-  return route.channel === 'telegram' ? 'not subscribed to the Telegram bot' : `no ${route.channel} address`;
+  if (route.address !== null) return `${reasonText('no_template')} для ${CHANNEL_LABELS[route.channel]}`;
+  return route.channel === 'telegram' ? reasonText('not_subscribed') : `${reasonText('no_address')} для ${CHANNEL_LABELS[route.channel]}`;
 }
 
 /** Why nothing can be tried for a recipient. */
 export function noUsableRouteReason(d: Pick<PlannedDelivery, 'routes'>): string {
-  return d.routes.every((r) => r.address === null) ? 'no address' : 'no template for any channel with an address';
+  return d.routes.every((r) => r.address === null) ? reasonText('no_address') : `${reasonText('no_template')} ни для одного канала, где есть адрес`;
 }
 
-export const OPTED_OUT_REASON = 'client opted out';
-export const TRACKED_REASON = 'not sent: the client turned this notification off; tracked by manager';
+export const OPTED_OUT_REASON = reasonText('opted_out');
+export const TRACKED_REASON = reasonText('tracked_by_manager');
 
 /**
  * A client who turned the notification off (R12) gets nothing. When the event
@@ -67,7 +68,7 @@ export function queuesAfterFailure(channel: Channel, permanent: boolean, next: U
   return channel === 'email' && !permanent && next === undefined;
 }
 
-export const NO_CHANNEL_REASON = 'no channel could deliver';
+export const NO_CHANNEL_REASON = reasonText('no_channel');
 
 /**
  * The event's outcome from its recipients' outcomes: recipients skipped or

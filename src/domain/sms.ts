@@ -178,3 +178,18 @@ export function encodeGsm7(text: string): Buffer {
 export function encodeUcs2(text: string): Buffer {
   return Buffer.from(text, 'utf16le').swap16();
 }
+
+/** The Russian plural form for `n`: pluralRu(3, 'получатель', 'получателя', 'получателей') → 'получателя'. */
+export function pluralRu(n: number, one: string, few: string, many: string): string {
+  const tens = Math.abs(n) % 100;
+  const units = tens % 10;
+  if (tens > 10 && tens < 20) return many;
+  if (units === 1) return one;
+  if (units >= 2 && units <= 4) return few;
+  return many;
+}
+
+/** What a text costs in words: «1 SMS», «3 SMS» (SMS does not decline). */
+export function smsCount(segments: number): string {
+  return `${segments}\u00a0SMS`;
+}

@@ -102,6 +102,8 @@ export function builtinSampleData(): Record<string, unknown> {
     company: { name: 'ООО «Автозапчасти»' },
     manager: { name: 'Ольга Соколова', email: 'o.sokolova@example.ru', phone: '+79031234567' },
     event: { id: 'evt-1', type: 'order.ready_for_pickup', occurredAt: '2026-11-23T10:00:00Z' },
+    legalEntity: { id: 'main', name: 'ООО «Автозапчасти»', signature: 'С уважением,\nотдел логистики ООО «Автозапчасти»\n+7 495 123-45-67' },
+    subEvent: { code: 'loading', name: 'Погрузка' },
   };
 }
 
@@ -155,6 +157,8 @@ export interface ChannelTemplateSource {
   html?: string | null;
   text?: string | null;
   fromName?: string | null;
+  fromAddress?: string | null;
+  legalEntity?: { id: string; name: string; signature: string } | null;
   attachments?: { filename: string; content: string; contentType: string }[] | null;
 }
 
@@ -164,13 +168,18 @@ export interface ChannelMessage {
   html?: string | null;
   text: string;
   fromName?: string | null;
+  /** The legal entity's From address, when the template sends as one. */
+  fromAddress?: string | null;
   attachments?: { filename: string; content: string; contentType: string }[];
 }
 
 /** Renders one recipient's message on one channel from its template (what the worker sends). */
 export async function renderChannelMessage(channel: 'email' | 'sms' | 'telegram', template: ChannelTemplateSource, data: Record<string, unknown>): Promise<ChannelMessage> {
   if (channel === 'email') {
-    const email = await renderEmailTemplate({ subject: template.subject ?? '', html: template.html ?? null, text: template.text ?? null }, data);
+    const entity = template.legalEntity;
+    if (entity) data = { ...data, legalEntity: entity };
+    const rendered = await renderEmailTemplate({ subject: template.subject ?? '', html: template.html ?? null, text: template.text ?? null }, data);
+    const email = entity ? withSignature(rendered, entity.signature, template) : rendered;
     const attachments = await Promise.all(
       (template.attachments ?? []).map(async (a) => ({
         filename: oneLine(await renderTemplate(a.filename, 'text', data)),
@@ -183,10 +192,28 @@ export async function renderChannelMessage(channel: 'email' | 'sms' | 'telegram'
       html: email.html,
       text: email.text,
       ...(template.fromName ? { fromName: template.fromName } : {}),
+      ...(template.fromAddress ? { fromAddress: template.fromAddress } : {}),
       ...(attachments.length > 0 ? { attachments } : {}),
     };
   }
   return { text: (await renderTemplate(template.text ?? '', 'text', data)).trim() };
+}
+
+/**
+ * Seed 000 "Наша компания": the legal entity's signature closes the letter. A
+ * template that places it itself (names `legalEntity`) is left as it is;
+ * otherwise the signature is appended to the text and the HTML.
+ */
+export function withSignature(email: RenderedEmail, signature: string, template: Pick<ChannelTemplateSource, 'subject' | 'html' | 'text'>): RenderedEmail {
+  const sign = signature.trim();
+  const sources = [template.subject, template.html, template.text].filter((x): x is string => typeof x === 'string');
+  if (!sign || sources.some((source) => /\blegalEntity\b/.test(source))) return email;
+  const escaped = sign.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r?\n/g, '<br>');
+  return {
+    subject: email.subject,
+    html: email.html === null ? null : `${email.html}\n<p>${escaped}</p>`,
+    text: `${email.text.replace(/\s+$/, '')}\n\n${sign}`,
+  };
 }
 
 /** Header values must stay on one line whatever the data holds. */

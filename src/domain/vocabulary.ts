@@ -141,3 +141,36 @@ export interface TemplateOverride {
 }
 
 export type TemplateOverrides = Partial<Record<Channel, TemplateOverride>>;
+
+/**
+ * Seed 000's "Наша компания": one of the company's legal entities, whose From
+ * address, sender name and signature an e-mail template may choose.
+ */
+export interface LegalEntity {
+  /** Stable id templates refer to (`legalEntityId`). */
+  id: string;
+  /** The entity's name as people read it, e.g. `ООО "Логистик-Центр"`. */
+  name: string;
+  /** The From address of e-mail sent on its behalf. */
+  fromAddress: string;
+  /** The display name shown with the From address; the entity's name when absent. */
+  fromName?: string;
+  /** Plain text, several lines allowed: the template's `legalEntity.signature`, appended when the template does not use it. */
+  signature: string;
+}
+
+/**
+ * One step of an event type's sub-events (seed 000: the checklist steps of a
+ * transport request, "Погрузка", "Выгрузка", …). An event names its step in the
+ * data variable the type declares (`subEventVariable`); each step has its own
+ * active flag and optionally its own client templates per channel.
+ */
+export interface SubEvent {
+  /** Stable machine name, e.g. `loading`. */
+  code: string;
+  /** The step's name as the business system sends it and people read it, e.g. "Погрузка". */
+  name: string;
+  active: boolean;
+  /** Per channel: replaces the subject and body of the event type's client template for this step. */
+  templates?: TemplateOverrides;
+}

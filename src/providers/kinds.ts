@@ -29,6 +29,12 @@ export const SmppConfigSchema = Type.Object(
     systemId: Type.String(),
     sourceAddr: Type.String(),
     balanceUrl: Type.Optional(Type.String({ description: 'An HTTP endpoint of the gateway that tells the balance; SMPP itself has none.' })),
+    balanceCurrency: Type.Optional(
+      Type.String({
+        pattern: '^[A-Z]{3}$',
+        description: 'The currency (ISO 4217, e.g. RUB) the balance endpoint counts in; unset: it counts messages. The balance threshold is in this unit.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -126,6 +132,10 @@ export function checkProviderFields(provider: ProviderFieldsInput): ProviderFiel
     if (!fields.required.includes(name) && !fields.optional.includes(name)) {
       problems.push({ field: `config/${name}`, message: `is not a ${kind} setting${fields.secrets.includes(name) ? ' (it is a secret: put it in secrets)' : ''}` });
     }
+  }
+  const currency = kind === 'smpp' ? provider.config?.balanceCurrency : undefined;
+  if (currency !== undefined && (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))) {
+    problems.push({ field: 'config/balanceCurrency', message: 'must be a currency code of three capital letters (ISO 4217), e.g. RUB; leave it out when the gateway counts messages' });
   }
   for (const name of Object.keys(provider.secrets ?? {})) {
     if (!fields.secrets.includes(name)) problems.push({ field: `secrets/${name}`, message: `is not a ${kind} secret` });

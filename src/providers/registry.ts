@@ -1,3 +1,4 @@
+import type { ChangeFeed } from '../db/change-feed';
 import type { Db } from '../db/client';
 import { createProviderRepository } from '../db/repositories/providers';
 import type { Provider } from '../db/schema';
@@ -9,6 +10,7 @@ import { createSmsRuChannel } from '../channels/sms-ru';
 import { createTelegramChannel, type TelegramChannel } from '../channels/telegram';
 import type { ChannelAdapter, DeliveryReport, SmsProvider } from '../channels/types';
 import { isPort } from '../domain/addresses';
+import { unitOfAnswer } from '../domain/balance';
 import { configOf } from './kinds';
 import { createOutboundPolicy } from './outbound-policy';
 
@@ -43,6 +45,11 @@ export interface ChannelRegistryOptions {
    * the operator's and are not checked.
    */
   outboundAllow?: readonly string[] | undefined;
+  /**
+   * Keeps each company's settings in memory between changes, so a send reads
+   * the database only after something changed; without it every send asks.
+   */
+  changes?: ChangeFeed | undefined;
 }
 
 /** An adapter whose settings cannot work: every use fails with the reason, permanently. */
@@ -118,11 +125,18 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
         sourceAddr: c.sourceAddr,
         provider: primary.id,
         ...(c.balanceUrl ? { balanceUrl: c.balanceUrl } : {}),
+        ...(c.balanceCurrency ? { balanceCurrency: c.balanceCurrency } : {}),
         ...(opts.onDeliveryReport ? { onDeliveryReport: (report: DeliveryReport) => opts.onDeliveryReport?.({ ...report, companyId }) } : {}),
         ...(opts.log ? { log: opts.log } : {}),
       }));
       owned.push({ close: async () => session?.close() });
-      sms = { channel: 'sms', provider: primary.id, send: (message) => open().send(message), balance: () => open().balance() };
+      sms = {
+        channel: 'sms',
+        provider: primary.id,
+        balanceUnit: unitOfAnswer(c.balanceCurrency),
+        send: (message) => open().send(message),
+        balance: () => open().balance(),
+      };
     } else if (primary?.kind === 'sms_ru') {
       const c = configOf('sms_ru', primary.config);
       sms = createSmsRuChannel({
@@ -161,7 +175,7 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
    * way began at most one query's time before the send asked.
    */
   const reading = new Map<string, ReturnType<typeof providerRepo.withCompanyState>>();
-  const readState = (companyId: string) => {
+  const readShared = (companyId: string) => {
     let pending = reading.get(companyId);
     if (!pending) {
       pending = providerRepo.withCompanyState(companyId).finally(() => reading.delete(companyId));
@@ -169,10 +183,12 @@ export function createChannelRegistry(opts: ChannelRegistryOptions): ChannelRegi
     }
     return pending;
   };
+  const remembered = opts.changes?.cache<Awaited<ReturnType<typeof providerRepo.withCompanyState>>>();
+  const readState = (companyId: string) => (remembered ? remembered.get(companyId, () => readShared(companyId)) : readShared(companyId));
 
   return {
     async forCompany(companyId) {
-      // Every send asks: one statement tells whether the cached adapters still match the settings.
+      // Every send asks whether the cached adapters still match the settings: from memory until they change.
       const state = await readState(companyId);
       if (!state) throw new Error(`company ${companyId} not found`);
       const { company, directory } = state;

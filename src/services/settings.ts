@@ -4,10 +4,13 @@ import type { Db } from '../db/client';
 import { createCompanyRepository, type CompanySettingsChange } from '../db/repositories/companies';
 import { createConfigChangeRepository } from '../db/repositories/config-changes';
 import { createProviderRepository } from '../db/repositories/providers';
+import { createSmsBalanceAlertRepository } from '../db/repositories/sms-balance-alerts';
 import type { Company, Provider } from '../db/schema';
 import { BadRequestError, NotFoundError, ServiceUnavailableError, UnprocessableError, type ErrorDetail } from '../domain/errors';
-import type { CompanyMode, PrimaryChannel, ProviderKind } from '../domain/vocabulary';
+import type { CompanyMode, LegalEntity, PrimaryChannel, ProviderKind } from '../domain/vocabulary';
+import { createEventTypeRepository } from '../db/repositories/event-types';
 import { isPort } from '../domain/addresses';
+import { formatBalance, sameUnit, unitCode, unitFromCode, unitLabel, unitOfAnswer, type BalanceUnit } from '../domain/balance';
 import { checkProviderFields, isSmsProviderKind, PROVIDER_FIELDS } from '../providers/kinds';
 import { createOutboundPolicy, type OutboundPolicy } from '../providers/outbound-policy';
 import type { SecretBox } from '../secrets';
@@ -16,14 +19,53 @@ import { hashWebhookSecret } from './telegram-webhook';
 export type BalanceThreshold = 'none' | 50 | 100 | 200;
 export type ReserveChannel = 'sms' | 'email';
 
+/** A balance unit as the API shows it: `code` is `messages` or the currency, `label` is for people (`SMS`, `₽ (RUB)`). */
+export interface BalanceUnitView {
+  code: string;
+  unit: 'messages' | 'money';
+  currency: string | null;
+  label: string;
+}
+
+export function balanceUnitView(unit: BalanceUnit): BalanceUnitView {
+  return { code: unitCode(unit), unit: unit.unit, currency: unit.unit === 'money' ? unit.currency : null, label: unitLabel(unit) };
+}
+
+/**
+ * The unit the company's SMS provider counts its balance in, known from the
+ * settings alone: SMS.ru counts roubles, an SMPP gateway messages unless its
+ * `balanceCurrency` names a currency; no primary: the built-in default's.
+ */
+export function providerBalanceUnit(
+  primaryId: string | null,
+  directory: readonly { id: string; kind: ProviderKind; config?: Record<string, unknown> | undefined }[],
+  defaultUnit: BalanceUnit | null,
+): BalanceUnit | null {
+  if (!primaryId) return defaultUnit;
+  const primary = directory.find((p) => p.id === primaryId);
+  if (primary?.kind === 'sms_ru') return { unit: 'money', currency: 'RUB' };
+  if (primary?.kind === 'smpp') {
+    const currency = primary.config?.balanceCurrency;
+    return unitOfAnswer(typeof currency === 'string' ? currency : undefined);
+  }
+  return null;
+}
+
 /** A company's settings as the API shows them: secrets only say whether they are set. */
 export interface SettingsView {
   companyId: string;
   name: string;
   mode: CompanyMode;
   email: { from: string; fromName: string };
+  /** Seed 000 "Наша компания": the legal entities e-mail templates may send as. */
+  legalEntities: LegalEntity[];
   adminEmail: string | null;
-  sms: { primaryProviderId: string | null; balanceThreshold: BalanceThreshold };
+  sms: {
+    primaryProviderId: string | null;
+    balanceThreshold: BalanceThreshold;
+    /** The unit the SMS provider counts its balance in, and so the threshold's; null without an SMS provider. */
+    balanceUnit: BalanceUnitView | null;
+  };
   reserveChannel: ReserveChannel | null;
   primaryChannel: PrimaryChannel | null;
   telegram: {
@@ -75,7 +117,14 @@ export interface SettingsChange {
   name?: string | undefined;
   email?: { from?: string | undefined; fromName?: string | undefined } | undefined;
   adminEmail?: string | null | undefined;
-  sms?: { primaryProviderId?: string | null | undefined; balanceThreshold?: BalanceThreshold | undefined } | undefined;
+  sms?:
+    | {
+        primaryProviderId?: string | null | undefined;
+        balanceThreshold?: BalanceThreshold | undefined;
+        /** The unit the threshold is meant in (`messages` or a currency): refused unless it is the provider's. */
+        balanceThresholdUnit?: string | undefined;
+      }
+    | undefined;
   reserveChannel?: ReserveChannel | null | undefined;
   primaryChannel?: PrimaryChannel | null | undefined;
   telegram?:
@@ -87,10 +136,57 @@ export interface SettingsChange {
         botToken?: string | null | undefined;
       }
     | undefined;
+  /** Replaces the company's legal entities. */
+  legalEntities?: LegalEntity[] | undefined;
+  /** PATCH: adds, changes (null: removes) the legal entities named by id; the others stay. */
+  legalEntitiesPatch?: Record<string, LegalEntityPatch | null> | undefined;
   /** Replaces the whole directory. */
   providers?: ProviderChange[] | undefined;
   /** PATCH: adds, changes (null: removes) the providers named by id; the others stay as they are. */
   providersPatch?: Record<string, ProviderPatch | null> | undefined;
+}
+
+/** One legal entity of a PATCH: fields left out keep their value; a new one needs `name`, `fromAddress` and `signature`. */
+export interface LegalEntityPatch {
+  name?: string | undefined;
+  fromAddress?: string | undefined;
+  fromName?: string | null | undefined;
+  signature?: string | undefined;
+}
+
+/**
+ * The legal entities after a PATCH keyed by id: named ones changed (null
+ * removes), new ones added at the end, the others kept.
+ * @throws BadRequestError naming `/body/legalEntities/<id>/...` for a new one without its required fields.
+ */
+export function mergeLegalEntities(stored: readonly LegalEntity[], patch: Record<string, LegalEntityPatch | null>): LegalEntity[] {
+  const problems: ErrorDetail[] = [];
+  const build = (id: string, base: Partial<LegalEntity>, change: LegalEntityPatch): LegalEntity | undefined => {
+    const merged = { ...base, ...change, id };
+    const missing = (['name', 'fromAddress', 'signature'] as const).filter((f) => merged[f] === undefined);
+    for (const field of missing) problems.push({ path: `/body/legalEntities/${id}/${field}`, message: 'is required for a new legal entity' });
+    if (missing.length > 0) return undefined;
+    const fromName = merged.fromName ?? undefined;
+    return { id, name: merged.name!, fromAddress: merged.fromAddress!, signature: merged.signature!, ...(fromName ? { fromName } : {}) };
+  };
+  const result: LegalEntity[] = [];
+  for (const old of stored) {
+    if (!(old.id in patch)) {
+      result.push(old);
+      continue;
+    }
+    const change = patch[old.id];
+    if (change === null || change === undefined) continue;
+    const entity = build(old.id, old, change);
+    if (entity) result.push(entity);
+  }
+  for (const [id, change] of Object.entries(patch)) {
+    if (change === null || stored.some((e) => e.id === id)) continue;
+    const entity = build(id, {}, change);
+    if (entity) result.push(entity);
+  }
+  if (problems.length > 0) throw new BadRequestError('invalid legal entities', problems);
+  return result;
 }
 
 /**
@@ -151,10 +247,12 @@ export interface SettingsServiceDeps {
   onTelegramChanged?: ((companyId: string) => Promise<void>) | undefined;
   /** Hosts and ranges (`OUTBOUND_ALLOW`) provider settings may name although loopback, private or link-local. */
   outboundAllow?: readonly string[] | undefined;
+  /** The unit of the built-in default SMS provider's balance (`SMS_URL`); null: there is none. */
+  defaultSmsUnit?: BalanceUnit | null | undefined;
 }
 
 /** Company settings: mode (R1), providers and fallback (R2, R6), balance threshold (R4), Telegram (R5). */
-export function createSettingsService({ db, secrets, telegramApiRoot, onTelegramChanged, outboundAllow }: SettingsServiceDeps) {
+export function createSettingsService({ db, secrets, telegramApiRoot, onTelegramChanged, outboundAllow, defaultSmsUnit = null }: SettingsServiceDeps) {
   const outbound = createOutboundPolicy({ allow: outboundAllow });
   /**
    * Tells Telegram where to post updates (or removes the webhook). Called
@@ -206,15 +304,18 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
 
   const toView = ({ company, directory }: { company: Company; directory: Provider[] }): SettingsView => {
     const companySecrets = company.secrets ? secrets.open(company.secrets) : {};
+    const unit = providerBalanceUnit(company.primarySmsProviderId, directory, defaultSmsUnit);
     return {
       companyId: company.id,
       name: company.name,
       mode: company.mode,
       email: { from: company.emailFrom, fromName: company.emailFromName },
+      legalEntities: company.legalEntities,
       adminEmail: company.adminEmail,
       sms: {
         primaryProviderId: company.primarySmsProviderId,
         balanceThreshold: (company.balanceThreshold ?? 'none') as BalanceThreshold,
+        balanceUnit: unit ? balanceUnitView(unit) : null,
       },
       reserveChannel: company.reserveChannel as ReserveChannel | null,
       primaryChannel: company.primaryChannel ?? null,
@@ -236,9 +337,32 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
           secrets: Object.fromEntries(PROVIDER_FIELDS[p.kind].secrets.map((field) => [field, { set: Boolean(stored[field]) }])),
         };
       }),
-      problems: settingsProblems(company),
+      problems: settingsProblems(company, unit),
       updatedAt: company.updatedAt.toISOString(),
     };
+  };
+
+  /**
+   * Legal entities have unique ids, and one that a template sends as cannot go.
+   * @throws UnprocessableError `INVALID_LEGAL_ENTITIES` naming each field.
+   */
+  const checkLegalEntities = async (companyId: string, before: readonly LegalEntity[], after: readonly LegalEntity[]): Promise<void> => {
+    const problems: ErrorDetail[] = [];
+    const seen = new Set<string>();
+    for (const [i, e] of after.entries()) {
+      if (seen.has(e.id)) problems.push({ path: `/body/legalEntities/${i}/id`, message: `duplicate legal entity id "${e.id}"` });
+      seen.add(e.id);
+    }
+    for (const gone of before.filter((e) => !seen.has(e.id))) {
+      const users = await createEventTypeRepository(db).templatesOfLegalEntity(companyId, gone.id);
+      if (users.length > 0) {
+        problems.push({
+          path: `/body/legalEntities/${gone.id}`,
+          message: `cannot be removed: templates send as it (${users.map((t) => `${t.eventType} ${t.audience} ${t.channel}`).join(', ')}); choose another legal entity for them first`,
+        });
+      }
+    }
+    if (problems.length > 0) throw new UnprocessableError('INVALID_LEGAL_ENTITIES', `legal entities refused: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
   };
 
   return {
@@ -263,8 +387,11 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
       // A PATCH is checked on the directory as it would become; it is merged again under the lock below.
       const change: SettingsChange = patch ? { ...request, providers: mergeProviders(before.directory, patch) } : request;
       validateProviders(change.providers ?? []);
+      const entitiesAfter =
+        change.legalEntities ?? (change.legalEntitiesPatch ? mergeLegalEntities(before.company.legalEntities, change.legalEntitiesPatch) : undefined);
+      if (entitiesAfter) await checkLegalEntities(companyId, before.company.legalEntities, entitiesAfter);
       await checkAddresses(change, outbound);
-      const directoryAfter = change.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind }));
+      const directoryAfter = change.providers ?? before.directory.map((p) => ({ id: p.id, kind: p.kind, config: p.config }));
       // The primary must exist in the directory as it will be after this change, not only when it is named.
       const primary = change.sms?.primaryProviderId !== undefined ? change.sms.primaryProviderId : before.company.primarySmsProviderId;
       if (primary) {
@@ -275,6 +402,8 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
           ]);
         }
       }
+
+      const balanceUnitChanges = checkBalanceUnit(before, change, primary, directoryAfter, defaultSmsUnit);
 
       const apiRoot = botApiRoot(change.providers ?? before.directory);
       const newBotToken = change.telegram?.botToken;
@@ -329,6 +458,12 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
             : {}),
           ...(change.reserveChannel !== undefined ? { reserveChannel: change.reserveChannel } : {}),
           ...(change.primaryChannel !== undefined ? { primaryChannel: change.primaryChannel } : {}),
+          // A PATCH applies to the entities as they are now, under the lock.
+          ...(change.legalEntities
+            ? { legalEntities: change.legalEntities }
+            : change.legalEntitiesPatch
+              ? { legalEntities: mergeLegalEntities(current.legalEntities, change.legalEntitiesPatch) }
+              : {}),
           ...(change.telegram
             ? {
                 telegram: {
@@ -343,6 +478,9 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
           secrets: Object.keys(companySecrets).length > 0 ? secrets.seal(companySecrets) : null,
         };
         await companyRepo.updateSettings(companyId, companyChange);
+        // A new threshold, or a threshold in a new unit, is a new promise: its first fall is alerted afresh.
+        const thresholdChanged = companyChange.balanceThreshold !== undefined && companyChange.balanceThreshold !== current.balanceThreshold;
+        if (thresholdChanged || balanceUnitChanges) await createSmsBalanceAlertRepository(tx).restart(companyId);
 
         if (change.providers) {
           // Read under the lock, so a concurrent change's provider secrets are not lost either.
@@ -420,15 +558,73 @@ export function createSettingsService({ db, secrets, telegramApiRoot, onTelegram
 export type SettingsService = ReturnType<typeof createSettingsService>;
 
 /** Settings that say they do something but cannot: shown by GET /v1/settings so nothing is silently off. */
-export function settingsProblems(company: Pick<Company, 'balanceThreshold' | 'adminEmail'>): { code: string; message: string }[] {
+export function settingsProblems(
+  company: Pick<Company, 'balanceThreshold' | 'adminEmail'>,
+  unit: BalanceUnit | null = null,
+): { code: string; message: string }[] {
   const problems: { code: string; message: string }[] = [];
+  const threshold = company.balanceThreshold === null ? null : unit ? formatBalance(company.balanceThreshold, unit) : String(company.balanceThreshold);
   if (company.balanceThreshold !== null && !company.adminEmail) {
     problems.push({
       code: 'NO_ADMIN_EMAIL',
-      message: `Порог баланса SMS (${company.balanceThreshold}) задан, но e-mail администратора не указан: предупреждение о балансе некому отправить. Укажите adminEmail.`,
+      message: `Порог баланса SMS (${threshold}) задан, но e-mail администратора не указан: предупреждение о балансе некому отправить. Укажите adminEmail.`,
     });
   }
   return problems;
+}
+
+/**
+ * The threshold is a number in the unit the SMS provider counts its balance
+ * in. A unit other than the provider's is refused (there is no price to
+ * convert by), and so is a change of provider, or of its currency, that would
+ * silently read a kept threshold in another unit: the threshold must be given again.
+ */
+function checkBalanceUnit(
+  before: { company: Company; directory: Provider[] },
+  change: SettingsChange,
+  primaryAfter: string | null,
+  directoryAfter: readonly { id: string; kind: ProviderKind; config?: Record<string, unknown> | undefined }[],
+  defaultUnit: BalanceUnit | null,
+): boolean {
+  const unitAfter = providerBalanceUnit(primaryAfter, directoryAfter, defaultUnit);
+  const wanted = change.sms?.balanceThresholdUnit;
+  if (wanted !== undefined) {
+    const unit = unitFromCode(wanted);
+    if (!unit) {
+      throw new BadRequestError('invalid body: /body/sms/balanceThresholdUnit', [
+        { path: '/body/sms/balanceThresholdUnit', message: 'must be "messages" or a currency code of three capital letters, e.g. RUB' },
+      ]);
+    }
+    if (!unitAfter) {
+      throw new UnprocessableError('NO_SMS_PROVIDER', 'there is no SMS provider whose balance the threshold could be compared with', [
+        { path: '/body/sms/balanceThresholdUnit', message: 'no SMS provider is configured: choose one in sms.primaryProviderId first' },
+      ]);
+    }
+    if (!sameUnit(unit, unitAfter)) {
+      throw new UnprocessableError('BALANCE_UNIT_MISMATCH', `the SMS provider counts its balance ${unitWordsEn(unitAfter)}, not ${unitWordsEn(unit)}`, [
+        {
+          path: '/body/sms/balanceThresholdUnit',
+          message: `the SMS provider counts its balance ${unitWordsEn(unitAfter)} ("${unitCode(unitAfter)}"), so the threshold must be in ${unitCode(unitAfter)} too; it is not converted, since the price of an SMS is the provider's own`,
+        },
+      ]);
+    }
+  }
+  const thresholdKept = change.sms?.balanceThreshold === undefined && before.company.balanceThreshold !== null;
+  const unitBefore = providerBalanceUnit(before.company.primarySmsProviderId, before.directory, defaultUnit);
+  if (thresholdKept && unitBefore && unitAfter && !sameUnit(unitBefore, unitAfter)) {
+    throw new UnprocessableError('BALANCE_UNIT_CHANGED', `the SMS provider would count its balance ${unitWordsEn(unitAfter)} instead of ${unitWordsEn(unitBefore)}`, [
+      {
+        path: '/body/sms/balanceThreshold',
+        message: `must be given again: the threshold ${before.company.balanceThreshold} was in ${unitCode(unitBefore)}, and the SMS provider would count its balance ${unitWordsEn(unitAfter)}`,
+      },
+    ]);
+  }
+  /** True when the unit changes: the alert's episode starts afresh. */
+  return Boolean(unitBefore && unitAfter && !sameUnit(unitBefore, unitAfter));
+}
+
+function unitWordsEn(unit: BalanceUnit): string {
+  return unit.unit === 'messages' ? 'in messages' : `in money (${unit.currency})`;
 }
 
 /** Where each kind sends its secret: changing one of these moves the secret to another server. */

@@ -49,6 +49,12 @@ export const SCHEDULE_TITLES: Readonly<Record<ScheduleName, string>> = {
   'sms-balance': 'Проверка баланса SMS',
 };
 
+/** The task's description, as seed 000 has it filled in ("В описании вписать `Журнал обмена. Отправка e-mail`"). */
+export const SCHEDULE_DESCRIPTIONS: Readonly<Record<ScheduleName, string>> = {
+  'email-dispatch': 'Журнал обмена. Отправка e-mail',
+  'sms-balance': 'Проверка баланса SMS у провайдера; ниже порога администратор получает одно письмо',
+};
+
 /** Bounds of a period set through the API: a minute to a week. */
 export const MIN_PERIOD_SECONDS = 60;
 export const MAX_PERIOD_SECONDS = 7 * 86_400;
@@ -130,6 +136,10 @@ export interface ScheduleView {
   name: ScheduleName;
   scheduleId: string;
   workflowType: string;
+  /** The task's name as operators know it (seed 000: «Журнал обмена. Отправка e-mail»). */
+  title: string;
+  /** The task's description (seed 000). */
+  description: string;
   /** False when nobody created it yet (or it was deleted); a restart or a PUT creates it. */
   exists: boolean;
   every: string | null;
@@ -149,7 +159,7 @@ async function create(ctx: ScheduleContext, ref: ScheduleRef, everySeconds: numb
     scheduleId,
     spec: { intervals: [{ every: everySeconds * 1000 }] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-    memo: { name: ref.name, title: SCHEDULE_TITLES[ref.name], companyId: ref.companyId },
+    memo: { name: ref.name, title: SCHEDULE_TITLES[ref.name], description: SCHEDULE_DESCRIPTIONS[ref.name], companyId: ref.companyId },
     state: { paused, note: paused ? `${SCHEDULE_TITLES[ref.name]} (создано на паузе)` : SCHEDULE_TITLES[ref.name] },
   };
   const staticSummary = `${SCHEDULE_TITLES[ref.name]} (компания ${ref.companyId})`;
@@ -234,6 +244,8 @@ export async function describeSchedule(ctx: ScheduleContext, ref: ScheduleRef): 
       name: ref.name,
       scheduleId,
       workflowType: WORKFLOW_TYPES[ref.name],
+      title: SCHEDULE_TITLES[ref.name],
+      description: SCHEDULE_DESCRIPTIONS[ref.name],
       exists: false,
       every: null,
       everySeconds: null,
@@ -280,7 +292,9 @@ export async function updateSchedule(
   await bounded(ctx, () =>
     handleOf(ctx, ref).update((previous) => {
       const paused = change.paused ?? previous.state.paused;
-      const note = paused !== previous.state.paused ? (change.note ?? (paused ? 'paused through the API' : 'resumed through the API')) : previous.state.note;
+      // The note keeps the task's name in front, so the Temporal UI still says what the schedule is.
+      const note =
+        paused !== previous.state.paused ? `${SCHEDULE_TITLES[ref.name]} — ${change.note ?? (paused ? 'приостановлено через API' : 'возобновлено через API')}` : previous.state.note;
       return {
         spec: everySeconds !== undefined ? { intervals: [{ every: everySeconds * 1000 }] } : previous.spec,
         action: previous.action,
@@ -334,6 +348,8 @@ function toView(ref: ScheduleRef, d: ScheduleDescription): ScheduleView {
     name: ref.name,
     scheduleId: d.scheduleId,
     workflowType: d.action.workflowType,
+    title: SCHEDULE_TITLES[ref.name],
+    description: SCHEDULE_DESCRIPTIONS[ref.name],
     exists: true,
     every: everySeconds !== null ? formatPeriod(everySeconds) : null,
     everySeconds,

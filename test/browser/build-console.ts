@@ -37,6 +37,12 @@ export default function setup(): void {
   const sources = Math.max(newest(path.join(consoleDir, 'src')), newest(path.join(root, 'src', 'domain')), statSync(path.join(consoleDir, 'index.html')).mtimeMs);
   if (built > sources) return;
   process.stderr.write('[browser-setup] building the console\n');
-  const result = spawnSync('npm', ['run', '--silent', 'console:build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Vitest sets NODE_ENV=test, which would build React and the component library in their test modes
+  // (e.g. every dialog labelled by the same id): build what `npm start` serves.
+  const result = spawnSync('npm', ['run', '--silent', 'console:build'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (result.status !== 0) throw new Error('npm run console:build failed');
 }

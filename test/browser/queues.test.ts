@@ -91,4 +91,48 @@ describe('the work queues in the console', () => {
     expect(sms.text).toBe('Пётр, заказ ЗК-42 ждёт вас до пятницы');
     expect(smsc.messages().filter((m) => m.destination === '79160000077')).toHaveLength(1);
   });
+
+  it('shows a manager their own clients by default, everyone with the switch off, and the header count drops after a decision', async () => {
+    // order.ready_for_pickup asks for confirmation since the first test. One event of manager-1's client, one of manager-2's.
+    expect((await h.request({ method: 'PUT', url: '/v1/managers/manager-2', payload: { name: 'Пётр Волков', email: 'p.volkov@demo-parts.example' } })).statusCode).toBe(200);
+    const other = await h.request({
+      method: 'PUT',
+      url: '/v1/counterparties/other-client',
+      payload: { name: 'ООО «Василёк»', managerId: 'manager-2', contacts: [{ name: 'Мария Иванова', email: 'maria@vasilek.example' }] },
+    });
+    expect(other.statusCode, other.body).toBe(200);
+    const mine = buildEvent({ data: { orderNumber: 'ЗК-600001', total: '1 000,00', warehouse: 'Склад', pickupUntil: '03.12.2026' } });
+    const others = buildEvent({ counterpartyId: 'other-client', data: { orderNumber: 'ЗК-600002', total: '2 000,00', warehouse: 'Склад', pickupUntil: '03.12.2026' } });
+    for (const event of [mine, others]) expect((await h.request({ method: 'POST', url: '/v1/events', payload: event })).statusCode).toBe(202);
+    await until(async () => {
+      const counts = (await h.request({ method: 'GET', url: '/v1/queues/counts' })).json() as { confirmations: number };
+      return counts.confirmations === 2 ? true : undefined;
+    }, 'both events awaiting confirmation');
+
+    page = await newPage(browser, h);
+    const manager = await createUser(h, { login: 'sokolova-2', name: 'Ольга Соколова', roles: ['journal:read', 'journal:write'], managerId: 'manager-1' });
+    await signIn(page, manager.login, manager.password);
+    // The header counts the manager's own clients only: one event, not two.
+    await page.getByTestId('waiting-count').filter({ hasText: 'Ждут действия: 1' }).waitFor({ timeout: 30_000 });
+    await page.goto('/console/queues');
+    const onlyMine = page.getByRole('switch', { name: 'Только мои клиенты' });
+    expect(await onlyMine.getAttribute('aria-checked')).toBe('true');
+    const cards = page.getByTestId('confirmation');
+    await cards.getByText('ЗК-600001').first().waitFor();
+    expect(await cards.count()).toBe(1);
+    expect(await page.getByText('ЗК-600002').count()).toBe(0);
+
+    await onlyMine.click();
+    await cards.getByText('ЗК-600002').first().waitFor();
+    expect(await cards.count()).toBe(2);
+    await screenshot(page, 'queues-everyone');
+    await onlyMine.click();
+    await expect.poll(() => cards.count()).toBe(1);
+
+    await cards.getByRole('button', { name: 'Подтвердить отправку' }).click();
+    await page.getByText('Нет событий, ожидающих подтверждения').waitFor();
+    await page.getByTestId('waiting-count').filter({ hasText: 'Ждут действия: 0' }).waitFor();
+    // The other manager's event still waits.
+    expect((await h.request({ method: 'GET', url: '/v1/queues/counts' })).json()).toMatchObject({ confirmations: 1 });
+  });
 });

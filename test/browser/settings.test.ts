@@ -99,6 +99,8 @@ describe('the settings in the console', () => {
     const answer = page.getByTestId('test-answer');
     await answer.waitFor({ timeout: 30_000 });
     expect(await answer.textContent()).toContain('Принято сервисом');
+    // What it cost: the encoding and the segments.
+    expect(await answer.textContent()).toContain('UCS-2, 14 символов, 1 SMS');
     const sms = await until(() => smsc.messages().find((m) => m.destination === '79160000099' && m.complete), 'the test SMS at the SMSC');
     expect(sms.text).toContain('Проверка связи');
     // The provider's own message id is what the answer shows.

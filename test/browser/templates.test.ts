@@ -37,6 +37,8 @@ describe('the template editor in the console', () => {
     await field.pressSequentially('ж');
     await expectCounter('2 SMS, осталось 63 символа');
     expect(await counter().textContent()).toContain('UCS-2');
+    // The server's preview says what it costs per recipient.
+    await page.getByTestId('sms-cost').filter({ hasText: 'Стоимость: 2 SMS на получателя' }).waitFor({ timeout: 15_000 });
     await screenshot(page, 'sms-counter');
 
     await field.fill('a'.repeat(160));

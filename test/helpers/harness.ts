@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import { createApiKeyRepository } from '../../src/db/repositories/api-keys';
 import { createUserRepository, hashPassword } from '../../src/db/repositories/users';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../src/domain/sessions';
+import { createChangeFeed } from '../../src/db/change-feed';
 import { createDatabase, migrateDatabase, type Database, type Db } from '../../src/db/client';
 import { companies } from '../../src/db/schema';
 import { type CompanyMode } from '../../src/domain/vocabulary';
@@ -137,6 +138,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   if (opts.mode) await db.update(companies).set({ mode: opts.mode }).where(eq(companies.id, companyId));
 
   const smtp = await startSmtpSink(opts.smtp);
+  // As in `npm start`: the worker keeps companies' settings in memory until a change is heard.
+  const changes = createChangeFeed(databaseUrl);
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const secrets = createSecretBox(TEST_SECRETS_KEY);
   const outboundAllow = opts.outboundAllow ?? ['127.0.0.1'];
@@ -151,6 +154,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     temporal: { ...temporalOptions, uiUrl: inject('temporalUiUrl') },
     telegramApiRoot: opts.telegramApiRoot,
     outboundAllow,
+    smsUrl: opts.smsUrl,
     limits,
     ...(opts.listen ? { listen: { host: '127.0.0.1', port: 0 } } : {}),
     sessions: { ...DEFAULT_SESSION_POLICY, ...opts.sessions },
@@ -226,6 +230,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
         // Tests start the schedules and polling they need themselves.
         companyJobs: false,
         faults: opts.faults,
+        changes,
       });
     },
     async stopWorker() {
@@ -237,6 +242,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
       await harness.stopWorker();
       await api.stop();
       await smtp.stop();
+      await changes.close();
       await database.close();
     },
   };

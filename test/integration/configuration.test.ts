@@ -444,7 +444,7 @@ describe('configuration through the API', () => {
       expectNoSecrets(shown.body);
       for (const body of [res.json(), shown.json()]) {
         expect(body.telegram).toMatchObject({ botUsername: 'demo_parts_bot', botToken: { set: true } });
-        expect(body.sms).toEqual({ primaryProviderId: 'smsc', balanceThreshold: 100 });
+        expect(body.sms).toEqual({ primaryProviderId: 'smsc', balanceThreshold: 100, balanceUnit: { code: 'messages', unit: 'messages', currency: null, label: 'SMS' } });
         expect(body.providers).toEqual([
           { ...smpp, secrets: { password: { set: true } } },
           { ...smsRu, config: {}, secrets: { apiId: { set: true } } },
@@ -489,7 +489,7 @@ describe('configuration through the API', () => {
         { ...smpp, name: 'SMPP-шлюз (основной)', secrets: { password: { set: true } } },
         { ...smsRu, config: {}, secrets: { apiId: { set: false } } },
       ]);
-      expect(body.sms).toEqual({ primaryProviderId: 'smsc', balanceThreshold: 100 });
+      expect(body.sms).toEqual({ primaryProviderId: 'smsc', balanceThreshold: 100, balanceUnit: { code: 'messages', unit: 'messages', currency: null, label: 'SMS' } });
       expect(box.open((await providerSecrets('smsc'))!)).toEqual({ password: SMPP_PASSWORD });
       expect(await providerSecrets('smsru')).toBeNull();
       expect(box.open((await companySecrets())!)).toEqual({ telegramBotToken: TG_TOKEN });

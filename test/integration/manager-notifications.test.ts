@@ -51,6 +51,29 @@ describe('send to the responsible manager (seed 002)', () => {
     expect(ready.body).toBe('Заказ ЗК-000123 (ООО «Ромашка») на 15 480,00 ₽ готов к выдаче');
   });
 
+  it('gives an event type created through the API the seed\'s manager channels: SMS to the mobile first, e-mail as reserve', async () => {
+    const created = await h.request({
+      method: 'PUT',
+      url: '/v1/event-types/custom.payment_received',
+      payload: {
+        name: 'Оплата получена',
+        variables: [{ name: 'amount', description: 'Сумма', example: '1 500,00' }],
+        channels: ['sms'],
+        sendToClient: false,
+        sendToManager: true,
+        templates: { manager: { sms: { text: 'Оплата {{ amount }} ₽ от {{ client.name }}' }, email: { subject: 'Оплата', text: 'Оплата {{ amount }} ₽' } } },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    expect(created.json().managerChannels).toEqual(['sms', 'email']);
+    expect((await h.request({ method: 'GET', url: '/v1/event-types/custom.payment_received' })).json().managerChannels).toEqual(['sms', 'email']);
+
+    const { workflowId } = await postEvent(h, { id: 'manager-custom-1', type: 'custom.payment_received', counterpartyId: 'demo-client', data: { amount: '1 500,00' } });
+    expect(await h.temporal.workflow.getHandle(workflowId).result()).toMatchObject({ deliveries: [{ audience: 'manager', channel: 'sms', status: 'sent' }] });
+    const sent = (await journalOf(h, 'manager-custom-1')).find((e) => e.status === 'sent')!;
+    expect(sent).toMatchObject({ channel: 'sms', recipient: '+79031234567', body: 'Оплата 1 500,00 ₽ от ООО «Ромашка»' });
+  });
+
   it('refuses to turn "send to manager" on for a type without a manager template on any manager channel, naming what is missing', async () => {
     const res = await h.request({ method: 'PUT', url: '/v1/event-types/transport_request.checklist_event', payload: { sendToManager: true } });
     expect(res.statusCode, res.body).toBe(422);

@@ -82,7 +82,7 @@ describe('the journal people read: one row per message (R15)', () => {
     expect(m!.sentAt).not.toBeNull();
     expect(m!.deliveredAt).not.toBeNull();
     expect(m!.legs.map((l) => [l.channel, l.status, l.reasonCode, l.rawReason])).toEqual([
-      ['telegram', 'fallback', 'not_subscribed', 'not subscribed to the Telegram bot'],
+      ['telegram', 'fallback', 'not_subscribed', 'Не подписан на бота'],
       ['sms', 'delivered', null, null],
     ]);
 

@@ -136,4 +136,30 @@ describe('PATCH of settings, event types and counterparties against the real API
     expect(at5.sms).toMatchObject({ encoding: 'UCS-2', segments: 5 });
     expect(at5.sms.warning).toBe('Текст займёт 5 SMS (больше 4): каждому получателю уйдёт 5 сообщений, и каждое оплачивается. Сократите текст.');
   });
+
+  it('shows what an SMS costs per recipient, and for one client\'s recipients with a phone', async () => {
+    const one = (await h.request({ method: 'POST', url: '/v1/templates/preview', payload: { channel: 'sms', template: 'Заказ готов' } })).json();
+    expect(one.sms.cost).toEqual({ perRecipient: 1, recipients: null, total: null, text: '1\u00a0SMS на получателя' });
+
+    const client = await h.request({
+      method: 'PUT',
+      url: '/v1/counterparties/cost-client',
+      payload: {
+        name: 'ООО «Смета»',
+        contacts: [
+          { name: 'Анна', phone: '+79160000101' },
+          { name: 'Борис', phone: '+79160000102' },
+          { name: 'Вера', phone: '+79160000103' },
+          { name: 'Глеб', email: 'gleb@smeta.example' },
+        ],
+      },
+    });
+    expect(client.statusCode, client.body).toBe(200);
+    const text = 'Ж'.repeat(100);
+    const three = (await h.request({ method: 'POST', url: '/v1/templates/preview', payload: { channel: 'sms', template: text, counterpartyId: 'cost-client' } })).json();
+    expect(three.sms).toMatchObject({ segments: 2, cost: { perRecipient: 2, recipients: 3, total: 6, text: '2\u00a0SMS × 3 получателя = 6\u00a0SMS' } });
+
+    const unknown = await h.request({ method: 'POST', url: '/v1/templates/preview', payload: { channel: 'sms', template: text, counterpartyId: 'no-such-client' } });
+    expect(unknown.statusCode).toBe(404);
+  });
 });

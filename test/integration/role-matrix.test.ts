@@ -64,6 +64,12 @@ const ROUTES: Record<string, Sample> = {
   'HEAD /v1/journal': { role: 'journal:read', status: 200, request: statically('/v1/journal') },
   'GET /v1/messages': { role: 'journal:read', status: 200, request: ({ eventId }) => ({ url: `/v1/messages?eventId=${eventId}` }) },
   'HEAD /v1/messages': { role: 'journal:read', status: 200, request: statically('/v1/messages') },
+  'GET /v1/queues/confirmations': { role: 'journal:read', status: 200, request: statically('/v1/queues/confirmations') },
+  'HEAD /v1/queues/confirmations': { role: 'journal:read', status: 200, request: statically('/v1/queues/confirmations') },
+  'GET /v1/queues/tracked': { role: 'journal:read', status: 200, request: statically('/v1/queues/tracked?limit=5') },
+  'HEAD /v1/queues/tracked': { role: 'journal:read', status: 200, request: statically('/v1/queues/tracked') },
+  'GET /v1/queues/counts': { role: 'journal:read', status: 200, request: statically('/v1/queues/counts') },
+  'HEAD /v1/queues/counts': { role: 'journal:read', status: 200, request: statically('/v1/queues/counts') },
   'POST /v1/journal/:entryId/send': {
     role: 'journal:write',
     status: 200,

@@ -14,7 +14,7 @@ describe('template rendering off the event loop', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await createHarness({ worker: false, limits: { previewsPerMinute: 20 } });
+    h = await createHarness({ worker: false, limits: { previewsPerMinute: 20, previewsPerMinutePerUser: 40 } });
   });
   afterAll(async () => {
     await h?.close();
@@ -72,5 +72,24 @@ describe('template rendering off the event loop', () => {
     expect(limited[0]!.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
     const other = await h.request({ method: 'POST', url: '/v1/templates/preview', payload: { channel: 'telegram', template: 'Привет' } });
     expect(other.statusCode).toBe(200);
+  });
+
+  it('gives a signed-in person typing in the editor a higher limit of their own than a key (PREVIEWS_PER_MINUTE_PER_USER)', async () => {
+    const person = await h.userWithRoles(['templates:read']);
+    const key = await h.keyWithRoles(['templates:read']);
+    const preview = (who: { session: typeof person } | { key: string }) =>
+      h.request({ method: 'POST', url: '/v1/templates/preview', ...who, payload: { channel: 'sms', template: 'Заказ {{ client.name }} готов' } });
+    // Both start in the same minute; a minute boundary in the middle can reset a window once, so each count allows for one reset.
+    const byKey = [];
+    for (let i = 0; i < 25; i += 1) byKey.push((await preview({ key })).statusCode);
+    const byPerson = [];
+    for (let i = 0; i < 41; i += 1) byPerson.push((await preview({ session: person })).statusCode);
+    // The key is refused past 20; the person goes on past that, to 40.
+    expect(byKey.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+    expect(byPerson.slice(0, 25)).toEqual(Array.from({ length: 25 }, () => 200));
+    const refused = await preview({ session: person });
+    const statuses = [...byPerson, refused.statusCode];
+    expect(statuses.filter((s) => s === 429).length, statuses.join(' ')).toBeGreaterThanOrEqual(1);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(80);
   });
 });

@@ -212,6 +212,7 @@ async function readA(ctx: Ctx): Promise<Record<string, unknown>> {
     eventType: await read(`/v1/event-types/${A_IDS.eventType}`),
     event: await read(`/v1/events/${A_IDS.event}`),
     journal: await read('/v1/journal?limit=500'),
+    trackedQueue: await read('/v1/queues/tracked?limit=200'),
     counterparties: await read('/v1/counterparties?limit=500'),
     managers: await read('/v1/managers'),
     eventTypes: await read('/v1/event-types'),
@@ -333,6 +334,48 @@ const PROBES: Record<string, Probe> = {
   'HEAD /v1/messages': {
     async foreign(ctx) {
       await expectCleanList(ctx, 'HEAD', '/v1/messages', { ids: true });
+    },
+  },
+  'GET /v1/queues/confirmations': {
+    async foreign(ctx) {
+      for (const query of ['limit=200', `counterpartyId=${A_IDS.counterparty}`]) {
+        const res = await expectCleanList(ctx, 'GET', `/v1/queues/confirmations?${query}`, { ids: true });
+        for (const item of res.json().items as { entryId: number }[]) expect(ctx.a.entryIds).not.toContain(item.entryId);
+        if (query !== 'limit=200') expect(res.json().items).toEqual([]);
+      }
+    },
+  },
+  'HEAD /v1/queues/confirmations': {
+    async foreign(ctx) {
+      await expectCleanList(ctx, 'HEAD', '/v1/queues/confirmations', { ids: true });
+    },
+  },
+  'GET /v1/queues/tracked': {
+    async foreign(ctx) {
+      // A has a tracked entry waiting; B's queue never shows it.
+      for (const query of ['limit=200', `counterpartyId=${A_IDS.counterparty}`]) {
+        const res = await expectCleanList(ctx, 'GET', `/v1/queues/tracked?${query}`, { ids: true });
+        const ids = (res.json().items as { id: number }[]).map((i) => i.id);
+        expect(ids).not.toContain(ctx.a.trackedEntryId);
+        for (const id of ids) expect(ctx.a.entryIds).not.toContain(id);
+        if (query !== 'limit=200') expect(ids).toEqual([]);
+      }
+    },
+  },
+  'HEAD /v1/queues/tracked': {
+    async foreign(ctx) {
+      await expectCleanList(ctx, 'HEAD', '/v1/queues/tracked', { ids: true });
+    },
+  },
+  'GET /v1/queues/counts': {
+    async foreign(ctx) {
+      const res = await expectCleanList(ctx, 'GET', `/v1/queues/counts?counterpartyId=${A_IDS.counterparty}`, { ids: true });
+      expect(res.json()).toEqual({ confirmations: 0, tracked: 0 });
+    },
+  },
+  'HEAD /v1/queues/counts': {
+    async foreign(ctx) {
+      await expectCleanList(ctx, 'HEAD', '/v1/queues/counts', { ids: true });
     },
   },
   'POST /v1/journal/:entryId/send': {

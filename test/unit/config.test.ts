@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       adminApiKey: undefined,
       secretsKey: undefined,
       outboundAllow: [],
-      limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536, previewsPerMinute: 60 },
+      limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536, previewsPerMinute: 60, previewsPerMinutePerUser: 300 },
       worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 10, cachedWorkflows: 500 },
       sessions: { idleSeconds: 12 * 3600, absoluteSeconds: 7 * 24 * 3600, failedPerLogin: 5, failedPerIp: 20, attemptWindowSeconds: 15 * 60 },
       eagerWorkflowStart: true,
@@ -234,8 +234,9 @@ describe('loadConfig', () => {
       SMS_PER_COMPANY_PER_DAY: '100',
       EVENT_DATA_MAX_BYTES: '1024',
       PREVIEWS_PER_MINUTE_PER_KEY: '5',
+      PREVIEWS_PER_MINUTE_PER_USER: '7',
     });
-    expect(config.limits).toEqual({ eventsPerMinute: 0, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, smsPerCompanyPerDay: 100, eventDataBytes: 1024, previewsPerMinute: 5 });
+    expect(config.limits).toEqual({ eventsPerMinute: 0, recipientsPerEvent: 3, smsPerRecipientPerHour: 2, smsPerCompanyPerDay: 100, eventDataBytes: 1024, previewsPerMinute: 5, previewsPerMinutePerUser: 7 });
   });
 
   it('refuses limits that are not whole numbers in range, naming each variable', () => {

@@ -27,6 +27,7 @@ describe('buildPlan', () => {
       eventTypeName: 'order.ready_for_pickup',
       client: { id: 'client-1', name: 'ООО «Ромашка»' },
       manager: { name: 'Ольга Соколова', email: 'o.sokolova@parts.example', phone: '+79031234567' },
+      legalEntity: { id: '', name: 'ООО «Автозапчасти»', signature: '' },
     });
   });
 
@@ -59,7 +60,8 @@ describe('buildPlan', () => {
     expect(plan.deliveries[2]).toMatchObject({
       recipientName: 'boss@romashka.example',
       routes: [{ channel: 'email', address: 'boss@romashka.example' }],
-      recipient: { name: 'boss@romashka.example', email: 'boss@romashka.example', phone: '' },
+      // Seed 000: a fixed address has no name; the greeting is neutral, never the address.
+      recipient: { name: '', email: 'boss@romashka.example', phone: '' },
     });
     expect(Object.keys(plan.deliveries[2]!.templates)).toEqual(['email']);
   });

@@ -5,7 +5,7 @@ describe('provider kind schemas', () => {
   it('name the settings and secrets each kind takes', () => {
     expect(PROVIDER_FIELDS).toEqual({
       smtp: { required: ['host', 'port'], optional: ['secure', 'user', 'requireTLS', 'tlsRejectUnauthorized'], secrets: ['password'] },
-      smpp: { required: ['host', 'port', 'systemId', 'sourceAddr'], optional: ['balanceUrl'], secrets: ['password'] },
+      smpp: { required: ['host', 'port', 'systemId', 'sourceAddr'], optional: ['balanceUrl', 'balanceCurrency'], secrets: ['password'] },
       sms_ru: { required: [], optional: ['baseUrl', 'from'], secrets: ['apiId'] },
       telegram: { required: [], optional: ['apiRoot'], secrets: ['botToken'] },
     });

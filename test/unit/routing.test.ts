@@ -26,7 +26,7 @@ describe('routes of one recipient', () => {
   it('when the client is not subscribed to the bot, Telegram is skipped and the SMS reserve is the first route tried', () => {
     const d = delivery({ eventType: { channels: ['telegram'] }, contacts: unsubscribed });
     expect(usableRoutes(d).map((r) => r.channel)).toEqual(['sms']);
-    expect(unusableRouteReason(d.routes[0]!)).toBe('not subscribed to the Telegram bot');
+    expect(unusableRouteReason(d.routes[0]!)).toBe('Не подписан на бота');
     expect(nextUsableRoute(d, 0)).toEqual({ channel: 'sms', address: '+79161234567' });
   });
 
@@ -40,15 +40,15 @@ describe('routes of one recipient', () => {
     const inputs = buildPlanInputs({ eventType: { channels: ['sms', 'email'] }, contacts: [{ ...unsubscribed[0]!, phone: null }] });
     inputs.templates = [buildTemplateRow({ audience: 'client', channel: 'sms' })];
     const d = buildPlan(event, inputs).deliveries[0]!;
-    expect(unusableRouteReason(d.routes[0]!)).toBe('no sms address');
-    expect(unusableRouteReason(d.routes[1]!)).toBe('no email template');
+    expect(unusableRouteReason(d.routes[0]!)).toBe('Нет адреса для SMS');
+    expect(unusableRouteReason(d.routes[1]!)).toBe('Нет шаблона для E-mail');
     expect(usableRoutes(d)).toEqual([]);
-    expect(noUsableRouteReason(d)).toBe('no template for any channel with an address');
+    expect(noUsableRouteReason(d)).toBe('Нет шаблона ни для одного канала, где есть адрес');
   });
 
   it('says "no address" when the recipient has none on any route', () => {
     const d = delivery({ eventType: { channels: ['email', 'sms'] }, contacts: [{ id: 1, name: 'Без адресов', email: null, phone: null, telegramChatId: null }] });
-    expect(noUsableRouteReason(d)).toBe('no address');
+    expect(noUsableRouteReason(d)).toBe('Нет адреса');
   });
 });
 
@@ -56,7 +56,7 @@ describe('an opted-out client (R12, R14)', () => {
   const optedOut = { override: { send: false, templates: {}, attachments: null } };
 
   it('is skipped when the event type is not tracked by the manager', () => {
-    expect(optedOutDecision(delivery(optedOut), false)).toEqual({ action: 'skip', reason: 'client opted out' });
+    expect(optedOutDecision(delivery(optedOut), false)).toEqual({ action: 'skip', reason: 'Клиент отключил это уведомление' });
   });
 
   it('is tracked on the first route that could have carried the message when the manager tracks the event type', () => {
@@ -66,7 +66,7 @@ describe('an opted-out client (R12, R14)', () => {
 
   it('is skipped even when tracked if no route could have carried the message', () => {
     const d = delivery({ ...optedOut, contacts: [{ id: 1, name: 'Без адресов', email: null, phone: null, telegramChatId: null }] });
-    expect(optedOutDecision(d, true)).toEqual({ action: 'skip', reason: 'client opted out' });
+    expect(optedOutDecision(d, true)).toEqual({ action: 'skip', reason: 'Клиент отключил это уведомление' });
   });
 });
 

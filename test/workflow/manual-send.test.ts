@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmsc, type Smsc } from '../../src/dev/peers/smsc';
+import { saveHistory } from '../helpers/histories';
 import { createHarness, type Harness } from '../helpers/harness';
 import { addressOf, parseMail } from '../helpers/mail';
 import { journalOf, postEvent, putClient, putNoticeType } from '../helpers/scenario';
@@ -66,6 +67,7 @@ describe('manual send with edits (R14) against real Temporal, PostgreSQL, SMTP a
     expect(requested.reason).toMatch(/^Отправка вручную \(key:\d+ .+\): изменён текст; получатель \+79160000001 → \+79160000002\. Комментарий: клиент просил на другой номер$/);
     const sent = journal.find((e) => e.workflowId.startsWith('manual-send:') && e.status === 'sent')!;
     expect(sent).toMatchObject({ recipient: '+79160000002', body: request.text, channel: 'sms' });
+    await saveHistory(h, sent.workflowId, 'manual-send-edited-sms');
 
     const expectedManual = {
       of: tracked.id,

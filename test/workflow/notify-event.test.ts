@@ -100,7 +100,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect((await h.request({ method: 'POST', url: `/v1/events/${eventId}/decision`, payload: { approve: true, by: 'x' } })).statusCode).toBe(409);
       expect(telegram.sent.length).toBe(before);
       const rejected = (await journalOf(h, eventId)).find((e) => e.status === 'rejected')!;
-      expect(rejected.reason).toBe('клиент уже знает');
+      expect(rejected.reason).toBe('Отклонено при подтверждении: клиент уже знает');
       expect(rejected.details).toMatchObject({ by: expect.stringMatching(/^key:\d+ test journal:write$/), comment: 'клиент уже знает' });
       expect((await journalOf(h, eventId)).some((e) => e.status === 'sent')).toBe(false);
     });
@@ -169,7 +169,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect(patch.statusCode, patch.body).toBe(200);
       expect(patch.json().status).toBe('resolved');
       const change = (await journalOf(h, 'tracked-1')).find((e) => e.status === 'status_changed')!;
-      expect(change.reason).toBe('not_sent_tracked → resolved: отправлено вручную');
+      expect(change.reason).toBe('Статус изменён: не отправлено, на контроле у менеджера → решено менеджером. Комментарий: отправлено вручную');
       expect(change.details).toMatchObject({ entryId: tracked.id, from: 'not_sent_tracked', to: 'resolved', comment: 'отправлено вручную' });
       expect(String((change.details as { by: string }).by)).toMatch(/^key:\d+ /);
     });
@@ -196,7 +196,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const { workflowId } = await postEvent(h, { id: 'untracked-1', type: 'test.untracked', counterpartyId: 'optout-client', data: { n: 'ЗК-21' } });
       await result(workflowId);
       const skipped = (await journalOf(h, 'untracked-1')).filter((e) => e.status === 'skipped');
-      expect(skipped.map((e) => e.reason)).toEqual(['client opted out']);
+      expect(skipped.map((e) => e.reason)).toEqual(['Клиент отключил это уведомление']);
       expect(sentTo('6001')).toHaveLength(1);
     });
   });
@@ -215,7 +215,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const story = storyOf(await journalOf(h, 'fb-1'), 'Борис');
       expect(story).toEqual(['fallback telegram', 'rendered sms', 'sent sms']);
       const fallback = (await journalOf(h, 'fb-1')).find((e) => e.status === 'fallback')!;
-      expect(fallback.reason).toBe('telegram → sms: not subscribed to the Telegram bot');
+      expect(fallback.reason).toBe('Telegram → SMS: Не подписан на бота');
       await until(async () => ((await journalOf(h, 'fb-1')).some((e) => e.status === 'delivered') ? true : undefined), 'delivery receipt');
       await saveHistory(h, workflowId, 'fallback-not-subscribed-local-steps');
     });
@@ -231,7 +231,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect(storyOf(entries, 'Вера')).toEqual(['rendered telegram', 'attempt_failed telegram', 'fallback telegram', 'rendered sms', 'sent sms']);
       const failed = entries.find((e) => e.status === 'attempt_failed')!;
       expect(failed.attempt).toBe(1);
-      expect(failed.reason).toMatch(/blocked/);
+      expect(failed.reason).toMatch(/^Бот заблокирован: .*blocked/);
       await saveHistory(h, workflowId, 'fallback-blocked-local-steps');
     });
 
@@ -314,7 +314,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
     const entries = await journalOf(h, 'partial-1');
     expect(storyOf(entries, 'Сломанный')).toEqual(['rendered email', 'attempt_failed email', 'failed email']);
     expect(entries.find((e) => e.status === 'failed')!.reason).toMatch(/550/);
-    expect(entries.at(-1)).toMatchObject({ status: 'completed', reason: 'partial' });
+    expect(entries.at(-1)).toMatchObject({ status: 'completed', reason: 'Часть сообщений не отправлена', details: { outcome: 'partial' } });
     await saveHistory(h, workflowId, 'partial-broken-address-local-steps');
   });
 
@@ -324,7 +324,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
     expect((await result(workflowId)).outcome).toBe('completed');
     const entries = await journalOf(h, 'no-address-1');
     expect(storyOf(entries, 'Без адреса')).toEqual(['skipped']);
-    expect(entries.find((e) => e.recipientName === 'Без адреса')!.reason).toBe('no address');
+    expect(entries.find((e) => e.recipientName === 'Без адреса')!.reason).toBe('Нет адреса');
     expect(smsTo('+79160000300')).toHaveLength(1);
   });
 

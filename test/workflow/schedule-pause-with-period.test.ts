@@ -45,7 +45,7 @@ describe('a PUT that changes the period and pauses or resumes at once', () => {
     for (const step of steps) {
       const answer = await put(step);
       const label = JSON.stringify(step);
-      expect(answer, label).toMatchObject({ every: step.every, paused: step.paused, note: expect.stringMatching(step.paused ? /^paused by key:\d+ demo admin$/ : /^resumed by key:\d+ demo admin$/) });
+      expect(answer, label).toMatchObject({ every: step.every, paused: step.paused, note: expect.stringMatching(step.paused ? /^Журнал обмена\. Отправка e-mail — приостановлено: key:\d+ demo admin$/ : /^Журнал обмена\. Отправка e-mail — возобновлено: key:\d+ demo admin$/) });
       const described = await handle().describe();
       expect(described.state.paused, label).toBe(step.paused);
       expect(described.state.note, label).toBe(answer.note);

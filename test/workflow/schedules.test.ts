@@ -126,6 +126,11 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     // B's first call creates B's schedules, running, with the default periods.
     const firstLook = await h.request({ method: 'GET', url: '/v1/schedules', key: otherKey });
     expect(firstLook.statusCode, firstLook.body).toBe(200);
+    // Seed 000: the task's name and description, as the seed's task scheduler shows them.
+    expect((firstLook.json().items as Record<string, unknown>[]).map((s) => [s.title, s.description])).toEqual([
+      ['Журнал обмена. Отправка e-mail', 'Журнал обмена. Отправка e-mail'],
+      ['Проверка баланса SMS', expect.stringContaining('Проверка баланса SMS')],
+    ]);
     expect((firstLook.json().items as Record<string, unknown>[]).map((s) => [s.name, s.scheduleId, s.exists, s.every, s.paused])).toEqual([
       ['email-dispatch', idOf('email-dispatch', otherCompanyId), true, '5m', false],
       ['sms-balance', idOf('sms-balance', otherCompanyId), true, '1h', false],
@@ -284,7 +289,9 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     expect(pause.statusCode, pause.body).toBe(200);
     const described = await handleOf('email-dispatch').describe();
     expect(described.state.paused).toBe(true);
-    expect(described.state.note).toMatch(/^paused by key:/);
+    // The note keeps the seed's name of the task in front of who paused it.
+    expect(described.state.note).toMatch(/^Журнал обмена\. Отправка e-mail — приостановлено: key:/);
+    expect(pause.json()).toMatchObject({ title: 'Журнал обмена. Отправка e-mail', description: 'Журнал обмена. Отправка e-mail', note: described.state.note });
     // Wait for the last run to end, then nothing more starts.
     await until(async () => ((await handleOf('email-dispatch').describe()).info.runningActions.length === 0 ? true : undefined), 'the last run to end');
     const stoppedAt = await actionsTaken();
@@ -393,7 +400,7 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     const alerts = mailTo(ADMIN_EMAIL);
     expect(alerts).toHaveLength(2);
     const subjects = await Promise.all(alerts.map(async (m) => (await parseMail(m)).subject));
-    expect(subjects).toEqual(['Заканчивается пакет SMS: баланс 90, порог 100', 'Заканчивается пакет SMS: баланс 95, порог 100']);
+    expect(subjects).toEqual(['Заканчивается пакет SMS: осталось 90\u00a0SMS, порог 100\u00a0SMS', 'Заканчивается пакет SMS: осталось 95\u00a0SMS, порог 100\u00a0SMS']);
   });
 
   it('recreates a schedule deleted by hand when the service starts again, and keeps one an operator changed', async () => {

@@ -352,6 +352,7 @@ export interface paths {
                                 id: number;
                                 eventId: string;
                                 eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                                 counterpartyId: string;
                                 status: string;
                                 audience: string | null;
@@ -407,7 +408,7 @@ export interface paths {
                                  * @description A stable code of `reason`.
                                  * @enum {string|null}
                                  */
-                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                 /** @description Why it ended so, in Russian; null when it went out without trouble. */
                                 reason: string | null;
                                 /** @description The reason as journaled by the workflow or the provider. */
@@ -424,7 +425,7 @@ export interface paths {
                                      * @description A stable code of `reason`.
                                      * @enum {string|null}
                                      */
-                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
@@ -678,12 +679,35 @@ export interface paths {
                                 from: string;
                                 fromName: string;
                             };
+                            /** @description Seed 000 "Наша компания": the company's legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature. */
+                            legalEntities: {
+                                /** @description What templates name in `legalEntityId`. */
+                                id: string;
+                                /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                                name: string;
+                                /** Format: email */
+                                fromAddress: string;
+                                /** @description The sender's display name; the entity's name when absent. */
+                                fromName?: string;
+                                /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                                signature: string;
+                            }[];
                             adminEmail: string | null;
                             sms: {
                                 /** @description null: the built-in default SMS provider. */
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -784,12 +808,27 @@ export interface paths {
                             from?: string;
                             fromName?: string;
                         };
+                        /** @description Seed 000 "Наша компания": the company's legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature. Replaces the list. */
+                        legalEntities?: {
+                            /** @description What templates name in `legalEntityId`. */
+                            id: string;
+                            /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                            name: string;
+                            /** Format: email */
+                            fromAddress: string;
+                            /** @description The sender's display name; the entity's name when absent. */
+                            fromName?: string;
+                            /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                            signature: string;
+                        }[];
                         /** Format: email */
                         adminEmail?: string | null;
                         sms?: {
                             primaryProviderId?: string | null;
                             /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                             balanceThreshold?: "none" | 50 | 100 | 200;
+                            /** @description The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted. */
+                            balanceThresholdUnit?: string;
                         };
                         /** @enum {string|null} */
                         reserveChannel?: "sms" | "email" | null;
@@ -846,12 +885,35 @@ export interface paths {
                                 from: string;
                                 fromName: string;
                             };
+                            /** @description Seed 000 "Наша компания": the company's legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature. */
+                            legalEntities: {
+                                /** @description What templates name in `legalEntityId`. */
+                                id: string;
+                                /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                                name: string;
+                                /** Format: email */
+                                fromAddress: string;
+                                /** @description The sender's display name; the entity's name when absent. */
+                                fromName?: string;
+                                /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                                signature: string;
+                            }[];
                             adminEmail: string | null;
                             sms: {
                                 /** @description null: the built-in default SMS provider. */
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -992,12 +1054,27 @@ export interface paths {
                             from?: string;
                             fromName?: string;
                         };
+                        /** @description By id: an object adds the legal entity (name, fromAddress and signature required) or changes the fields it names, null removes it. Others stay. */
+                        legalEntities?: {
+                            [key: string]: {
+                                /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                                name?: string;
+                                /** Format: email */
+                                fromAddress?: string;
+                                /** @description The sender's display name; the entity's name when absent. */
+                                fromName?: string | null;
+                                /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                                signature?: string;
+                            } | null;
+                        };
                         /** Format: email */
                         adminEmail?: string | null;
                         sms?: {
                             primaryProviderId?: string | null;
                             /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                             balanceThreshold?: "none" | 50 | 100 | 200;
+                            /** @description The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted. */
+                            balanceThresholdUnit?: string;
                         };
                         /** @enum {string|null} */
                         reserveChannel?: "sms" | "email" | null;
@@ -1060,12 +1137,35 @@ export interface paths {
                                 from: string;
                                 fromName: string;
                             };
+                            /** @description Seed 000 "Наша компания": the company's legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature. */
+                            legalEntities: {
+                                /** @description What templates name in `legalEntityId`. */
+                                id: string;
+                                /** @description The entity as people read it, e.g. `ООО "Логистик-Центр"`. */
+                                name: string;
+                                /** Format: email */
+                                fromAddress: string;
+                                /** @description The sender's display name; the entity's name when absent. */
+                                fromName?: string;
+                                /** @description Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it. */
+                                signature: string;
+                            }[];
                             adminEmail: string | null;
                             sms: {
                                 /** @description null: the built-in default SMS provider. */
                                 primaryProviderId: string | null;
                                 /** @description Alert the administrator by e-mail once when the SMS balance falls below this (R4). */
                                 balanceThreshold: "none" | 50 | 100 | 200;
+                                /** @description The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway messages unless its `balanceCurrency` names a currency. null: no SMS provider. */
+                                balanceUnit: {
+                                    /** @description `messages`, or the currency (ISO 4217) the balance is counted in. */
+                                    code: string;
+                                    /** @enum {string} */
+                                    unit: "messages" | "money";
+                                    currency: string | null;
+                                    /** @description For people: `SMS`, `₽ (RUB)`. */
+                                    label: string;
+                                } | null;
                             };
                             /**
                              * @description Where a message goes when Telegram cannot deliver it (R6).
@@ -1229,9 +1329,39 @@ export interface paths {
                                 emailDelivery: "immediate" | "batched";
                                 /** @description Client channels, first choice first. */
                                 channels: ("email" | "sms" | "telegram")[];
+                                /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                                 managerChannels: ("email" | "sms" | "telegram")[];
                                 /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                                 resendWhenUnknown: boolean;
+                                /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                                subEventVariable: string | null;
+                                /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. */
+                                subEvents: {
+                                    /** @description Stable machine name, e.g. `loading`. */
+                                    code: string;
+                                    /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                    name: string;
+                                    /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                    active: boolean;
+                                    /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                    templates?: {
+                                        email?: {
+                                            subject?: string;
+                                            html?: string;
+                                            text?: string;
+                                        };
+                                        sms?: {
+                                            subject?: string;
+                                            html?: string;
+                                            text?: string;
+                                        };
+                                        telegram?: {
+                                            subject?: string;
+                                            html?: string;
+                                            text?: string;
+                                        };
+                                    };
+                                }[];
                                 templates: {
                                     client: {
                                         [key: string]: {
@@ -1251,6 +1381,8 @@ export interface paths {
                                                 contentType: string;
                                             }[];
                                             extraRecipients: string[];
+                                            extraContactIds: number[];
+                                            legalEntityId: string | null;
                                             /** Format: date-time */
                                             updatedAt: string;
                                         };
@@ -1273,6 +1405,8 @@ export interface paths {
                                                 contentType: string;
                                             }[];
                                             extraRecipients: string[];
+                                            extraContactIds: number[];
+                                            legalEntityId: string | null;
                                             /** Format: date-time */
                                             updatedAt: string;
                                         };
@@ -1372,9 +1506,39 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
+                            /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                            subEventVariable: string | null;
+                            /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. */
+                            subEvents: {
+                                /** @description Stable machine name, e.g. `loading`. */
+                                code: string;
+                                /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                name: string;
+                                /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                active: boolean;
+                                /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                templates?: {
+                                    email?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    sms?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    telegram?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                };
+                            }[];
                             templates: {
                                 client: {
                                     [key: string]: {
@@ -1394,6 +1558,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -1416,6 +1582,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -1512,9 +1680,39 @@ export interface paths {
                         emailDelivery?: "immediate" | "batched";
                         /** @description Client channels, first choice first. */
                         channels?: ("email" | "sms" | "telegram")[];
+                        /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
+                        /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                        subEventVariable?: string | null;
+                        /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. Replaces the list. */
+                        subEvents?: {
+                            /** @description Stable machine name, e.g. `loading`. */
+                            code: string;
+                            /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                            name: string;
+                            /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                            active: boolean;
+                            /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                            templates?: {
+                                email?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                                sms?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                                telegram?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                            };
+                        }[];
                         templates?: {
                             client?: {
                                 email?: {
@@ -1533,7 +1731,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 sms?: {
                                     subject?: string;
@@ -1551,7 +1754,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 telegram?: {
                                     subject?: string;
@@ -1569,7 +1777,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                             };
                             manager?: {
@@ -1589,7 +1802,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 sms?: {
                                     subject?: string;
@@ -1607,7 +1825,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 telegram?: {
                                     subject?: string;
@@ -1625,7 +1848,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                             };
                         };
@@ -1665,9 +1893,39 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
+                            /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                            subEventVariable: string | null;
+                            /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. */
+                            subEvents: {
+                                /** @description Stable machine name, e.g. `loading`. */
+                                code: string;
+                                /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                name: string;
+                                /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                active: boolean;
+                                /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                templates?: {
+                                    email?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    sms?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    telegram?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                };
+                            }[];
                             templates: {
                                 client: {
                                     [key: string]: {
@@ -1687,6 +1945,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -1709,6 +1969,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -1790,7 +2052,7 @@ export interface paths {
         head?: never;
         /**
          * Change some fields of an event type or of one of its templates (JSON merge semantics)
-         * @description Like PUT, but a template names only the fields it changes and keeps the others, e.g. `{ "templates": { "client": { "email": { "fromName": "Склад" } } } }` changes the sender name alone. A template set to null is removed. The event type must exist (404). Templates are checked as with PUT; recorded in the configuration history as `patch`.
+         * @description Like PUT, but a template names only the fields it changes and keeps the others, e.g. `{ "templates": { "client": { "email": { "fromName": "Склад" } } } }` changes the sender name alone. A template set to null is removed. `subEvents` keyed by code changes one step, e.g. `{ "subEvents": { "unloading": { "active": false } } }`; a list replaces them all. The event type must exist (404). Templates are checked as with PUT; recorded in the configuration history as `patch`.
          */
         patch: {
             parameters: {
@@ -1827,9 +2089,63 @@ export interface paths {
                         emailDelivery?: "immediate" | "batched";
                         /** @description Client channels, first choice first. */
                         channels?: ("email" | "sms" | "telegram")[];
+                        /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                         managerChannels?: ("email" | "sms" | "telegram")[];
                         /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                         resendWhenUnknown?: boolean;
+                        /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                        subEventVariable?: string | null;
+                        subEvents?: {
+                            /** @description Stable machine name, e.g. `loading`. */
+                            code: string;
+                            /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                            name: string;
+                            /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                            active: boolean;
+                            /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                            templates?: {
+                                email?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                                sms?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                                telegram?: {
+                                    subject?: string;
+                                    html?: string;
+                                    text?: string;
+                                };
+                            };
+                        }[] | {
+                            [key: string]: {
+                                /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                name?: string;
+                                /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                active?: boolean;
+                                /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                templates?: {
+                                    email?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    sms?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    telegram?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                } | null;
+                            } | null;
+                        };
                         templates?: {
                             client?: {
                                 email?: {
@@ -1848,7 +2164,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 sms?: {
                                     subject?: string;
@@ -1866,7 +2187,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 telegram?: {
                                     subject?: string;
@@ -1884,7 +2210,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                             };
                             manager?: {
@@ -1904,7 +2235,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 sms?: {
                                     subject?: string;
@@ -1922,7 +2258,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                                 telegram?: {
                                     subject?: string;
@@ -1940,7 +2281,12 @@ export interface paths {
                                          */
                                         contentType: string;
                                     }[];
+                                    /** @description E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!». */
                                     extraRecipients?: string[];
+                                    /** @description E-mail: seed 000 "Адреса" chosen from the clients' employees (contact ids). For an event of a client with some of them, the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged. */
+                                    extraContactIds?: number[];
+                                    /** @description E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company's own From. */
+                                    legalEntityId?: string | null;
                                 } | null;
                             };
                         };
@@ -1980,9 +2326,39 @@ export interface paths {
                             emailDelivery: "immediate" | "batched";
                             /** @description Client channels, first choice first. */
                             channels: ("email" | "sms" | "telegram")[];
+                            /** @description The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager's mobile, e-mail as reserve). */
                             managerChannels: ("email" | "sms" | "telegram")[];
                             /** @description SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false. */
                             resendWhenUnknown: boolean;
+                            /** @description Seed 000: the variable of `data` that names the event's step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events. */
+                            subEventVariable: string | null;
+                            /** @description Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason. */
+                            subEvents: {
+                                /** @description Stable machine name, e.g. `loading`. */
+                                code: string;
+                                /** @description The step as the business system names it and people read it, e.g. «Погрузка». */
+                                name: string;
+                                /** @description Off: an event of this step is journaled as skipped, nothing is sent. */
+                                active: boolean;
+                                /** @description Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins). */
+                                templates?: {
+                                    email?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    sms?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                    telegram?: {
+                                        subject?: string;
+                                        html?: string;
+                                        text?: string;
+                                    };
+                                };
+                            }[];
                             templates: {
                                 client: {
                                     [key: string]: {
@@ -2002,6 +2378,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -2024,6 +2402,8 @@ export interface paths {
                                             contentType: string;
                                         }[];
                                         extraRecipients: string[];
+                                        extraContactIds: number[];
+                                        legalEntityId: string | null;
                                         /** Format: date-time */
                                         updatedAt: string;
                                     };
@@ -2143,6 +2523,8 @@ export interface paths {
                             [key: string]: unknown;
                         };
                         eventType?: string;
+                        /** @description SMS: a client whose contacts with a phone the text would go to; the cost then counts them (`sms.cost.total`). */
+                        counterpartyId?: string;
                     };
                 };
             };
@@ -2168,6 +2550,17 @@ export interface paths {
                                 remaining: number;
                                 /** @description In Russian, past 4 segments (where the seed's table ends): each recipient costs that many SMS. */
                                 warning?: string;
+                                /** @description What the text costs in SMS. */
+                                cost: {
+                                    /** @description SMS (segments) each recipient costs. */
+                                    perRecipient: number;
+                                    /** @description The contacts with a phone of `counterpartyId`; null without one. */
+                                    recipients: number | null;
+                                    /** @description `perRecipient × recipients`; null without `counterpartyId`. */
+                                    total: number | null;
+                                    /** @description In Russian: «2 SMS на получателя», «2 SMS × 3 получателя = 6 SMS». */
+                                    text: string;
+                                };
                             };
                         };
                     };
@@ -3919,6 +4312,7 @@ export interface paths {
                                 id: number;
                                 eventId: string;
                                 eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                                 counterpartyId: string;
                                 status: string;
                                 audience: string | null;
@@ -4189,6 +4583,7 @@ export interface paths {
                             id: number;
                             eventId: string;
                             eventType: string;
+                            /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
                             counterpartyId: string;
                             status: string;
                             audience: string | null;
@@ -4363,7 +4758,7 @@ export interface paths {
                                  * @description A stable code of `reason`.
                                  * @enum {string|null}
                                  */
-                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                 /** @description Why it ended so, in Russian; null when it went out without trouble. */
                                 reason: string | null;
                                 /** @description The reason as journaled by the workflow or the provider. */
@@ -4380,7 +4775,7 @@ export interface paths {
                                      * @description A stable code of `reason`.
                                      * @enum {string|null}
                                      */
-                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "no_channel" | "undelivered" | "other" | null;
+                                    reasonCode: "not_subscribed" | "blocked" | "no_address" | "no_template" | "opted_out" | "tracked_by_manager" | "test_mode" | "batched" | "retry_later" | "rejected" | "invalid_address" | "template_error" | "provider_unavailable" | "rate_limited" | "sending_off" | "sending_turned_off" | "no_channel" | "undelivered" | "unknown_outcome" | "not_confirmed" | "rejected_by_person" | "too_many_recipients" | "manual_send" | "status_changed" | "test_message" | "balance_low" | "balance_unknown" | "all_sent" | "partly_sent" | "none_sent" | "other" | null;
                                     reason: string | null;
                                     rawReason: string | null;
                                 }[];
@@ -4414,6 +4809,330 @@ export interface paths {
                                 createdAt: string;
                             }[];
                             next: number | null;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/confirmations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events awaiting confirmation, newest first
+         * @description Events whose `awaiting_confirmation` step has no later step yet (no decision, no expiry), with the texts that would go out on approval. `mine=true`: only the signed-in manager's clients.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the signed-in user's clients: counterparties whose responsible manager is the user's manager. Answers 400 for an API key or a user who is not linked to a manager (they have no clients of their own). */
+                    mine?: boolean;
+                    counterpartyId?: string;
+                    /** @description The `next` of the previous page. */
+                    cursor?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The `awaiting_confirmation` journal entry (the paging cursor). */
+                                entryId: number;
+                                eventId: string;
+                                eventType: string;
+                                counterpartyId: string;
+                                /** @description The event type's Russian name. */
+                                eventTypeName: string | null;
+                                /** @description The client's name. */
+                                counterpartyName: string | null;
+                                /** @description The client's responsible manager. */
+                                managerId: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When the event began to wait.
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When it expires without a decision.
+                                 */
+                                expiresAt: string | null;
+                                /** @description Each message that would go out on approval, as `GET /v1/events/:id` shows it. */
+                                pending: {
+                                    /** @description The recipient within the event, as in the journal. */
+                                    deliveryKey: string;
+                                    /** @description `client` or `manager`. */
+                                    audience: string;
+                                    recipientName: string;
+                                    /** @description The first channel that would be tried. */
+                                    channel: string;
+                                    /** @description The address on that channel. */
+                                    recipient: string;
+                                    /** @description E-mail only. */
+                                    subject?: string;
+                                    /** @description The rendered text (for e-mail, its text body). */
+                                    text: string;
+                                    /** @description Why the message could not be rendered. */
+                                    error?: string;
+                                }[];
+                            }[];
+                            next: number | null;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/tracked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * "Not sent, tracked by manager" entries nobody has acted on, newest first
+         * @description Journal entries `not_sent_tracked` with no status change and no manual send that went out (a failed one leaves the entry waiting). `mine=true`: only the signed-in manager's clients.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the signed-in user's clients: counterparties whose responsible manager is the user's manager. Answers 400 for an API key or a user who is not linked to a manager (they have no clients of their own). */
+                    mine?: boolean;
+                    counterpartyId?: string;
+                    /** @description The `next` of the previous page. */
+                    cursor?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                eventId: string;
+                                eventType: string;
+                                /** @description The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings (`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`. */
+                                counterpartyId: string;
+                                status: string;
+                                audience: string | null;
+                                channel: string | null;
+                                recipient: string | null;
+                                recipientName: string | null;
+                                subject: string | null;
+                                body: string | null;
+                                provider: string | null;
+                                providerMessageId: string | null;
+                                reason: string | null;
+                                attempt: number | null;
+                                details: {
+                                    [key: string]: unknown;
+                                } | null;
+                                workflowId: string;
+                                runId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** @description The event type's Russian name. */
+                                eventTypeName: string | null;
+                                /** @description The client's name. */
+                                counterpartyName: string | null;
+                                /** @description The client's responsible manager. */
+                                managerId: string | null;
+                            }[];
+                            next: number | null;
+                        };
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description Every error answer has this shape. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/queues/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many items wait in each queue
+         * @description The lengths of `GET /v1/queues/confirmations` and `GET /v1/queues/tracked`, in one cheap query.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the signed-in user's clients: counterparties whose responsible manager is the user's manager. Answers 400 for an API key or a user who is not linked to a manager (they have no clients of their own). */
+                    mine?: boolean;
+                    counterpartyId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Events awaiting confirmation. */
+                            confirmations: number;
+                            /** @description "Not sent, tracked by manager" entries nobody has acted on. */
+                            tracked: number;
                         };
                     };
                 };
@@ -4503,9 +5222,22 @@ export interface paths {
                             channel: string;
                             provider?: string;
                             providerMessageId?: string;
+                            /** @description The provider's answer as received. */
                             response?: string;
+                            /** @description SMS only: the encoding and what the message cost in segments. */
+                            sms?: {
+                                /** @enum {string} */
+                                encoding: "GSM-7" | "UCS-2";
+                                /** @description How many SMS the text took: each is billed as one message. */
+                                segments: number;
+                                /** @description Characters of the text. */
+                                length: number;
+                            };
+                            /** @description The journal row of this test message (event type `test.message`). */
+                            journalEntryId?: number;
                             error?: string;
                             errorType?: string;
+                            /** @description In Russian, for people: what the message cost and where it is journaled. */
                             note?: string;
                         };
                     };
@@ -4598,8 +5330,19 @@ export interface paths {
                         "application/json": {
                             ok: boolean;
                             provider?: string;
+                            /** @description In `unit`. */
                             amount?: number;
+                            /**
+                             * @description What `amount` counts: messages left, or money in `currency`.
+                             * @enum {string}
+                             */
+                            unit?: "messages" | "money";
+                            /** @description With `unit: money`: ISO 4217, e.g. RUB. */
                             currency?: string;
+                            /** @description The unit for people: `SMS`, `₽ (RUB)`. */
+                            unitLabel?: string;
+                            /** @description The amount with its unit in Russian: «42,50 ₽», «120 SMS». */
+                            formatted?: string;
                             raw?: string;
                             error?: string;
                         };
@@ -4672,6 +5415,10 @@ export interface paths {
                                 /** @description The Temporal Schedule id: `<name>:<companyId>`, plus `@<taskQueue>` off the default queue. */
                                 scheduleId: string;
                                 workflowType: string;
+                                /** @description The task's name as operators know it, e.g. «Журнал обмена. Отправка e-mail» (seed 000); also the start of its note in the Temporal UI. */
+                                title: string;
+                                /** @description The task's description (seed 000). */
+                                description: string;
                                 /** @description False when deleted by hand since: the next start of a worker, a PUT or a trigger creates it again. */
                                 exists: boolean;
                                 /** @description The period, e.g. "5m", "1h". */
@@ -4776,6 +5523,10 @@ export interface paths {
                             /** @description The Temporal Schedule id: `<name>:<companyId>`, plus `@<taskQueue>` off the default queue. */
                             scheduleId: string;
                             workflowType: string;
+                            /** @description The task's name as operators know it, e.g. «Журнал обмена. Отправка e-mail» (seed 000); also the start of its note in the Temporal UI. */
+                            title: string;
+                            /** @description The task's description (seed 000). */
+                            description: string;
                             /** @description False when deleted by hand since: the next start of a worker, a PUT or a trigger creates it again. */
                             exists: boolean;
                             /** @description The period, e.g. "5m", "1h". */
@@ -4904,6 +5655,10 @@ export interface paths {
                             /** @description The Temporal Schedule id: `<name>:<companyId>`, plus `@<taskQueue>` off the default queue. */
                             scheduleId: string;
                             workflowType: string;
+                            /** @description The task's name as operators know it, e.g. «Журнал обмена. Отправка e-mail» (seed 000); also the start of its note in the Temporal UI. */
+                            title: string;
+                            /** @description The task's description (seed 000). */
+                            description: string;
                             /** @description False when deleted by hand since: the next start of a worker, a PUT or a trigger creates it again. */
                             exists: boolean;
                             /** @description The period, e.g. "5m", "1h". */

@@ -1,4 +1,4 @@
-import { Table, Typography } from 'antd';
+import { Alert, Table, Typography } from 'antd';
 import { analyzeSms } from '@domain/sms';
 import { pluralRu, useI18n } from '../i18n';
 
@@ -6,7 +6,14 @@ import { pluralRu, useI18n } from '../i18n';
  * The SMS counter, by the very rules the server sends with (src/domain/sms.ts): encoding,
  * segments and what is left in the last one, e.g. "2 SMS, осталось 12 символов".
  */
-export function SmsCounter({ text }: { text: string }) {
+/** What the server's preview says the text costs (`sms.cost`) and its warning past 4 segments. */
+export interface SmsCost {
+  perRecipient: number;
+  recipients: number | null;
+  total: number | null;
+}
+
+export function SmsCounter({ text, cost, warning }: { text: string; cost?: SmsCost | undefined; warning?: string | undefined }) {
   const { t, lang } = useI18n();
   const sms = analyzeSms(text);
   const left =
@@ -20,6 +27,19 @@ export function SmsCounter({ text }: { text: string }) {
         · {t('длина {n}', { n: sms.length })} ·{' '}
         {sms.encoding === 'UCS-2' ? t('кодировка UCS-2 (кириллица): 70 символов в одном SMS') : t('кодировка GSM-7 (латиница): 160 символов в одном SMS')}
       </Typography.Text>
+      {cost && (
+        <div data-testid="sms-cost">
+          <Typography.Text>
+            {t('Стоимость')}:{' '}
+            {cost.recipients === null || cost.total === null
+              ? t('{n} SMS на получателя', { n: cost.perRecipient })
+              : lang === 'en'
+                ? `${cost.perRecipient} SMS × ${cost.recipients} ${cost.recipients === 1 ? 'recipient' : 'recipients'} = ${cost.total} SMS`
+                : `${cost.perRecipient} SMS × ${cost.recipients} ${pluralRu(cost.recipients, 'получатель', 'получателя', 'получателей')} = ${cost.total} SMS`}
+          </Typography.Text>
+        </div>
+      )}
+      {warning && <Alert style={{ marginTop: 8 }} type="warning" showIcon title={lang === 'en' ? t('Текст длиннее 4 SMS: каждому получателю уйдёт столько сообщений, и каждое оплачивается. Сократите текст.') : warning} />}
     </div>
   );
 }

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Checkbox, Descriptions, Popover, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
-import { QRCodeSVG } from 'qrcode.react';
+import { Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, Modal, Popover, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { api, ok } from '../api/client';
 import type { paths } from '../api/schema';
 import { useI18n } from '../i18n';
 import { CHANNEL_LABELS } from '../labels';
+import { SmsCounter } from '../components/SmsCounter';
 import { useSession } from '../session';
 import { useEventTypes, useManagers } from '../waiting';
 
@@ -95,7 +95,15 @@ function ContactsTab({ client, admin }: { client: Client; admin: boolean }) {
                     <Popover
                       trigger="click"
                       title={t('Отсканируйте телефоном, чтобы подписаться')}
-                      content={<QRCodeSVG value={x.telegram.link} size={180} role="img" aria-label={t('QR-код подписки {name}', { name: x.name })} />}
+                      content={
+                        // Drawn by the API (the session cookie authenticates the image's GET).
+                        <img
+                          src={`/v1/counterparties/${encodeURIComponent(client.id)}/contacts/${x.id}/telegram-qr.png`}
+                          width={180}
+                          height={180}
+                          alt={t('QR-код подписки {name}', { name: x.name })}
+                        />
+                      }
                     >
                       <Button size="small" aria-label={t('QR-код для {name}', { name: x.name })}>
                         QR
@@ -111,6 +119,8 @@ function ContactsTab({ client, admin }: { client: Client; admin: boolean }) {
     </Space>
   );
 }
+
+type Row = NonNullable<ReturnType<typeof useEventTypes>['data']>[number];
 
 function NotificationsTab({ client, admin }: { client: Client; admin: boolean }) {
   const { t } = useI18n();
@@ -138,7 +148,7 @@ function NotificationsTab({ client, admin }: { client: Client; admin: boolean })
     },
     onError: (err) => void message.error(err.message),
   });
-  type Row = NonNullable<typeof types.data>[number];
+  const [editing, setEditing] = useState<Row | null>(null);
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>
       <Typography.Paragraph type="secondary">
@@ -168,7 +178,16 @@ function NotificationsTab({ client, admin }: { client: Client; admin: boolean })
             key: 'templates',
             render: (_, ty) => {
               const own = Object.keys(client.overrides[ty.type]?.templates ?? {});
-              return own.length ? own.map((ch) => <Tag key={ch}>{t(CHANNEL_LABELS[ch] ?? ch)}</Tag>) : '—';
+              return (
+                <Space wrap>
+                  {own.length ? own.map((ch) => <Tag key={ch}>{t(CHANNEL_LABELS[ch] ?? ch)}</Tag>) : '—'}
+                  {admin && (
+                    <Button size="small" onClick={() => setEditing(ty)} aria-label={t('Свои шаблоны «{name}»', { name: ty.name })}>
+                      {t('Изменить')}
+                    </Button>
+                  )}
+                </Space>
+              );
             },
           },
           { title: t('Отслеживается менеджером'), key: 'tracked', render: (_, ty) => (ty.trackedByManager ? t('да') : '—') },
@@ -179,6 +198,82 @@ function NotificationsTab({ client, admin }: { client: Client; admin: boolean })
           {t('Сохранить')}
         </Button>
       )}
+      {editing && <OverrideTemplates client={client} type={editing} onClose={() => setEditing(null)} />}
     </Space>
+  );
+}
+
+const OVERRIDE_CHANNELS = ['email', 'sms', 'telegram'] as const;
+type OverrideChannel = (typeof OVERRIDE_CHANNELS)[number];
+type OverrideForm = Record<OverrideChannel, { subject: string; text: string }>;
+
+/**
+ * The client's own texts of one notification (seed 002, «Уведомления»): per channel, a text
+ * (and an e-mail subject) replacing the event type's; left empty, the type's template applies.
+ * Saved with PATCH, so the other types' overrides and this one's «send» stay as they are.
+ */
+function OverrideTemplates({ client, type, onClose }: { client: Client; type: Row; onClose: () => void }) {
+  const { t } = useI18n();
+  const { can } = useSession();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [form] = Form.useForm<OverrideForm>();
+  const sms = Form.useWatch(['sms', 'text'], form) ?? '';
+  const own = (client.overrides[type.type]?.templates ?? {}) as Partial<Record<OverrideChannel, { subject?: string; text?: string }>>;
+  // The type's own templates, shown as the placeholder of what applies when the field is empty.
+  const eventType = useQuery({
+    queryKey: ['event-type', type.type],
+    queryFn: () => ok(api.GET('/v1/event-types/{type}', { params: { path: { type: type.type } } })),
+    enabled: can('templates:read'),
+  });
+  const typeTemplate = (channel: OverrideChannel) => eventType.data?.templates.client[channel] ?? null;
+  const save = useMutation({
+    mutationFn: (values: OverrideForm) => {
+      const templates: Partial<Record<OverrideChannel, { subject?: string; text?: string } | null>> = {};
+      for (const channel of OVERRIDE_CHANNELS) {
+        const text = values[channel].text.trim() ? values[channel].text : '';
+        const subject = channel === 'email' && values.email.subject.trim() ? values.email.subject : '';
+        if (!text && !subject) {
+          if (own[channel]) templates[channel] = null;
+          continue;
+        }
+        templates[channel] = { ...(text ? { text } : {}), ...(subject ? { subject } : {}) };
+      }
+      return ok(api.PATCH('/v1/counterparties/{id}', { params: { path: { id: client.id } }, body: { overrides: { [type.type]: { templates } } } }));
+    },
+    onSuccess: (saved) => {
+      queryClient.setQueryData(['counterparty', client.id], saved);
+      void message.success(t('Шаблоны клиента сохранены'));
+      onClose();
+    },
+    onError: (err) => void message.error(err.message),
+  });
+  return (
+    <Modal open title={t('Свои шаблоны клиента: {name}', { name: type.name })} onCancel={onClose} footer={null} width={720} destroyOnHidden>
+      <Typography.Paragraph type="secondary">{t('Пустое поле — действует шаблон типа события.')}</Typography.Paragraph>
+      <Form<OverrideForm>
+        form={form}
+        layout="vertical"
+        initialValues={Object.fromEntries(OVERRIDE_CHANNELS.map((ch) => [ch, { subject: own[ch]?.subject ?? '', text: own[ch]?.text ?? '' }]))}
+        onFinish={(values) => save.mutate(values)}
+      >
+        {OVERRIDE_CHANNELS.map((channel) => (
+          <Card key={channel} size="small" title={t(CHANNEL_LABELS[channel] ?? channel)} style={{ marginBottom: 12 }}>
+            {channel === 'email' && (
+              <Form.Item name={['email', 'subject']} label={t('Тема письма')}>
+                <Input placeholder={typeTemplate('email')?.subject ?? ''} />
+              </Form.Item>
+            )}
+            <Form.Item name={[channel, 'text']} label={t('Текст: {channel}', { channel: t(CHANNEL_LABELS[channel] ?? channel) })} style={{ marginBottom: channel === 'sms' ? 4 : undefined }}>
+              <Input.TextArea autoSize={{ minRows: 2, maxRows: 10 }} placeholder={typeTemplate(channel)?.text ?? ''} />
+            </Form.Item>
+            {channel === 'sms' && sms && <SmsCounter text={sms} />}
+          </Card>
+        ))}
+        <Button type="primary" htmlType="submit" loading={save.isPending}>
+          {t('Сохранить')}
+        </Button>
+      </Form>
+    </Modal>
   );
 }

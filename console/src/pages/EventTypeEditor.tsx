@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Checkbox, Col, Form, Input, InputNumber, Row, Select, Space, Switch, Tabs, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Col, Form, Input, InputNumber, Row, Select, Space, Switch, Table, Tabs, Tag, Typography } from 'antd';
 import type { TextAreaRef } from 'antd/es/input/TextArea';
 import { api, ApiError, ok } from '../api/client';
 import type { paths } from '../api/schema';
@@ -98,6 +98,7 @@ export function EventTypeEditor() {
       </div>
       {readOnly && <Alert type="info" showIcon title={t('Только просмотр: для изменения шаблонов нужна роль «Шаблоны: редактирование».')} />}
       <SettingsCard et={et} readOnly={readOnly} />
+      {et.subEvents.length > 0 && <SubEventsCard et={et} readOnly={readOnly} />}
       <Card title={t('Шаблоны сообщений')}>
         <Tabs
           items={AUDIENCES.flatMap((audience) =>
@@ -120,6 +121,15 @@ export function EventTypeEditor() {
             <code>{'{{ recipient.name }}'}</code>, <code>{'{{ client.name }}'}</code>, <code>{'{{ manager.name }}'}</code>, <code>{'{{ company.name }}'}</code> —{' '}
             {t('получатель, клиент, ответственный менеджер и ваша компания')}
           </li>
+          <li>
+            <code>{'{{ legalEntity.name }}'}</code>, <code>{'{{ legalEntity.signature }}'}</code> —{' '}
+            {t('юрлицо, от которого уходит письмо, и его подпись (без неё в шаблоне подпись добавляется в конец письма)')}
+          </li>
+          {et.subEvents.length > 0 && (
+            <li>
+              <code>{'{{ subEvent.name }}'}</code> — {t('шаг события (чек-листа)')}
+            </li>
+          )}
         </ul>
       </Card>
     </Space>
@@ -206,11 +216,123 @@ function SettingsCard({ et, readOnly }: { et: EventType; readOnly: boolean }) {
   );
 }
 
+type SubEvent = EventType['subEvents'][number];
+
+/** Seed 000: the checklist steps of the event, each with its own on/off switch. */
+function SubEventsCard({ et, readOnly }: { et: EventType; readOnly: boolean }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const toggle = useMutation({
+    mutationFn: ({ code, active }: { code: string; active: boolean }) =>
+      ok(api.PATCH('/v1/event-types/{type}', { params: { path: { type: et.type } }, body: { subEvents: { [code]: { active } } } })),
+    onSuccess: (saved) => {
+      queryClient.setQueryData(['event-type', et.type], saved);
+      void message.success(t('Шаги события сохранены'));
+    },
+    onError: (err) => void message.error(err.message),
+  });
+  return (
+    <Card title={t('Шаги события (чек-лист)')}>
+      <Typography.Paragraph type="secondary">
+        {t('Шаг приходит в переменной {variable}. Письмо уходит только по включённым шагам; по выключенному шагу в журнале будет запись «пропущено» с причиной.', {
+          variable: et.subEventVariable ?? '',
+        })}
+      </Typography.Paragraph>
+      <Table<SubEvent>
+        rowKey="code"
+        size="small"
+        pagination={false}
+        dataSource={et.subEvents}
+        columns={[
+          { title: t('Шаг'), dataIndex: 'name' },
+          { title: t('Код'), dataIndex: 'code', render: (code: string) => <code>{code}</code> },
+          {
+            title: t('Шаблон'),
+            render: (_, sub) =>
+              sub.templates && Object.keys(sub.templates).length > 0 ? <Tag color="blue">{t('свой шаблон')}</Tag> : <Tag>{t('шаблон типа события')}</Tag>,
+          },
+          {
+            title: t('Рассылка включена'),
+            render: (_, sub) => (
+              <Switch
+                aria-label={`${t('Рассылка включена')}: ${sub.name}`}
+                checked={sub.active}
+                disabled={readOnly}
+                loading={toggle.isPending && toggle.variables?.code === sub.code}
+                onChange={(active) => toggle.mutate({ code: sub.code, active })}
+              />
+            ),
+          },
+        ]}
+      />
+    </Card>
+  );
+}
+
 interface Draft {
   subject: string;
   html: string;
   text: string;
   fromName: string;
+  legalEntityId: string | null;
+  extraRecipients: string[];
+  extraContactIds: number[];
+}
+
+/** Seed 000 "Наша компания" and "Адреса" of an e-mail template: who it is from and whom else it goes to. */
+function EmailAddressing({ draft, setDraft, readOnly, label }: { draft: Draft; setDraft: (f: (d: Draft) => Draft) => void; readOnly: boolean; label: string }) {
+  const { t } = useI18n();
+  const { can } = useSession();
+  const settings = useQuery({ queryKey: ['settings'], queryFn: () => ok(api.GET('/v1/settings')), enabled: can('settings:admin') });
+  const clients = useQuery({
+    queryKey: ['counterparties', 'all'],
+    queryFn: () => ok(api.GET('/v1/counterparties', { params: { query: { limit: 500 } } })).then((p) => p.items),
+    retry: false,
+  });
+  const entityOptions = [
+    { value: '', label: t('Своя компания (по умолчанию)') },
+    ...(settings.data?.legalEntities ?? []).map((e) => ({ value: e.id, label: `${e.name} <${e.fromAddress}>` })),
+    // A stored choice stays visible when the list cannot be read.
+    ...(draft.legalEntityId && !settings.data ? [{ value: draft.legalEntityId, label: draft.legalEntityId }] : []),
+  ];
+  const contactOptions = (clients.data ?? []).flatMap((c) =>
+    c.contacts.filter((p) => p.email).map((p) => ({ value: p.id, label: `${c.name}: ${p.name} <${p.email}>` })),
+  );
+  return (
+    <>
+      <Form.Item label={t('Наша компания (юрлицо отправителя)')}>
+        <Select
+          aria-label={`${t('Наша компания (юрлицо отправителя)')} (${label})`}
+          value={draft.legalEntityId ?? ''}
+          options={entityOptions}
+          disabled={readOnly}
+          onChange={(value: string) => setDraft((d) => ({ ...d, legalEntityId: value || null }))}
+        />
+      </Form.Item>
+      <Form.Item label={t('Адреса: сотрудники клиентов')} extra={t('Если выбраны сотрудники клиента, письмо по его событиям уходит только им.')}>
+        <Select
+          mode="multiple"
+          aria-label={`${t('Адреса: сотрудники клиентов')} (${label})`}
+          value={draft.extraContactIds}
+          options={contactOptions.length > 0 ? contactOptions : draft.extraContactIds.map((id) => ({ value: id, label: `#${id}` }))}
+          disabled={readOnly}
+          optionFilterProp="label"
+          onChange={(ids: number[]) => setDraft((d) => ({ ...d, extraContactIds: ids }))}
+        />
+      </Form.Item>
+      <Form.Item label={t('Адреса: постоянные адреса')} extra={t('Приветствие для них — «Здравствуйте!», без имени.')}>
+        <Select
+          mode="tags"
+          aria-label={`${t('Адреса: постоянные адреса')} (${label})`}
+          value={draft.extraRecipients}
+          disabled={readOnly}
+          tokenSeparators={[',', ' ', ';']}
+          onChange={(addresses: string[]) => setDraft((d) => ({ ...d, extraRecipients: addresses }))}
+        />
+      </Form.Item>
+    </>
+  );
 }
 
 function TemplateEditor({ et, audience, channel, readOnly }: { et: EventType; audience: Audience; channel: Channel; readOnly: boolean }) {
@@ -223,6 +345,9 @@ function TemplateEditor({ et, audience, channel, readOnly }: { et: EventType; au
     html: stored?.html ?? '',
     text: stored?.text ?? '',
     fromName: stored?.fromName ?? '',
+    legalEntityId: stored?.legalEntityId ?? null,
+    extraRecipients: stored?.extraRecipients ?? [],
+    extraContactIds: stored?.extraContactIds ?? [],
   });
   const [saveProblems, setSaveProblems] = useState<Problem[]>([]);
   const textRef = useRef<TextAreaRef>(null);
@@ -244,9 +369,18 @@ function TemplateEditor({ et, audience, channel, readOnly }: { et: EventType; au
     mutationFn: () => {
       const body =
         channel === 'email'
-          ? { subject: draft.subject, html: draft.html || null, text: draft.text || null, fromName: draft.fromName || null }
+          ? {
+              subject: draft.subject,
+              html: draft.html || null,
+              text: draft.text || null,
+              fromName: draft.fromName || null,
+              legalEntityId: draft.legalEntityId,
+              extraRecipients: draft.extraRecipients,
+              extraContactIds: draft.extraContactIds,
+            }
           : { text: draft.text };
-      return ok(api.PUT('/v1/event-types/{type}', { params: { path: { type: et.type } }, body: { templates: { [audience]: { [channel]: body } } } }));
+      // PATCH: the fields this editor does not show (attachments) stay as they are.
+      return ok(api.PATCH('/v1/event-types/{type}', { params: { path: { type: et.type } }, body: { templates: { [audience]: { [channel]: body } } } }));
     },
     onSuccess: (saved) => {
       queryClient.setQueryData(['event-type', et.type], saved);
@@ -260,7 +394,7 @@ function TemplateEditor({ et, audience, channel, readOnly }: { et: EventType; au
     const ref = field === 'html' ? htmlRef : field === 'subject' ? subjectRef : textRef;
     focusAt(ref.current?.resizableTextArea?.textArea, p.line ?? 1, p.column ?? 1);
   };
-  const set = (field: keyof Draft) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [field]: e.target.value }));
+  const set = (field: 'subject' | 'html' | 'text' | 'fromName') => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [field]: e.target.value }));
   const label = `${t(AUDIENCE_LABELS[audience] ?? audience)}: ${t(CHANNEL_LABELS[channel] ?? channel)}`;
   const previewText = preview.data?.text ?? '';
 
@@ -276,6 +410,7 @@ function TemplateEditor({ et, audience, channel, readOnly }: { et: EventType; au
               <Form.Item label={t('Имя отправителя')}>
                 <Input aria-label={`${t('Имя отправителя')} (${label})`} value={draft.fromName} onChange={set('fromName')} readOnly={readOnly} />
               </Form.Item>
+              <EmailAddressing draft={draft} setDraft={setDraft} readOnly={readOnly} label={label} />
               <Form.Item label={t('Тело письма (HTML)')}>
                 <Input.TextArea ref={htmlRef} aria-label={`${t('Тело письма (HTML)')} (${label})`} autoSize={{ minRows: 4, maxRows: 20 }} value={draft.html} onChange={set('html')} readOnly={readOnly} style={{ fontFamily: 'monospace' }} />
               </Form.Item>
@@ -316,7 +451,7 @@ function TemplateEditor({ et, audience, channel, readOnly }: { et: EventType; au
               </Typography.Paragraph>
             </>
           )}
-          {channel === 'sms' && !preview.isError && <SmsCounter text={previewText} />}
+          {channel === 'sms' && !preview.isError && <SmsCounter text={previewText} cost={preview.data?.sms?.cost} warning={preview.data?.sms?.warning} />}
         </Card>
         {channel === 'sms' && (
           <div style={{ marginTop: 16 }}>

@@ -1,26 +1,26 @@
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Card, Empty, Form, Input, Modal, Select, Space, Switch, Tag, Typography } from 'antd';
 import { api, ok } from '../api/client';
 import { useI18n } from '../i18n';
 import { formatDateTime } from '../format';
 import { AUDIENCE_LABELS, CHANNEL_LABELS } from '../labels';
-import { mineOnly } from '../mine';
 import { useSession, useUser } from '../session';
-import { useConfirmations, useCounterparties, useEventTypes, useTracked, type JournalEntry } from '../waiting';
+import { useConfirmations, useQueueCounts, useTracked, type Confirmation, type TrackedEntry } from '../waiting';
 import { DecisionButtons, PendingTexts } from '../components/Decision';
 
 export function Queues() {
   const { t } = useI18n();
   const user = useUser();
+  // A manager sees their own clients first; anyone else has no clients of their own.
   const [onlyMine, setOnlyMine] = useState(Boolean(user.managerId));
-  const clients = useCounterparties();
-  const confirmations = useConfirmations();
-  const tracked = useTracked();
-  const filter = onlyMine ? mineOnly(user.managerId, clients.data) : () => true;
-  const waitingConfirmations = (confirmations.data ?? []).filter(filter);
-  const waitingTracked = (tracked.data ?? []).filter(filter);
+  const mine = onlyMine && Boolean(user.managerId);
+  const confirmations = useConfirmations(mine);
+  const tracked = useTracked(mine);
+  const counts = useQueueCounts(mine);
+  const waitingConfirmations = confirmations.data?.pages.flatMap((p) => p.items) ?? [];
+  const waitingTracked = tracked.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
     <section aria-labelledby="queues-title">
@@ -30,13 +30,13 @@ export function Queues() {
         </Typography.Title>
         {user.managerId && (
           <Space>
-            <Switch checked={onlyMine} onChange={setOnlyMine} aria-label={t('Только мои клиенты')} />
+            <Switch checked={onlyMine} onChange={setOnlyMine} aria-label={t('Только мои клиенты')} data-testid="only-mine" />
             <span>{t('Только мои клиенты')}</span>
           </Space>
         )}
       </Space>
       <Typography.Title level={3}>
-        {t('На подтверждении')} <Tag>{waitingConfirmations.length}</Tag>
+        {t('На подтверждении')} <Tag data-testid="confirmations-count">{counts.data?.confirmations ?? waitingConfirmations.length}</Tag>
       </Typography.Title>
       {confirmations.isPending ? (
         <Card loading />
@@ -44,13 +44,18 @@ export function Queues() {
         <Empty description={t('Нет событий, ожидающих подтверждения')} />
       ) : (
         <Space orientation="vertical" style={{ width: '100%' }}>
-          {waitingConfirmations.map((entry) => (
-            <ConfirmationCard key={entry.eventId} entry={entry} />
+          {waitingConfirmations.map((item) => (
+            <ConfirmationCard key={item.eventId} item={item} />
           ))}
+          {confirmations.hasNextPage && (
+            <Button onClick={() => void confirmations.fetchNextPage()} loading={confirmations.isFetchingNextPage}>
+              {t('Показать ещё')}
+            </Button>
+          )}
         </Space>
       )}
       <Typography.Title level={3} style={{ marginTop: 32 }}>
-        {t('Не отправлено, отслеживается менеджером')} <Tag>{waitingTracked.length}</Tag>
+        {t('Не отправлено, отслеживается менеджером')} <Tag data-testid="tracked-count">{counts.data?.tracked ?? waitingTracked.length}</Tag>
       </Typography.Title>
       {tracked.isPending ? (
         <Card loading />
@@ -61,44 +66,37 @@ export function Queues() {
           {waitingTracked.map((entry) => (
             <TrackedCard key={entry.id} entry={entry} />
           ))}
+          {tracked.hasNextPage && (
+            <Button onClick={() => void tracked.fetchNextPage()} loading={tracked.isFetchingNextPage}>
+              {t('Показать ещё')}
+            </Button>
+          )}
         </Space>
       )}
     </section>
   );
 }
 
-function useNames() {
-  const clients = useCounterparties();
-  const types = useEventTypes();
-  return useMemo(
-    () => ({
-      client: (id: string) => clients.data?.find((c) => c.id === id)?.name ?? id,
-      type: (type: string) => types.data?.find((ty) => ty.type === type)?.name ?? type,
-    }),
-    [clients.data, types.data],
-  );
-}
-
-function ConfirmationCard({ entry }: { entry: JournalEntry }) {
+function ConfirmationCard({ item }: { item: Confirmation }) {
   const { t, lang } = useI18n();
   const { can } = useSession();
-  const names = useNames();
-  const event = useQuery({ queryKey: ['event', entry.eventId], queryFn: () => ok(api.GET('/v1/events/{id}', { params: { path: { id: entry.eventId } } })) });
   return (
     <Card
       data-testid="confirmation"
-      title={`${names.type(entry.eventType)} · ${names.client(entry.counterpartyId)}`}
+      title={`${item.eventTypeName ?? item.eventType} · ${item.counterpartyName ?? item.counterpartyId}`}
       extra={
         <Space>
-          <Typography.Text type="secondary">{formatDateTime(entry.createdAt, lang)}</Typography.Text>
-          <Link to={`/events/${encodeURIComponent(entry.eventId)}`}>{t('Подробнее')}</Link>
+          <Typography.Text type="secondary">{formatDateTime(item.createdAt, lang)}</Typography.Text>
+          <Link to={`/events/${encodeURIComponent(item.eventId)}`}>
+            {t('Подробнее')}
+          </Link>
         </Space>
       }
     >
-      {event.data ? <PendingTexts pending={event.data.pending} /> : <Card loading size="small" />}
+      <PendingTexts pending={item.pending} />
       {can('journal:write') && (
         <div style={{ marginTop: 16 }}>
-          <DecisionButtons eventId={entry.eventId} />
+          <DecisionButtons eventId={item.eventId} />
         </div>
       )}
     </Card>
@@ -112,10 +110,9 @@ const MANUAL_STATUS_LABELS: Record<ManualStatus, string> = {
   cancelled: 'Отменено',
 };
 
-function TrackedCard({ entry }: { entry: JournalEntry }) {
+function TrackedCard({ entry }: { entry: TrackedEntry }) {
   const { t, lang } = useI18n();
   const { can } = useSession();
-  const names = useNames();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const [sending, setSending] = useState(false);
@@ -147,7 +144,7 @@ function TrackedCard({ entry }: { entry: JournalEntry }) {
   return (
     <Card
       data-testid="tracked"
-      title={`${names.type(entry.eventType)} · ${names.client(entry.counterpartyId)}`}
+      title={`${entry.eventTypeName ?? entry.eventType} · ${entry.counterpartyName ?? entry.counterpartyId}`}
       extra={<Typography.Text type="secondary">{formatDateTime(entry.createdAt, lang)}</Typography.Text>}
     >
       <Typography.Paragraph>

@@ -3,6 +3,7 @@ import { useI18n } from '../i18n';
 import { GeneralSettings, Providers, BalanceAndTest, TelegramSettings } from './settings/General';
 import { Users, ApiKeys } from './settings/People';
 import { Schedules } from './settings/Schedules';
+import { LegalEntities } from './settings/LegalEntities';
 
 /** The company's settings (seed 002's groups), for administrators only. */
 export function Settings() {
@@ -15,6 +16,7 @@ export function Settings() {
       <Tabs
         items={[
           { key: 'general', label: t('Основные настройки'), children: <GeneralSettings /> },
+          { key: 'legal-entities', label: t('Наша компания'), children: <LegalEntities /> },
           { key: 'providers', label: t('Сервисы отправки сообщений'), children: <Providers /> },
           { key: 'balance', label: t('Баланс и тестовое сообщение'), children: <BalanceAndTest /> },
           { key: 'telegram', label: t('Telegram-бот'), children: <TelegramSettings /> },

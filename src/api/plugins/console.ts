@@ -9,6 +9,17 @@ export interface ConsoleOptions {
   dir: string;
 }
 
+/** What a build holds besides index.html: a missing one is a 404, not the app. */
+const ASSET_EXTENSIONS = new Set(['.js', '.mjs', '.css', '.map', '.png', '.jpg', '.jpeg', '.gif', '.svg', '.ico', '.webp', '.woff', '.woff2', '.ttf', '.json', '.txt', '.html', '.wasm']);
+
+/**
+ * A file of the build, not a client route. Client routes carry ids with dots
+ * (`/console/event-types/order.ready_for_pickup`): only the build's own kinds of file count.
+ */
+export function isAssetPath(url: string): boolean {
+  return url.startsWith('/console/assets/') || ASSET_EXTENSIONS.has(path.extname(url).toLowerCase());
+}
+
 /**
  * The operator console at /console: the built single-page app, with every client route
  * (`/console/journal/...`) answered by its index.html; `/` leads there.
@@ -36,7 +47,7 @@ export async function registerConsole(app: FastifyInstance, opts: ConsoleOptions
       });
       // A client route (no file of that name) gets the app, which routes it; a missing asset stays a 404.
       scope.setNotFoundHandler((request, reply) => {
-        if (request.method !== 'GET' || path.extname(request.url.split('?')[0] ?? '') !== '') {
+        if (request.method !== 'GET' || isAssetPath(request.url.split('?')[0] ?? '')) {
           return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `${request.method} ${request.url} not found`, details: [] } });
         }
         return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').sendFile('index.html');

@@ -23,21 +23,27 @@ const isPreview = (request: FastifyRequest): boolean =>
  * share one count per key. A post answered 5xx (503: retry with the same id)
  * accepted nothing and gives its unit back.
  */
-export function registerEventLimits(app: FastifyInstance, deps: { db: Db; limits: Pick<Limits, 'eventsPerMinute' | 'eventDataBytes' | 'previewsPerMinute'> }): void {
+export function registerEventLimits(
+  app: FastifyInstance,
+  deps: { db: Db; limits: Pick<Limits, 'eventsPerMinute' | 'eventDataBytes' | 'previewsPerMinute'> & Partial<Pick<Limits, 'previewsPerMinutePerUser'>> },
+): void {
   const counters = createLimitsRepository(deps.db);
   const { eventsPerMinute, eventDataBytes } = deps.limits;
   // Limits built before this one existed (tests' partial limits) get its default.
   const previewsPerMinute = deps.limits.previewsPerMinute ?? DEFAULT_LIMITS.previewsPerMinute;
+  const previewsPerMinutePerUser = deps.limits.previewsPerMinutePerUser ?? DEFAULT_LIMITS.previewsPerMinutePerUser;
 
   // Template previews cost a render each (up to the 1 s limit, in the template pool): counted per key like events.
   app.addHook('onRequest', async (request) => {
-    if (previewsPerMinute === 0 || !isPreview(request)) return;
+    if (!isPreview(request)) return;
     const auth = request.auth;
-    // A person typing in the console's editor previews as they type: counted per person, like a key.
+    // A person typing in the console's editor previews as they type: counted per person, with a limit of its own.
+    const allowed = auth.kind === 'key' ? previewsPerMinute : previewsPerMinutePerUser;
+    if (allowed === 0) return;
     const hit = await counters.hit(auth.kind === 'key' ? `previews:key:${auth.keyId}` : `previews:user:${auth.userId}`, 60);
-    if (hit.count > previewsPerMinute) {
+    if (hit.count > allowed) {
       throw new TooManyRequestsError(
-        `this ${auth.kind === 'key' ? 'API key' : 'user'} may ask for at most ${previewsPerMinute} template previews per minute; retry in ${hit.retryAfterSeconds} s`,
+        `this ${auth.kind === 'key' ? 'API key' : 'user'} may ask for at most ${allowed} template previews per minute; retry in ${hit.retryAfterSeconds} s`,
         hit.retryAfterSeconds,
       );
     }

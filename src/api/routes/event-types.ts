@@ -3,7 +3,7 @@ import type { Db } from '../../db/client';
 import { createEventTypeService } from '../../services/event-types';
 import { actorOf } from '../plugins/auth';
 import { errorResponses } from '../schemas/common';
-import { EventTypeListSchema, EventTypeParamsSchema, EventTypeSchema, EventTypeUpdateSchema } from '../schemas/event-types';
+import { EventTypeListSchema, EventTypeParamsSchema, EventTypePatchSchema, EventTypeSchema, EventTypeUpdateSchema } from '../schemas/event-types';
 
 /** Event types (R7), their settings (R8) and their templates per audience and channel (R9). */
 export const eventTypesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
@@ -65,10 +65,11 @@ export const eventTypesRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (ap
         description:
           'Like PUT, but a template names only the fields it changes and keeps the others, e.g. ' +
           '`{ "templates": { "client": { "email": { "fromName": "Склад" } } } }` changes the sender name alone. ' +
-          'A template set to null is removed. The event type must exist (404). Templates are checked as with PUT; ' +
+          'A template set to null is removed. `subEvents` keyed by code changes one step, e.g. ' +
+          '`{ "subEvents": { "unloading": { "active": false } } }`; a list replaces them all. The event type must exist (404). Templates are checked as with PUT; ' +
           'recorded in the configuration history as `patch`.',
         params: EventTypeParamsSchema,
-        body: EventTypeUpdateSchema,
+        body: EventTypePatchSchema,
         response: { 200: EventTypeSchema, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
-import type { TestMessageInput, WorkflowContract } from '../../../workflows/contract';
+import type { TestMessageInput, TestMessageResult, WorkflowContract } from '../../../workflows/contract';
 import { smsBalanceQueryWorkflowId, testMessageWorkflowId } from '../../domain/keys';
 import { startWorkflow } from '../../temporal/client';
 import { withinDeadline } from '../../temporal/deadline';
 import { BadRequestError, ServiceUnavailableError } from '../../domain/errors';
 import { errorResponses } from '../schemas/common';
+import { actorOf } from '../plugins/auth';
+import { pluralRu, smsCount } from '../../domain/sms';
 import { SmsBalanceSchema, TestMessageInputSchema, TestMessageResultSchema, testRecipientProblem } from '../schemas/provider-checks';
 
 const TEST_TEXT = 'Тестовое сообщение сервиса уведомлений';
@@ -34,18 +36,14 @@ export const providerChecksRoutes: FastifyPluginAsyncTypebox<{ temporal: Client;
       const { channel, to } = request.body;
       const problem = testRecipientProblem(channel, to);
       if (problem) throw new BadRequestError(`invalid body: /body/to ${problem}`, [{ path: '/body/to', message: problem }]);
-      const input: TestMessageInput = { companyId: request.auth.companyId, channel, to, text: request.body.text ?? TEST_TEXT };
+      const input: TestMessageInput = { companyId: request.auth.companyId, channel, to, text: request.body.text ?? TEST_TEXT, by: actorOf(request) };
       const result = await run(temporal, 'testMessage', {
         workflowId: testMessageWorkflowId(input.companyId, randomUUID()),
         taskQueue,
         args: [input],
         workflowExecutionTimeout: '60 seconds',
       });
-      return {
-        ...result,
-        channel,
-        ...(channel === 'sms' && result.ok ? { note: 'A test SMS uses one message of the balance.' } : {}),
-      };
+      return { ...result, channel, note: testMessageNote(result) };
     },
   );
 
@@ -71,6 +69,16 @@ export const providerChecksRoutes: FastifyPluginAsyncTypebox<{ temporal: Client;
       }),
   );
 };
+
+/** What a person reads under the answer, in Russian: what it cost and where it is journaled. */
+function testMessageNote(result: TestMessageResult): string {
+  const journaled = 'Записано в журнал уведомлений (тип «test.message»).';
+  if (!result.ok) return `Тестовое сообщение не отправлено. ${journaled}`;
+  if (!result.sms) return `Тестовое сообщение отправлено. ${journaled}`;
+  const { encoding, segments, length } = result.sms;
+  const parts = `${segments} ${pluralRu(segments, 'сегмент', 'сегмента', 'сегментов')}`;
+  return `Тестовое SMS отправлено: ${length} ${pluralRu(length, 'символ', 'символа', 'символов')}, кодировка ${encoding}, ${parts} — с баланса спишется ${smsCount(segments)}. ${journaled}`;
+}
 
 /** Starts a check's workflow (bounded: Temporal must answer at once) and waits for its result (up to its own timeout). */
 async function run<K extends 'testMessage' | 'smsBalance'>(

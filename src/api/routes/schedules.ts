@@ -95,7 +95,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<SchedulesRouteDeps> = as
       const { every, paused } = request.body;
       const change = {
         ...(every !== undefined ? { every } : {}),
-        ...(paused !== undefined ? { paused, note: `${paused ? 'paused' : 'resumed'} by ${actorOf(request)}` } : {}),
+        ...(paused !== undefined ? { paused, note: `${paused ? 'приостановлено' : 'возобновлено'}: ${actorOf(request)}` } : {}),
       };
       let result;
       try {

@@ -11,12 +11,51 @@ const ModeSchema = StringEnum(['off', 'test', 'live'], {
 const ThresholdSchema = Type.Union([Type.Literal('none'), Type.Literal(50), Type.Literal(100), Type.Literal(200)], {
   description: 'Alert the administrator by e-mail once when the SMS balance falls below this (R4).',
 });
+const BalanceUnitSchema = Type.Union(
+  [
+    Type.Object({
+      code: Type.String({ description: '`messages`, or the currency (ISO 4217) the balance is counted in.' }),
+      unit: StringEnum(['messages', 'money']),
+      currency: Type.Union([Type.String(), Type.Null()]),
+      label: Type.String({ description: 'For people: `SMS`, `₽ (RUB)`.' }),
+    }),
+    Type.Null(),
+  ],
+  {
+    description:
+      'The unit the SMS provider counts its balance in, and so the unit of `balanceThreshold`: SMS.ru counts roubles, an SMPP gateway ' +
+      'messages unless its `balanceCurrency` names a currency. null: no SMS provider.',
+  },
+);
 const PrimaryChannelSchema = Type.Union([StringEnum(PRIMARY_CHANNELS), Type.Null()], {
   description:
     "The company's primary messaging channel for every event type that sends by Telegram or SMS: `telegram` (Telegram first, " +
     'then `reserveChannel`, SMS unless set otherwise) or `sms` (SMS first); the type\'s e-mail follows. null: each event type\'s own channel order.',
 });
 const SecretStateSchema = Type.Object({ set: Type.Boolean() });
+
+const LegalEntityIdSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'What templates name in `legalEntityId`.' });
+const LegalEntityFields = {
+  name: Type.String({ minLength: 1, maxLength: 200, description: 'The entity as people read it, e.g. `ООО "Логистик-Центр"`.' }),
+  fromAddress: EmailSchema,
+  fromName: Type.String({ minLength: 1, maxLength: 200, description: "The sender's display name; the entity's name when absent." }),
+  signature: Type.String({ maxLength: 2000, description: 'Plain text, lines allowed: `{{ legalEntity.signature }}` in templates, appended to e-mail that does not use it.' }),
+};
+const LegalEntitySchema = Type.Object(
+  { id: LegalEntityIdSchema, name: LegalEntityFields.name, fromAddress: LegalEntityFields.fromAddress, fromName: Type.Optional(LegalEntityFields.fromName), signature: LegalEntityFields.signature },
+  { additionalProperties: false },
+);
+const LegalEntitiesDescription =
+  'Seed 000 "Наша компания": the company\'s legal entities. An e-mail template that names one (`legalEntityId`) is sent From its address and name, with its signature.';
+const LegalEntityPatchSchema = Type.Object(
+  {
+    name: Type.Optional(LegalEntityFields.name),
+    fromAddress: Type.Optional(LegalEntityFields.fromAddress),
+    fromName: Type.Optional(Type.Union([LegalEntityFields.fromName, Type.Null()])),
+    signature: Type.Optional(LegalEntityFields.signature),
+  },
+  { additionalProperties: false },
+);
 
 const ProviderSchema = Type.Object({
   id: Type.String(),
@@ -31,10 +70,12 @@ const SettingsSchema = Type.Object({
   name: Type.String(),
   mode: ModeSchema,
   email: Type.Object({ from: Type.String(), fromName: Type.String() }),
+  legalEntities: Type.Array(LegalEntitySchema, { description: LegalEntitiesDescription }),
   adminEmail: Type.Union([Type.String(), Type.Null()]),
   sms: Type.Object({
     primaryProviderId: Type.Union([Type.String(), Type.Null()], { description: 'null: the built-in default SMS provider.' }),
     balanceThreshold: ThresholdSchema,
+    balanceUnit: BalanceUnitSchema,
   }),
   reserveChannel: Type.Union([StringEnum(['sms', 'email']), Type.Null()], { description: 'Where a message goes when Telegram cannot deliver it (R6).' }),
   primaryChannel: PrimaryChannelSchema,
@@ -78,12 +119,21 @@ const SettingsUpdateSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    legalEntities: Type.Optional(Type.Array(LegalEntitySchema, { maxItems: 20, description: `${LegalEntitiesDescription} Replaces the list.` })),
     adminEmail: Type.Optional(Type.Union([EmailSchema, Type.Null()])),
     sms: Type.Optional(
       Type.Object(
         {
           primaryProviderId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
           balanceThreshold: Type.Optional(ThresholdSchema),
+          balanceThresholdUnit: Type.Optional(
+            Type.String({
+              pattern: '^(messages|[A-Z]{3})$',
+              description:
+                'The unit `balanceThreshold` is meant in: `messages` or a currency (`RUB`). Optional; when given it must be the unit the ' +
+                'SMS provider counts its balance in (`sms.balanceUnit.code`), else 422 BALANCE_UNIT_MISMATCH: a threshold is never converted.',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -131,6 +181,11 @@ const ProviderPatchSchema = Type.Object(
 const SettingsPatchSchema = Type.Object(
   {
     ...SettingsUpdateSchema.properties,
+    legalEntities: Type.Optional(
+      Type.Record(LegalEntityIdSchema, Type.Union([LegalEntityPatchSchema, Type.Null()]), {
+        description: 'By id: an object adds the legal entity (name, fromAddress and signature required) or changes the fields it names, null removes it. Others stay.',
+      }),
+    ),
     providers: Type.Optional(
       Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,99}$' }), Type.Union([ProviderPatchSchema, Type.Null()]), {
         description: 'By provider id: an object adds the provider or changes the fields it names, null removes it. Providers not named stay as they are, secrets included.',
@@ -186,10 +241,10 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteDeps> = asyn
       },
     },
     async (request) => {
-      const { providers, ...rest } = request.body;
+      const { providers, legalEntities, ...rest } = request.body;
       return settings.update(
         request.auth.companyId,
-        { ...rest, ...(providers ? { providersPatch: providers } : {}) },
+        { ...rest, ...(providers ? { providersPatch: providers } : {}), ...(legalEntities ? { legalEntitiesPatch: legalEntities } : {}) },
         { actor: actorOf(request), log: request.log, action: 'patch' },
       );
     },

@@ -29,7 +29,25 @@ export const TemplateInputSchema = Type.Object(
     text: Type.Optional(Type.Union([Type.String({ maxLength: 100_000 }), Type.Null()])),
     fromName: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
     attachments: Type.Optional(Type.Array(AttachmentSchema, { maxItems: 10 })),
-    extraRecipients: Type.Optional(Type.Array(EmailSchema, { maxItems: 50 })),
+    extraRecipients: Type.Optional(
+      Type.Array(EmailSchema, { maxItems: 50, description: 'E-mail: fixed extra addresses (seed 000 "Адреса"), greeted with a neutral «Здравствуйте!».' }),
+    ),
+    extraContactIds: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1 }), {
+        maxItems: 200,
+        uniqueItems: true,
+        description:
+          'E-mail: seed 000 "Адреса" chosen from the clients\' employees (contact ids). For an event of a client with some of them, ' +
+          "the e-mail goes to those employees (greeted by name) instead of to every employee; that client's other channels are unchanged.",
+      }),
+    ),
+    legalEntityId: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()], {
+        description:
+          'E-mail: the legal entity of the company (seed 000 "Наша компания", `legalEntities` of the settings) it is sent as: ' +
+          'its From address and name, and its signature (`{{ legalEntity.signature }}`, appended when the template does not use it). null: the company\'s own From.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -44,6 +62,53 @@ const ChannelTemplatesInputSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const SubEventTemplateSchema = Type.Object(
+  {
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    html: Type.Optional(Type.String({ maxLength: 500_000 })),
+    text: Type.Optional(Type.String({ maxLength: 100_000 })),
+  },
+  { additionalProperties: false },
+);
+
+const SubEventTemplatesSchema = Type.Object(
+  { email: Type.Optional(SubEventTemplateSchema), sms: Type.Optional(SubEventTemplateSchema), telegram: Type.Optional(SubEventTemplateSchema) },
+  {
+    additionalProperties: false,
+    description: "Per channel: the step's own subject and body, in place of the event type's client template (a client's own template still wins).",
+  },
+);
+
+const SubEventCodeSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'Stable machine name, e.g. `loading`.' });
+
+export const SubEventSchema = Type.Object(
+  {
+    code: SubEventCodeSchema,
+    name: Type.String({ minLength: 1, maxLength: 200, description: 'The step as the business system names it and people read it, e.g. «Погрузка».' }),
+    active: Type.Boolean({ description: 'Off: an event of this step is journaled as skipped, nothing is sent.' }),
+    templates: Type.Optional(SubEventTemplatesSchema),
+  },
+  { additionalProperties: false },
+);
+
+const SubEventPatchSchema = Type.Object(
+  {
+    name: Type.Optional(SubEventSchema.properties.name),
+    active: Type.Optional(SubEventSchema.properties.active),
+    templates: Type.Optional(Type.Union([SubEventTemplatesSchema, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const SubEventVariableSchema = Type.Union([Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.Null()], {
+  description:
+    'Seed 000: the variable of `data` that names the event\'s step (e.g. `checklistEvent`: «Погрузка»), matched to a sub-event by its name or code. null: no sub-events.',
+});
+
+const SubEventsDescription =
+  'Seed 000: the steps of the event (the checklist events of a transport request), each with its own active flag and optionally its own templates. ' +
+  'With sub-events, an event is sent only when its step is declared and active; otherwise it is journaled as skipped with the reason.';
+
 const SettingsFields = {
   active: Type.Boolean(),
   confirmBeforeSend: Type.Boolean({ description: 'Wait for a person to approve before sending (R13).' }),
@@ -54,7 +119,12 @@ const SettingsFields = {
   defaultSendForNewClients: Type.Boolean(),
   emailDelivery: StringEnum(['immediate', 'batched']),
   channels: Type.Array(ChannelSchema, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'Client channels, first choice first.' }),
-  managerChannels: Type.Array(ChannelSchema, { minItems: 1, maxItems: 3, uniqueItems: true }),
+  managerChannels: Type.Array(ChannelSchema, {
+    minItems: 1,
+    maxItems: 3,
+    uniqueItems: true,
+    description: 'The channels the responsible manager is told on, in order. A new event type gets `["sms", "email"]` (seed 002: SMS to the manager\'s mobile, e-mail as reserve).',
+  }),
   resendWhenUnknown: Type.Boolean({
     description:
       'SMS and Telegram: when a worker stopped after calling the provider and before its answer was journaled, and the provider cannot be asked, send again (a copy is possible) instead of journaling the message `unknown`. Default false.',
@@ -77,6 +147,8 @@ export const EventTypeUpdateSchema = Type.Object(
     channels: Type.Optional(SettingsFields.channels),
     managerChannels: Type.Optional(SettingsFields.managerChannels),
     resendWhenUnknown: Type.Optional(SettingsFields.resendWhenUnknown),
+    subEventVariable: Type.Optional(SubEventVariableSchema),
+    subEvents: Type.Optional(Type.Array(SubEventSchema, { maxItems: 100, description: `${SubEventsDescription} Replaces the list.` })),
     templates: Type.Optional(
       Type.Object(
         { client: Type.Optional(ChannelTemplatesInputSchema), manager: Type.Optional(ChannelTemplatesInputSchema) },
@@ -88,6 +160,22 @@ export const EventTypeUpdateSchema = Type.Object(
 );
 export type EventTypeUpdate = Static<typeof EventTypeUpdateSchema>;
 
+export const EventTypePatchSchema = Type.Object(
+  {
+    ...EventTypeUpdateSchema.properties,
+    subEvents: Type.Optional(
+      Type.Union([
+        Type.Array(SubEventSchema, { maxItems: 100, description: 'A list replaces every sub-event.' }),
+        Type.Record(SubEventCodeSchema, Type.Union([SubEventPatchSchema, Type.Null()]), {
+          description: 'By code: an object adds the step (then `name` and `active` are required) or changes the fields it names, null removes it.',
+        }),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EventTypePatch = Static<typeof EventTypePatchSchema>;
+
 export const TemplateSchema = Type.Object({
   subject: Type.Union([Type.String(), Type.Null()]),
   html: Type.Union([Type.String(), Type.Null()]),
@@ -95,6 +183,8 @@ export const TemplateSchema = Type.Object({
   fromName: Type.Union([Type.String(), Type.Null()]),
   attachments: Type.Array(AttachmentSchema),
   extraRecipients: Type.Array(Type.String()),
+  extraContactIds: Type.Array(Type.Integer()),
+  legalEntityId: Type.Union([Type.String(), Type.Null()]),
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
@@ -105,6 +195,8 @@ export const EventTypeSchema = Type.Object({
   source: Type.String(),
   variables: Type.Array(VariableSchema),
   ...SettingsFields,
+  subEventVariable: SubEventVariableSchema,
+  subEvents: Type.Array(SubEventSchema, { description: SubEventsDescription }),
   templates: Type.Object({
     client: Type.Record(Type.String(), TemplateSchema),
     manager: Type.Record(Type.String(), TemplateSchema),

@@ -9,7 +9,11 @@ export const JournalEntrySchema = Type.Object({
   id: Type.Integer(),
   eventId: Type.String(),
   eventType: Type.String(),
-  counterpartyId: Type.String(),
+  counterpartyId: Type.String({
+    description:
+      "The client the entry is about; empty for the service's own entries that concern no client: SMS balance warnings " +
+      '(`eventType` `sms.balance`) and test messages (`test.message`). Those are not messages of an event and are not listed by `GET /v1/messages`.',
+  }),
   status: Type.String(),
   audience: nullableString,
   channel: nullableString,

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { fullFormats } from 'ajv-formats/dist/formats';
 import type { Channel } from '../../domain/vocabulary';
-import { ChannelSchema } from './common';
+import { ChannelSchema, StringEnum } from './common';
 
 export const TestMessageInputSchema = Type.Object(
   {
@@ -33,18 +33,32 @@ export const TestMessageResultSchema = Type.Object({
   channel: Type.String(),
   provider: Type.Optional(Type.String()),
   providerMessageId: Type.Optional(Type.String()),
-  response: Type.Optional(Type.String()),
+  response: Type.Optional(Type.String({ description: "The provider's answer as received." })),
+  sms: Type.Optional(
+    Type.Object(
+      {
+        encoding: StringEnum(['GSM-7', 'UCS-2']),
+        segments: Type.Integer({ description: 'How many SMS the text took: each is billed as one message.' }),
+        length: Type.Integer({ description: 'Characters of the text.' }),
+      },
+      { description: 'SMS only: the encoding and what the message cost in segments.' },
+    ),
+  ),
+  journalEntryId: Type.Optional(Type.Integer({ description: 'The journal row of this test message (event type `test.message`).' })),
   error: Type.Optional(Type.String()),
   errorType: Type.Optional(Type.String()),
-  note: Type.Optional(Type.String()),
+  note: Type.Optional(Type.String({ description: 'In Russian, for people: what the message cost and where it is journaled.' })),
 });
 export type TestMessageResult = Static<typeof TestMessageResultSchema>;
 
 export const SmsBalanceSchema = Type.Object({
   ok: Type.Boolean(),
   provider: Type.Optional(Type.String()),
-  amount: Type.Optional(Type.Number()),
-  currency: Type.Optional(Type.String()),
+  amount: Type.Optional(Type.Number({ description: 'In `unit`.' })),
+  unit: Type.Optional(StringEnum(['messages', 'money'], { description: 'What `amount` counts: messages left, or money in `currency`.' })),
+  currency: Type.Optional(Type.String({ description: 'With `unit: money`: ISO 4217, e.g. RUB.' })),
+  unitLabel: Type.Optional(Type.String({ description: 'The unit for people: `SMS`, `₽ (RUB)`.' })),
+  formatted: Type.Optional(Type.String({ description: 'The amount with its unit in Russian: «42,50 ₽», «120 SMS».' })),
   raw: Type.Optional(Type.String()),
   error: Type.Optional(Type.String()),
 });

@@ -7,6 +7,8 @@ export const ScheduleSchema = Type.Object({
   name: Type.String({ description: '`email-dispatch` or `sms-balance`, both this company\'s own.' }),
   scheduleId: Type.String({ description: 'The Temporal Schedule id: `<name>:<companyId>`, plus `@<taskQueue>` off the default queue.' }),
   workflowType: Type.String(),
+  title: Type.String({ description: 'The task\'s name as operators know it, e.g. «Журнал обмена. Отправка e-mail» (seed 000); also the start of its note in the Temporal UI.' }),
+  description: Type.String({ description: "The task's description (seed 000)." }),
   exists: Type.Boolean({ description: 'False when deleted by hand since: the next start of a worker, a PUT or a trigger creates it again.' }),
   every: Type.Union([Type.String(), Type.Null()], { description: 'The period, e.g. "5m", "1h".' }),
   everySeconds: Type.Union([Type.Integer(), Type.Null()]),

@@ -18,6 +18,9 @@ export const PreviewInputSchema = Type.Object(
     }),
     data: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The event's data; defaults to the event type's examples." })),
     eventType: Type.Optional(EventTypeNameSchema),
+    counterpartyId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: "SMS: a client whose contacts with a phone the text would go to; the cost then counts them (`sms.cost.total`)." }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -36,6 +39,15 @@ export const PreviewSchema = Type.Object({
       perSegment: Type.Integer(),
       remaining: Type.Integer(),
       warning: Type.Optional(Type.String({ description: 'In Russian, past 4 segments (where the seed\'s table ends): each recipient costs that many SMS.' })),
+      cost: Type.Object(
+        {
+          perRecipient: Type.Integer({ description: 'SMS (segments) each recipient costs.' }),
+          recipients: Type.Union([Type.Integer(), Type.Null()], { description: 'The contacts with a phone of `counterpartyId`; null without one.' }),
+          total: Type.Union([Type.Integer(), Type.Null()], { description: '`perRecipient × recipients`; null without `counterpartyId`.' }),
+          text: Type.String({ description: 'In Russian: «2 SMS на получателя», «2 SMS × 3 получателя = 6 SMS».' }),
+        },
+        { description: 'What the text costs in SMS.' },
+      ),
     }),
   ),
 });

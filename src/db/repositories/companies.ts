@@ -46,14 +46,6 @@ export function createCompanyRepository(db: Db) {
         .where(eq(companies.id, companyId));
     },
 
-    async findProviderState(companyId: string): Promise<CompanyProviderState | undefined> {
-      const [row] = await db
-        .select({ updatedAt: companies.updatedAt, primarySmsProviderId: companies.primarySmsProviderId, secrets: companies.secrets })
-        .from(companies)
-        .where(eq(companies.id, companyId));
-      return row;
-    },
-
     /** The company whose Telegram webhook path carries the secret with this hash. */
     async findIdByWebhookSecretHash(hash: string): Promise<string | undefined> {
       const [row] = await db

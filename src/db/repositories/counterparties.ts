@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, notInArray, sql } from 'drizzle-orm';
 import type { AttachmentTemplate, TemplateOverrides } from '../../domain/vocabulary';
 import type { Db } from '../client';
 import {
@@ -67,6 +67,15 @@ export function createCounterpartyRepository(db: Db) {
         .where(and(eq(counterparties.companyId, companyId), page.after ? sql`${counterparties.id} > ${page.after}` : undefined))
         .orderBy(asc(counterparties.id))
         .limit(page.limit + 1);
+    },
+
+    /** How many of a client's contacts have a phone: who an SMS to the client reaches. */
+    async contactsWithPhone(companyId: string, counterpartyId: string): Promise<number> {
+      const [row] = await db
+        .select({ count: sql<number>`count(*)::int` })
+        .from(contacts)
+        .where(and(eq(contacts.companyId, companyId), eq(contacts.counterpartyId, counterpartyId), isNotNull(contacts.phone)));
+      return row?.count ?? 0;
     },
 
     /** One after another: on a transaction the queries share one connection, which takes one query at a time. */

@@ -1,13 +1,13 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Audience, Channel } from '../../domain/vocabulary';
 import type { Db } from '../client';
-import { counterparties, counterpartyOverrides, eventTypes, templates, type CounterpartyOverride, type EventType, type Template } from '../schema';
+import { contacts, counterparties, counterpartyOverrides, eventTypes, templates, type CounterpartyOverride, type EventType, type Template } from '../schema';
 
 /** The settings of an event type a caller may change; identity, origin and timestamps are not among them. */
 export type EventTypeFields = Partial<Omit<typeof eventTypes.$inferInsert, 'companyId' | 'type' | 'source' | 'createdAt' | 'updatedAt'>>;
 
 /** One channel's template as stored, without its key. */
-export type TemplateValues = Pick<Template, 'subject' | 'html' | 'text' | 'fromName' | 'attachments' | 'extraRecipients'>;
+export type TemplateValues = Pick<Template, 'subject' | 'html' | 'text' | 'fromName' | 'attachments' | 'extraRecipients' | 'extraContactIds' | 'legalEntityId'>;
 
 export interface EventTypeWithTemplates {
   eventType: EventType;
@@ -106,6 +106,24 @@ export function createEventTypeRepository(db: Db) {
           target: [templates.companyId, templates.eventType, templates.audience, templates.channel],
           set: { ...values, updatedAt: sql`now()` },
         });
+    },
+
+    /** Those of `ids` that are contacts (clients' employees) of the company. */
+    async existingContactIds(companyId: string, ids: readonly number[]): Promise<number[]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .select({ id: contacts.id })
+        .from(contacts)
+        .where(and(eq(contacts.companyId, companyId), inArray(contacts.id, [...ids])));
+      return rows.map((r) => r.id);
+    },
+
+    /** Templates (any event type) that send as this legal entity. */
+    async templatesOfLegalEntity(companyId: string, legalEntityId: string): Promise<{ eventType: string; audience: Audience; channel: Channel }[]> {
+      return db
+        .select({ eventType: templates.eventType, audience: templates.audience, channel: templates.channel })
+        .from(templates)
+        .where(and(eq(templates.companyId, companyId), eq(templates.legalEntityId, legalEntityId)));
     },
 
     /** Every client's override of this event type, with the client's own templates. */

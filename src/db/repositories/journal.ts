@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { deliveryReportStepKey, statusChangeStepKey } from '../../domain/keys';
-import { MESSAGE_WORKFLOW_PREFIXES } from '../../domain/messages';
+import { MESSAGE_STATUS_LABELS, MESSAGE_WORKFLOW_PREFIXES, type MessageStatus } from '../../domain/messages';
+import { peopleReason, reasonText } from '../../domain/reasons';
 import type { Channel, DeliveryReport, ManualStatus } from '../../domain/vocabulary';
 import type { Db } from '../client';
 import { journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
@@ -48,6 +49,21 @@ export interface StatusChange {
   at: Date;
 }
 
+/**
+ * The journal keeps reasons in the words people read (`domain/reasons.ts`):
+ * whatever a writer passes (a provider's English words, an older constant)
+ * is put in Russian here, the one door every entry comes through.
+ */
+function forPeople(entry: NewJournalEntry): NewJournalEntry {
+  if (!entry.reason) return entry;
+  const details = entry.details as { type?: unknown; error?: unknown } | null | undefined;
+  const type = typeof details?.type === 'string' ? details.type : typeof details?.error === 'string' ? details.error : undefined;
+  const reason = peopleReason(entry.reason, type);
+  return reason === entry.reason ? entry : { ...entry, reason };
+}
+
+const statusLabel = (status: string): string => MESSAGE_STATUS_LABELS[status as MessageStatus] ?? status;
+
 const byUserIdOf = (change: StatusChange) => (change.byUserId !== undefined ? { byUserId: change.byUserId } : {});
 
 export function createJournalRepository(db: Db) {
@@ -59,7 +75,7 @@ export function createJournalRepository(db: Db) {
     async record(entry: NewJournalEntry): Promise<{ entry: JournalEntry; created: boolean }> {
       const inserted = await db
         .insert(journalEntries)
-        .values(entry)
+        .values(forPeople(entry))
         .onConflictDoNothing({ target: journalEntries.stepKey })
         .returning();
       if (inserted[0]) return { entry: inserted[0], created: true };
@@ -75,7 +91,7 @@ export function createJournalRepository(db: Db) {
      */
     async recordMany(entries: NewJournalEntry[]): Promise<{ entry: JournalEntry; created: boolean }[]> {
       if (entries.length === 0) return [];
-      const inserted = await db.insert(journalEntries).values(entries).onConflictDoNothing({ target: journalEntries.stepKey }).returning();
+      const inserted = await db.insert(journalEntries).values(entries.map(forPeople)).onConflictDoNothing({ target: journalEntries.stepKey }).returning();
       const byKey = new Map(inserted.map((row) => [row.stepKey, row]));
       const missing = entries.filter((e) => !byKey.has(e.stepKey)).map((e) => e.stepKey);
       const existing = missing.length > 0 ? await db.select().from(journalEntries).where(inArray(journalEntries.stepKey, missing)) : [];
@@ -113,7 +129,8 @@ export function createJournalRepository(db: Db) {
         ...rest,
         stepKey: deliveryReportStepKey(sent.stepKey, report.status),
         status: report.status,
-        reason: report.reason ?? null,
+        // The operator's own code (DELIVRD, UNDELIV) stays after the words.
+        reason: report.status === 'delivered' ? `Доставлено${report.reason ? ` (${report.reason})` : ''}` : reasonText('undelivered', report.reason ?? undefined),
         attempt: null,
         details: { reportedAt: report.at.toISOString() },
       });
@@ -280,7 +297,7 @@ export function createJournalRepository(db: Db) {
           channel: entry.channel,
           recipient: entry.recipient,
           recipientName: entry.recipientName,
-          reason: `${entry.status} → ${change.to}${change.comment ? `: ${change.comment}` : ''}`,
+          reason: `${reasonText('status_changed')}: ${statusLabel(entry.status)} → ${statusLabel(change.to)}${change.comment ? `. Комментарий: ${change.comment}` : ''}`,
           details: { entryId: entry.id, from: entry.status, to: change.to, by: change.by, ...byUserIdOf(change), comment: change.comment },
         });
         return updated;

@@ -33,6 +33,14 @@ export function createSmsBalanceAlertRepository(db: Db) {
     },
 
     /**
+     * Ends the current episode after the threshold or its unit changed: the
+     * next reading below the new threshold starts a new episode with its own alert.
+     */
+    async restart(companyId: string): Promise<void> {
+      await db.update(smsBalanceAlerts).set({ below: false }).where(eq(smsBalanceAlerts.companyId, companyId));
+    },
+
+    /**
      * Runs `fn` with the company's state row locked, so two alerts at once
      * cannot both go out; `markAlerted` records the episode's alert as sent.
      * If `fn` throws, nothing is marked.

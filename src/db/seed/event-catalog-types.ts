@@ -1,4 +1,4 @@
-import type { Audience, Channel, EventVariableDef } from '../../domain/vocabulary';
+import type { Audience, Channel, EventVariableDef, SubEvent } from '../../domain/vocabulary';
 
 /** A variable an event type carries in its `data`, with an example used for previews and template checks. */
 export type EventVariable = EventVariableDef;
@@ -32,4 +32,7 @@ export interface CatalogEventType {
   /** The responsible manager's channels, first choice first (seed 002: SMS to the manager's mobile). */
   managerChannels: Channel[];
   templates: CatalogTemplate[];
+  /** Seed 000: the data variable that names the event's step, and the steps with their flags. */
+  subEventVariable?: string;
+  subEvents?: SubEvent[];
 }

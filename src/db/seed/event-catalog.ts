@@ -36,7 +36,9 @@ function blockText(block: Block): string {
   return `${block.text}\n`;
 }
 
-const CLIENT_GREETING: Block = { html: '<p>Здравствуйте, {{ recipient.name }}!</p>', text: 'Здравствуйте, {{ recipient.name }}!\n' };
+/** A fixed address (seed 000 "Адреса") has no name: it is greeted with a neutral «Здравствуйте!». */
+export const NEUTRAL_GREETING = '{% if recipient.name != blank %}Здравствуйте, {{ recipient.name }}!{% else %}Здравствуйте!{% endif %}';
+const CLIENT_GREETING: Block = { html: `<p>${NEUTRAL_GREETING}</p>`, text: `${NEUTRAL_GREETING}\n` };
 const CLIENT_MANAGER: Block = {
   if: 'manager.name',
   line: 'Ваш менеджер: {{ manager.name }}{% if manager.phone %}, тел. {{ manager.phone | phone }}{% endif %}{% if manager.email %}, эл. почта {{ manager.email }}{% endif %}',
@@ -45,6 +47,14 @@ const CLIENT_SIGNATURE: Block = {
   html: '<p>С уважением,<br>{{ company.name }}</p>',
   text: '\nС уважением,\n{{ company.name }}',
 };
+/**
+ * Seed 000 "Наша компания": the signature of the legal entity the template
+ * sends as (`legalEntityId`), else the company's. `pre-line` keeps its lines in HTML.
+ */
+const LEGAL_ENTITY_SIGNATURE: Block = {
+  html: '<p style="white-space:pre-line">{% if legalEntity.signature %}{{ legalEntity.signature }}{% else %}С уважением,\n{{ company.name }}{% endif %}</p>',
+  text: '\n{% if legalEntity.signature %}{{ legalEntity.signature }}{% else %}С уважением,\n{{ company.name }}{% endif %}',
+};
 const MANAGER_GREETING: Block = { html: '<p>{{ recipient.name }}, добрый день!</p>', text: '{{ recipient.name }}, добрый день!\n' };
 const MANAGER_CLIENT: Block = 'Клиент: {{ client.name }} (код {{ client.id }}).';
 const MANAGER_SIGNATURE: Block = {
@@ -52,10 +62,10 @@ const MANAGER_SIGNATURE: Block = {
   text: '\n—\nПисьмо сформировано автоматически сервисом уведомлений {{ company.name }}.',
 };
 
-function email(audience: Audience, subject: string, blocks: Block[]): CatalogTemplate {
+function email(audience: Audience, subject: string, blocks: Block[], signature: Block = CLIENT_SIGNATURE): CatalogTemplate {
   const all =
     audience === 'client'
-      ? [CLIENT_GREETING, ...blocks, CLIENT_SIGNATURE]
+      ? [CLIENT_GREETING, ...blocks, signature]
       : [MANAGER_GREETING, ...blocks, MANAGER_SIGNATURE];
   return {
     audience,
@@ -883,7 +893,37 @@ export const EVENT_CATALOG: readonly CatalogEventType[] = [
         { if: 'vehicle', line: 'Транспорт: {{ vehicle }}{% if driver %}, водитель: {{ driver }}{% endif %}' },
         { if: 'comment', line: 'Комментарий: {{ comment }}' },
         CLIENT_MANAGER,
-      ]),
+      ], LEGAL_ENTITY_SIGNATURE),
+    ],
+    // Seed 000: the checklist steps a mailing can be on or off for, named by `checklistEvent`.
+    subEventVariable: 'checklistEvent',
+    subEvents: [
+      { code: 'arrival_loading', name: 'Прибытие на погрузку', active: true },
+      { code: 'loading', name: 'Погрузка', active: true },
+      { code: 'arrival_unloading', name: 'Прибытие на выгрузку', active: true },
+      {
+        code: 'unloading',
+        name: 'Выгрузка',
+        active: true,
+        templates: {
+          email: {
+            subject: 'Заявка № {{ requestNumber }}: груз доставлен — {{ actualTime }}',
+            ...(() => {
+              const delivered = email('client', '', [
+                'Груз по заявке на перевозку № {{ requestNumber }} доставлен и выгружен.',
+                'Фактическое время выгрузки: {{ actualTime }}{% if plannedTime %} (по плану: {{ plannedTime }}){% endif %}',
+                'Адрес выгрузки: {{ unloadingAddress }}',
+                'Груз: {{ cargo }}',
+                { if: 'comment', line: 'Комментарий: {{ comment }}' },
+                'Оригиналы документов направим вам в ближайшее время.',
+                CLIENT_MANAGER,
+              ], LEGAL_ENTITY_SIGNATURE);
+              return { html: delivered.html!, text: delivered.text };
+            })(),
+          },
+        },
+      },
+      { code: 'documents', name: 'Сдача документов', active: false },
     ],
   },
 ];

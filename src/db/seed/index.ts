@@ -4,7 +4,7 @@ import { migrateDatabase, type Db } from '../client';
 import { createApiKeyRepository } from '../repositories/api-keys';
 import { sql } from 'drizzle-orm';
 import { companies, contacts, counterparties, counterpartyOverrides, eventTypes, managers, templates } from '../schema';
-import { EVENT_CATALOG } from './event-catalog';
+import { EVENT_CATALOG, NEUTRAL_GREETING } from './event-catalog';
 import { ROLES, type Role } from '../../domain/roles';
 import { normalizeLogin } from '../../domain/sessions';
 import { createUserRepository, generatePassword, hashPassword } from '../repositories/users';
@@ -66,6 +66,7 @@ export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Pro
         emailFrom: 'notify@demo-parts.example',
         emailFromName: 'Автозапчасти Демо',
         mode: 'test',
+        legalEntities: DEMO_LEGAL_ENTITIES,
       })
       .onConflictDoNothing()
       .returning({ id: companies.id });
@@ -98,7 +99,7 @@ export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Pro
       insert into ${counterpartyOverrides} (company_id, counterparty_id, event_type, send)
       select company_id, 'demo-client', type, default_send_for_new_clients from ${eventTypes}
       where company_id = ${companyId} on conflict do nothing`);
-    await tx.insert(contacts).values([
+    const demoContacts = await tx.insert(contacts).values([
       {
         companyId,
         counterpartyId: 'demo-client',
@@ -117,23 +118,53 @@ export async function seedDemo(db: Db, companyId: string = DEMO_COMPANY_ID): Pro
         position: 1,
         telegramLinkToken: randomBytes(12).toString('base64url'),
       },
-    ]);
+    ]).returning({ id: contacts.id, name: contacts.name });
+    // Seed 000: the logistics mailing goes as the logistics entity, to the client's dispatcher
+    // (chosen from its employees) and to a fixed address, greeted «Здравствуйте!».
+    await tx
+      .update(templates)
+      .set({
+        legalEntityId: 'logistics',
+        extraContactIds: demoContacts.filter((c) => c.name === 'Иван Петров').map((c) => c.id),
+        extraRecipients: ['dispatch@romashka.example'],
+      })
+      .where(
+        sql`${templates.companyId} = ${companyId} and ${templates.eventType} = 'transport_request.checklist_event' and ${templates.audience} = 'client' and ${templates.channel} = 'email'`,
+      );
     const { key } = await createApiKeyRepository(tx).create(companyId, 'demo admin', ROLES);
     return { created: true, apiKey: key, users: await createDemoUsers(tx, companyId) };
   });
 }
 
+/** Seed 000 "Наша компания": the demo company's two legal entities. */
+const DEMO_LEGAL_ENTITIES = [
+  {
+    id: 'parts',
+    name: 'ООО «Автозапчасти Демо»',
+    fromAddress: 'notify@demo-parts.example',
+    fromName: 'Автозапчасти Демо',
+    signature: 'С уважением,\nООО «Автозапчасти Демо»\n+7 495 123-45-67',
+  },
+  {
+    id: 'logistics',
+    name: 'ООО «Демо Логистик»',
+    fromAddress: 'logistics@demo-logistics.example',
+    fromName: 'Демо Логистик, отдел перевозок',
+    signature: 'С уважением,\nотдел перевозок ООО «Демо Логистик»\n+7 495 765-43-21, logistics@demo-logistics.example',
+  },
+];
+
 const DEMO_EMAIL = {
   subject: 'Заказ № {{ orderNumber }} готов к выдаче',
   html: [
-    '<p>Здравствуйте, {{ recipient.name }}!</p>',
+    `<p>${NEUTRAL_GREETING}</p>`,
     '<p>Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче.</p>',
     '<p>Место выдачи: {{ warehouse }}</p>',
     '{% if pickupUntil %}<p>Заказ ждёт вас до {{ pickupUntil }}.</p>{% endif %}',
     '<p>С уважением,<br>{{ company.name }}</p>',
   ].join('\n'),
   text: [
-    'Здравствуйте, {{ recipient.name }}!',
+    NEUTRAL_GREETING,
     '',
     'Ваш заказ № {{ orderNumber }} на сумму {{ total }} ₽ готов к выдаче.',
     'Место выдачи: {{ warehouse }}',
@@ -163,6 +194,7 @@ export async function seedCatalog(db: Db, companyId: string): Promise<void> {
         sendToClient: entry.sendToClient,
         sendToManager: entry.sendToManager,
         managerChannels: entry.managerChannels,
+        ...(entry.subEventVariable ? { subEventVariable: entry.subEventVariable, subEvents: entry.subEvents ?? [] } : {}),
       })
       .onConflictDoNothing();
     for (const t of entry.templates) {

@@ -81,7 +81,14 @@ export function GeneralSettings() {
           }}
           onFinish={(v: { primaryProviderId: string; primaryChannel: string; reserveChannel: string; balanceThreshold: 'none' | 50 | 100 | 200; from: string; fromName: string; adminEmail: string }) =>
             save.mutate({
-              sms: { primaryProviderId: v.primaryProviderId || null, balanceThreshold: v.balanceThreshold },
+              sms: {
+                primaryProviderId: v.primaryProviderId || null,
+                balanceThreshold: v.balanceThreshold,
+                // The threshold is meant in the unit shown; with another provider chosen, it is read in that provider's unit.
+                ...(v.balanceThreshold !== 'none' && s.sms.balanceUnit && (v.primaryProviderId || null) === s.sms.primaryProviderId
+                  ? { balanceThresholdUnit: s.sms.balanceUnit.code }
+                  : {}),
+              },
               primaryChannel: (v.primaryChannel || null) as SettingsPatch['primaryChannel'],
               reserveChannel: (v.reserveChannel || null) as SettingsPatch['reserveChannel'],
               email: { from: v.from, fromName: v.fromName },
@@ -115,14 +122,22 @@ export function GeneralSettings() {
               ]}
             />
           </Form.Item>
-          <Form.Item label={t('Уведомлять об окончании пакета с SMS')} name="balanceThreshold">
+          <Form.Item
+            label={t('Уведомлять об окончании пакета с SMS')}
+            name="balanceThreshold"
+            extra={
+              s.sms.balanceUnit
+                ? s.sms.balanceUnit.unit === 'money'
+                  ? t('Сервис считает баланс в деньгах ({unit}): порог в той же валюте.', { unit: s.sms.balanceUnit.label })
+                  : t('Сервис считает баланс в сообщениях: порог — число SMS.')
+                : t('SMS-сервис не настроен.')
+            }
+          >
             <Select
               aria-label={t('Уведомлять об окончании пакета с SMS')}
               options={[
                 { value: 'none', label: t('Не уведомлять') },
-                { value: 50, label: '50' },
-                { value: 100, label: '100' },
-                { value: 200, label: '200' },
+                ...([50, 100, 200] as const).map((n) => ({ value: n, label: s.sms.balanceUnit ? `${n} ${s.sms.balanceUnit.unit === 'money' ? (s.sms.balanceUnit.label.split(' ')[0] ?? '') : 'SMS'}` : String(n) })),
               ]}
             />
           </Form.Item>
@@ -320,7 +335,17 @@ export function Providers() {
   );
 }
 
-type TestAnswer = { ok: boolean; channel: string; provider?: string; providerMessageId?: string; response?: string; error?: string; errorType?: string; note?: string };
+type TestAnswer = {
+  ok: boolean;
+  channel: string;
+  provider?: string;
+  providerMessageId?: string;
+  response?: string;
+  sms?: { encoding: 'GSM-7' | 'UCS-2'; segments: number; length: number };
+  error?: string;
+  errorType?: string;
+  note?: string;
+};
 
 export function BalanceAndTest() {
   const { t } = useI18n();
@@ -328,6 +353,7 @@ export function BalanceAndTest() {
   const balance = useMutation({ mutationFn: () => ok(api.GET('/v1/messaging/sms/balance')) });
   const test = useMutation({ mutationFn: (body: { channel: 'email' | 'sms' | 'telegram'; to: string; text?: string }) => ok(api.POST('/v1/messaging/test', { body })) });
   const threshold = settings.data?.sms.balanceThreshold;
+  const unit = settings.data?.sms.balanceUnit;
   const answer = test.data as TestAnswer | undefined;
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
@@ -340,9 +366,16 @@ export function BalanceAndTest() {
             <Descriptions size="small" bordered column={1} data-testid="balance">
               <Descriptions.Item label={t('Сервис')}>{balance.data.provider ?? '—'}</Descriptions.Item>
               <Descriptions.Item label={t('Баланс')}>
-                {balance.data.ok ? `${balance.data.amount ?? '—'} ${balance.data.currency ?? ''}` : <Typography.Text type="danger">{balance.data.error}</Typography.Text>}
+                {balance.data.ok ? (balance.data.formatted ?? `${balance.data.amount ?? '—'} ${balance.data.currency ?? ''}`) : <Typography.Text type="danger">{balance.data.error}</Typography.Text>}
               </Descriptions.Item>
-              <Descriptions.Item label={t('Порог предупреждения')}>{threshold === 'none' || threshold === undefined ? t('Не уведомлять') : String(threshold)}</Descriptions.Item>
+              {balance.data.ok && (
+                <Descriptions.Item label={t('Единица баланса')}>
+                  {balance.data.unit === 'money' ? t('деньги, {unit}', { unit: balance.data.unitLabel ?? balance.data.currency ?? '' }) : t('сообщения (SMS)')}
+                </Descriptions.Item>
+              )}
+              <Descriptions.Item label={t('Порог предупреждения')}>
+                {threshold === 'none' || threshold === undefined ? t('Не уведомлять') : `${threshold} ${unit ? (unit.unit === 'money' ? (unit.label.split(' ')[0] ?? '') : 'SMS') : ''}`.trim()}
+              </Descriptions.Item>
             </Descriptions>
           )}
           {balance.isError && <Alert type="error" showIcon title={balance.error.message} />}
@@ -374,6 +407,11 @@ export function BalanceAndTest() {
             <Descriptions.Item label={t('Результат')}>{answer.ok ? <Tag color="green">{t('Принято сервисом')}</Tag> : <Tag color="red">{t('Ошибка')}</Tag>}</Descriptions.Item>
             {answer.provider && <Descriptions.Item label={t('Сервис')}>{answer.provider}</Descriptions.Item>}
             {answer.providerMessageId && <Descriptions.Item label={t('Номер сообщения у сервиса')}>{answer.providerMessageId}</Descriptions.Item>}
+            {answer.sms && (
+              <Descriptions.Item label={t('Кодировка и стоимость')}>
+                {t('{encoding}, {length} символов, {segments} SMS', { encoding: answer.sms.encoding, length: answer.sms.length, segments: answer.sms.segments })}
+              </Descriptions.Item>
+            )}
             {answer.response && <Descriptions.Item label={t('Ответ')}>{answer.response}</Descriptions.Item>}
             {answer.error && <Descriptions.Item label={t('Ошибка')}>{answer.error}</Descriptions.Item>}
             {answer.note && <Descriptions.Item label={t('Примечание')}>{answer.note}</Descriptions.Item>}
