@@ -4,6 +4,7 @@ import type { TelegramUpdate } from '../src/channels/telegram';
 import { createCompanyRepository } from '../src/db/repositories/companies';
 import { applyTelegramUpdate, type TelegramReply } from '../src/services/telegram-subscriptions';
 import type { TelegramUpdateInput } from '../workflows/contract';
+import { currentExecution } from './context';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './failures';
 
@@ -12,7 +13,8 @@ export function createTelegramActivities({ db, channels }: ActivityDeps) {
   const companies = createCompanyRepository(db);
   return {
     async applyTelegramUpdate(input: TelegramUpdateInput): Promise<TelegramReply | null> {
-      return applyTelegramUpdate(db, input.companyId, input.update as TelegramUpdate);
+      const { workflowId, runId } = currentExecution();
+      return applyTelegramUpdate(db, input.companyId, input.update as TelegramUpdate, { workflowId, runId });
     },
 
     async sendTelegramReply(input: { companyId: string; chatId: string; text: string }): Promise<void> {

@@ -367,4 +367,5 @@ export const EN: Record<string, string> = {
   "сообщения (SMS)": "messages (SMS)",
   "Кодировка и стоимость": "Encoding and cost",
   "{encoding}, {length} символов, {segments} SMS": "{encoding}, {length} characters, {segments} SMS",
+  "Сообщение клиента": "Client's message",
 };

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { startSmsc } from './peers/smsc';
 import { startTelegramBotApi } from './peers/telegram-bot-api';
+import { writeDevTelegramInfo } from './telegram-client';
 import { startEmbeddedPostgres } from './postgres';
 import { startSmtpSink } from './smtp-sink';
 import { startDevTemporal } from './temporal';
@@ -98,7 +99,9 @@ export async function startEmbedded(config: Config, role: ProcessRole, log: Logg
         stops.push(() => bot.stop());
         telegramApiRoot = bot.apiRoot;
         peer(bot.apiRoot);
+        writeDevTelegramInfo(config.dataDir, { apiRoot: bot.apiRoot, botUsername: 'dev_notify_bot' });
         banner.push(`  Telegram (dev) ${bot.apiRoot}  bot token for settings: ${token}`);
+        banner.push('                 write to the bot as a client: npm run dev:telegram -- --as 1001 "/start <token>"');
       }
     }
     const outboundAllow = [...new Set([...config.outboundAllow, ...peerHosts])];

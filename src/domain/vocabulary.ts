@@ -56,6 +56,8 @@ export const JOURNAL_STATUSES = [
   'status_changed',
   'test',
   'completed',
+  /** A client wrote to the company's bot while "chat with client" is on: kept for the manager. */
+  'inbound',
 ] as const;
 export type JournalStatus = (typeof JOURNAL_STATUSES)[number];
 

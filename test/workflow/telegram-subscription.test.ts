@@ -104,16 +104,50 @@ describe('Telegram subscription by deep link, /stop and auto-reply (R5)', () => 
     expect(repliesTo('8001')).toHaveLength(count);
   });
 
-  it('sends the auto-reply to anything else while chat with client is off, and nothing when it is on', async () => {
+  const inbound = async () =>
+    (await h.request({ method: 'GET', url: '/v1/journal?status=inbound' })).json().items as {
+      counterpartyId: string; channel: string; recipient: string; recipientName: string | null; body: string; reason: string; eventType: string;
+    }[];
+
+  it('sends the auto-reply to anything else while chat with client is off; when it is on, answers nothing and keeps what the client wrote for the manager', async () => {
     const off = await write(8001, 'Здравствуйте, когда привезут мой заказ?');
     expect((await off.handled()).reply).toBe('auto_reply');
     expect(repliesTo('8001').at(-1)).toBe('Это автоматическая рассылка. Пожалуйста, звоните менеджеру: +7 495 000-00-00.');
+    // Answered by the auto-reply: not kept as a conversation.
+    expect(await inbound()).toEqual([]);
 
     expect((await h.request({ method: 'PUT', url: '/v1/settings', payload: { telegram: { chatWithClient: true } } })).statusCode).toBe(200);
     const count = repliesTo('8001').length;
-    const on = await write(8001, 'А сейчас?');
+    const on = await write(8001, 'А сейчас? Привезите, пожалуйста, к 15:00.');
     expect((await on.handled()).reply).toBeNull();
     expect(repliesTo('8001')).toHaveLength(count);
+    expect(await inbound()).toEqual([
+      expect.objectContaining({
+        eventType: 'telegram.inbound',
+        counterpartyId: 'tg-client',
+        channel: 'telegram',
+        recipient: '8001',
+        recipientName: 'Ирина',
+        body: 'А сейчас? Привезите, пожалуйста, к 15:00.',
+        reason: 'Сообщение клиента в Telegram (Ирина)',
+      }),
+    ]);
+
+    // Telegram delivers an update again when it did not hear our 200: still one row.
+    const again = await h.request({
+      method: 'POST',
+      url: webhookPath,
+      key: null,
+      headers: { 'x-telegram-bot-api-secret-token': secret },
+      payload: on.update,
+    });
+    expect(again.statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await inbound()).toHaveLength(1);
+
+    // A chat bound to no client is kept too, under no client.
+    await (await write(8999, 'Кто это?')).handled();
+    expect((await inbound()).find((e) => e.recipient === '8999')).toMatchObject({ counterpartyId: '', recipientName: null, body: 'Кто это?' });
     expect((await h.request({ method: 'PUT', url: '/v1/settings', payload: { telegram: { chatWithClient: false } } })).statusCode).toBe(200);
   });
 

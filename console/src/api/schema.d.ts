@@ -4290,7 +4290,7 @@ export interface paths {
                     eventId?: string;
                     channel?: "email" | "sms" | "telegram";
                     /** @description An entry's status; a tracked entry a manager acted on has a manual one. */
-                    status?: "received" | "recipients_resolved" | "awaiting_confirmation" | "approved" | "rejected" | "expired" | "rendered" | "queued" | "sent" | "unknown" | "delivered" | "undelivered" | "attempt_failed" | "failed" | "fallback" | "skipped" | "not_sent_tracked" | "status_changed" | "test" | "completed" | "sent_manually" | "resolved" | "cancelled";
+                    status?: "received" | "recipients_resolved" | "awaiting_confirmation" | "approved" | "rejected" | "expired" | "rendered" | "queued" | "sent" | "unknown" | "delivered" | "undelivered" | "attempt_failed" | "failed" | "fallback" | "skipped" | "not_sent_tracked" | "status_changed" | "test" | "completed" | "inbound" | "sent_manually" | "resolved" | "cancelled";
                     from?: string;
                     to?: string;
                     /** @description The `next` of the previous page. */

@@ -18,6 +18,15 @@ export function createTelegramSubscriptionRepository(db: Db) {
       await db.update(contacts).set({ telegramChatId: chatId, telegramLinkToken: nextLinkToken }).where(eq(contacts.id, contactId));
     },
 
+    /** The company's contacts whose Telegram chat this is (usually one). */
+    async contactsOfChat(companyId: string, chatId: string): Promise<{ id: number; counterpartyId: string; name: string }[]> {
+      return db
+        .select({ id: contacts.id, counterpartyId: contacts.counterpartyId, name: contacts.name })
+        .from(contacts)
+        .where(and(eq(contacts.companyId, companyId), eq(contacts.telegramChatId, chatId)))
+        .orderBy(contacts.id);
+    },
+
     /** Unbinds the chat from every contact of the company it was bound to; returns those contacts. */
     async unbindChat(companyId: string, chatId: string): Promise<{ id: number; counterpartyId: string }[]> {
       return db

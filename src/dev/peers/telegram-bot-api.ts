@@ -260,8 +260,40 @@ export async function startTelegramBotApi(
     },
   };
 
+  /**
+   * Not Telegram's: lets a person on this machine write to the bot as a client
+   * (`npm run dev:telegram`). `POST /dev/client-message {chatId, text}` hands
+   * the update over as Telegram would (to the webhook if one is set, else to
+   * the long poll); `GET /dev/sent?chatId=&after=` lists what the bot wrote
+   * to that chat after message id `after`.
+   */
+  const handleDev = async (req: http.IncomingMessage, url: URL): Promise<Envelope> => {
+    if (url.pathname === '/dev/client-message' && req.method === 'POST') {
+      const params = await readParams(req);
+      const chatId = String(params.chatId ?? '');
+      const text = typeof params.text === 'string' ? params.text : '';
+      if (!/^-?\d{1,15}$/.test(chatId) || text === '') return fail(400, 'Bad Request: chatId (digits) and text are required');
+      const lastMessageId = sent.reduce((max, m) => (m.chatId === chatId ? Math.max(max, m.messageId) : max), 0);
+      const input: PeerUpdateInput = { chatId: Number(chatId), text, from: { first_name: typeof params.firstName === 'string' ? params.firstName : 'Клиент' } };
+      if (webhook) {
+        const pushed = await pushUpdate(input);
+        return { status: 200, body: { ok: true, result: { update: pushed.update, delivery: 'webhook', webhookStatus: pushed.status, lastMessageId } } };
+      }
+      pending.push(buildUpdate(input));
+      waiter?.wake();
+      return { status: 200, body: { ok: true, result: { update: pending.at(-1), delivery: 'getUpdates', lastMessageId } } };
+    }
+    if (url.pathname === '/dev/sent' && req.method === 'GET') {
+      const chatId = url.searchParams.get('chatId') ?? '';
+      const after = Number(url.searchParams.get('after') ?? 0);
+      return { status: 200, body: { ok: true, result: sent.filter((m) => m.chatId === chatId && m.messageId > after) } };
+    }
+    return fail(404, 'Not Found');
+  };
+
   const handle = async (req: http.IncomingMessage): Promise<Envelope> => {
     const url = new URL(req.url ?? '/', 'http://peer');
+    if (url.pathname.startsWith('/dev/')) return handleDev(req, url);
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (!match) return fail(404, 'Not Found');
     const [, pathToken = '', methodName = ''] = match;
