@@ -61,7 +61,8 @@ describe('the client card in the console', () => {
     const sms = dialog.getByRole('textbox', { name: 'Текст: SMS' });
     // Empty: the type's template applies, shown as the placeholder.
     expect(await sms.inputValue()).toBe('');
-    expect(await sms.getAttribute('placeholder')).toContain('{{');
+    // The type's templates arrive with their own request: the placeholder shows once they are in.
+    await expect.poll(() => sms.getAttribute('placeholder')).toContain('{{');
     await sms.fill('Берёзка, заказ {{ orderNumber }} ждёт вас');
     await dialog.getByTestId('sms-counter').getByText('1 SMS').waitFor();
     await screenshot(page, 'client-override-templates');
