@@ -66,18 +66,21 @@ done
 [[ -n "${key}" ]] || { echo "api-fuzz: no demo API key in the service's banner" >&2; cat "${log}" >&2; exit 1; }
 
 status=0
-"${st_bin}" --config-file scripts/schemathesis.toml run "${base}/docs/json" \
-  --url "${base}" \
-  --header "Authorization: Bearer ${key}" \
-  --checks all \
-  --exclude-checks positive_data_acceptance \
-  --max-examples "${max_examples}" \
-  --seed 20261129 \
-  --request-timeout 15 \
-  --continue-on-failure \
-  --exclude-name 'DELETE /v1/api-keys/{id}' \
-  --no-color \
-  "$@" || status=$?
+# One schemathesis run with the settings above; the arguments choose operations (and pass the caller's own on).
+fuzz() {
+  "${st_bin}" --config-file scripts/schemathesis.toml run "${base}/docs/json" \
+    --url "${base}" \
+    --header "Authorization: Bearer ${key}" \
+    --checks all \
+    --exclude-checks positive_data_acceptance \
+    --max-examples "${max_examples}" \
+    --seed 20261129 \
+    --request-timeout 15 \
+    --continue-on-failure \
+    --no-color \
+    "$@" || status=$?
+}
+fuzz --exclude-name 'DELETE /v1/api-keys/{id}' "$@"
 # Every other admin key revoked (the run's own is the demo key, the first one): the run's key is the last admin key.
 keys_json="$(curl -fsS -H "Authorization: Bearer ${key}" "${base}/v1/api-keys")"
 own_and_others="$(node -e '
@@ -90,18 +93,7 @@ for id in ${others}; do
   curl -fsS -o /dev/null -X DELETE -H "Authorization: Bearer ${key}" "${base}/v1/api-keys/${id}"
 done
 echo "api-fuzz: revoking API keys, with key ${own_id} the last admin key ($(wc -w <<<"${others}") other admin keys revoked first)"
-"${st_bin}" --config-file scripts/schemathesis.toml run "${base}/docs/json" \
-  --url "${base}" \
-  --header "Authorization: Bearer ${key}" \
-  --checks all \
-  --exclude-checks positive_data_acceptance \
-  --max-examples "${max_examples}" \
-  --seed 20261129 \
-  --request-timeout 15 \
-  --continue-on-failure \
-  --include-name 'DELETE /v1/api-keys/{id}' \
-  --no-color \
-  "$@" || status=$?
+fuzz --include-name 'DELETE /v1/api-keys/{id}' "$@"
 # The run's key survived: whatever id was generated, the last admin key was refused.
 if ! curl -fsS -o /dev/null -H "Authorization: Bearer ${key}" "${base}/v1/api-keys"; then
   echo "api-fuzz: the run's own key was revoked" >&2

@@ -60,6 +60,9 @@ describe('Telegram subscription by deep link, /stop and auto-reply (R5)', () => 
     });
     return { res, update, handled: () => h.temporal.workflow.getHandle(`telegram-update:${h.companyId}:${update.update_id}`).result() };
   }
+  /** Telegram delivering an update again (it did not hear our 200). */
+  const redeliver = (update: object) =>
+    h.request({ method: 'POST', url: webhookPath, key: null, headers: { 'x-telegram-bot-api-secret-token': secret }, payload: update });
   const contact = async () => (await h.request({ method: 'GET', url: '/v1/counterparties/tg-client' })).json().contacts[0];
   const repliesTo = (chatId: string) => telegram.sent.filter((m) => m.chatId === chatId).map((m) => m.text);
 
@@ -92,13 +95,7 @@ describe('Telegram subscription by deep link, /stop and auto-reply (R5)', () => 
     const first = await write(8001, `/start ${token}`);
     await first.handled();
     const count = repliesTo('8001').length;
-    const again = await h.request({
-      method: 'POST',
-      url: webhookPath,
-      key: null,
-      headers: { 'x-telegram-bot-api-secret-token': secret },
-      payload: first.update,
-    });
+    const again = await redeliver(first.update);
     expect(again.statusCode).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(repliesTo('8001')).toHaveLength(count);
@@ -134,13 +131,7 @@ describe('Telegram subscription by deep link, /stop and auto-reply (R5)', () => 
     ]);
 
     // Telegram delivers an update again when it did not hear our 200: still one row.
-    const again = await h.request({
-      method: 'POST',
-      url: webhookPath,
-      key: null,
-      headers: { 'x-telegram-bot-api-secret-token': secret },
-      payload: on.update,
-    });
+    const again = await redeliver(on.update);
     expect(again.statusCode).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await inbound()).toHaveLength(1);
