@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     // Temporal's native module breaks in worker threads; processes are safe.
     pool: 'forks',
+    // The usual report, then one plain totals line (test/summary-reporter.ts).
+    reporters: ['default', './test/summary-reporter.ts'],
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 180_000,
