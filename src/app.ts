@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Logger } from 'pino';
+import type { ChangeFeed } from './db/change-feed';
 import type { Db } from './db/client';
 import { registerAuth } from './api/plugins/auth';
 import { registerConsole } from './api/plugins/console';
@@ -84,6 +85,8 @@ export interface AppDeps {
   consoleDir?: string | undefined;
   /** The chaos suite's fault points in the event intake; never set outside it. */
   eventFaults?: EventIntakeFaults | undefined;
+  /** Keeps API keys in memory between changes; without it every request reads its key from the database. */
+  changes?: ChangeFeed | undefined;
 }
 
 /** Events carry template variables, not files: anything near this size is a mistake. */
@@ -185,7 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(
     async (v1) => {
-      registerAuth(v1, deps.db, sessions);
+      registerAuth(v1, deps.db, sessions, deps.changes);
       registerEventLimits(v1, { db: deps.db, limits: deps.limits ?? DEFAULT_LIMITS });
       await v1.register(eventsRoutes, { ...deps, faults: deps.eventFaults });
       await v1.register(settingsRoutes, {
@@ -201,7 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(templatePreviewRoutes, { db: deps.db });
       await v1.register(counterpartiesRoutes, { db: deps.db });
       await v1.register(managersRoutes, { db: deps.db });
-      await v1.register(apiKeysRoutes, { db: deps.db });
+      await v1.register(apiKeysRoutes, { db: deps.db, changes: deps.changes });
       await v1.register(usersRoutes, { db: deps.db });
       await v1.register(configChangesRoutes, { db: deps.db });
       await v1.register(journalRoutes, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue });

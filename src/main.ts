@@ -38,10 +38,11 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const metrics = createMetrics({ db });
     const bundle = config.temporal.workflowBundlePath ? { workflowBundle: { codePath: config.temporal.workflowBundlePath } } : {};
 
+    // One feed per process: the worker's configuration caches and the API's key cache hear changes through it.
+    const changes = createChangeFeed(env.databaseUrl, { log: (message) => log.warn(message) });
+    life.defer({ stop: changes.close });
     let workerConnection: RunningWorker['connection'] | undefined;
     if (role !== 'api') {
-      const changes = createChangeFeed(env.databaseUrl, { log: (message) => log.warn(message) });
-      life.defer({ stop: changes.close });
       const worker = life.defer(
         await startWorker({ ...providers, ...bundle, db, secrets, temporal, smtpUrl: env.smtpUrl!, log, metrics, tuning: config.worker, publicUrl: config.publicUrl, journalRetentionDays: config.journalRetentionDays, changes }),
       );
@@ -63,7 +64,7 @@ async function main(role: ProcessRole, config: Config): Promise<void> {
     const listen = { port: config.port, host: config.host };
     // Sharing the worker's connection lets the API start event workflows eagerly (one round trip less per event).
     const api = life.defer(
-      await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen, sessions: config.sessions, workerConnection, eventFaults: chaosFaults(config, log) }),
+      await startApi({ ...providers, db, secrets, temporal: { ...temporal, uiUrl: env.temporalUiUrl }, logger: log, metrics, listen, sessions: config.sessions, workerConnection, eventFaults: chaosFaults(config, log), changes }),
     );
     const lines = [`  Console       ${api.address}/console`, `  API           ${api.address}`, `  OpenAPI UI    ${api.address}/docs`, ...env.banner];
     lines.push(...notices);

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app';
 import type { EventIntakeFaults } from './api/routes/events';
+import type { ChangeFeed } from './db/change-feed';
 import type { Db } from './db/client';
 import type { Limits } from './domain/limits';
 import type { SessionPolicy } from './domain/sessions';
@@ -44,6 +45,8 @@ export interface ApiDeps {
   listen?: { port: number; host: string } | undefined;
   /** The chaos suite's fault points in the event intake (`CHAOS_API_EXIT_AFTER_INSERT`); never set otherwise. */
   eventFaults?: EventIntakeFaults | undefined;
+  /** The process's configuration change feed: API keys are then kept in memory between changes. The caller closes it. */
+  changes?: ChangeFeed | undefined;
 }
 
 export interface RunningApi {
@@ -81,6 +84,7 @@ export async function startApi(deps: ApiDeps): Promise<RunningApi> {
     metrics: deps.metrics,
     eagerStart: shared !== undefined,
     eventFaults: deps.eventFaults,
+    changes: deps.changes,
   });
   const address = deps.listen ? await app.listen(deps.listen) : undefined;
   return {

@@ -2,8 +2,8 @@ import { Client } from 'pg';
 
 /**
  * The channel the configuration triggers notify on (migration
- * `config_change_notify`): every committed insert, update or delete of
- * `companies` or `providers` sends the table's name.
+ * `config_change_notify`, `api_keys_change_notify`): every committed insert,
+ * update or delete of `companies`, `providers` or `api_keys` sends the table's name.
  */
 export const CONFIG_CHANGES_CHANNEL = 'notify_config_changes';
 
@@ -24,6 +24,12 @@ export interface ChangeFeed {
    * what it loaded unless a change arrived while loading.
    */
   cache<V>(opts?: { maxEntries?: number }): { get(key: string, load: () => Promise<V>): Promise<V> };
+  /**
+   * Forgets every cached value at once, as a change heard would: for a change
+   * this process has just committed and must not serve stale, since its
+   * notification can arrive after the answer to the request that made it.
+   */
+  invalidate(): void;
   /** Whether the feed listens now (for tests and metrics). */
   readonly listening: boolean;
   close(): Promise<void>;
@@ -82,6 +88,10 @@ export function createChangeFeed(connectionString: string, opts: { log?: (messag
   return {
     get listening() {
       return listening;
+    },
+
+    invalidate() {
+      version++;
     },
 
     cache<V>({ maxEntries = 1000 }: { maxEntries?: number } = {}) {

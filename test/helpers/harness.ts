@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { createApiKeyRepository } from '../../src/db/repositories/api-keys';
 import { createUserRepository, hashPassword } from '../../src/db/repositories/users';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../src/domain/sessions';
-import { createChangeFeed } from '../../src/db/change-feed';
+import { createChangeFeed, type ChangeFeed } from '../../src/db/change-feed';
 import { createDatabase, migrateDatabase, type Database, type Db } from '../../src/db/client';
 import { companies } from '../../src/db/schema';
 import { type CompanyMode } from '../../src/domain/vocabulary';
@@ -44,6 +44,8 @@ export interface Harness {
   companyId: string;
   /** A key with every role. */
   apiKey: string;
+  /** The change feed the file's API and worker share. */
+  changes: ChangeFeed;
   /** `http://127.0.0.1:<port>` when started with `listen`. */
   baseUrl: string | undefined;
   /** The demo users' passwords by login (`admin`, `manager`), as the seed printed them. */
@@ -138,7 +140,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   if (opts.mode) await db.update(companies).set({ mode: opts.mode }).where(eq(companies.id, companyId));
 
   const smtp = await startSmtpSink(opts.smtp);
-  // As in `npm start`: the worker keeps companies' settings in memory until a change is heard.
+  // As in `npm start`: the worker keeps companies' settings, and the API keys, in memory until a change is heard.
   const changes = createChangeFeed(databaseUrl);
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const secrets = createSecretBox(TEST_SECRETS_KEY);
@@ -158,6 +160,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     limits,
     ...(opts.listen ? { listen: { host: '127.0.0.1', port: 0 } } : {}),
     sessions: { ...DEFAULT_SESSION_POLICY, ...opts.sessions },
+    changes,
   });
   const { app, temporal } = api;
 
@@ -174,6 +177,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     taskQueue,
     companyId: companyId,
     apiKey: seeded.apiKey,
+    changes,
     baseUrl: api.address,
     demoPasswords: { admin: passwordOf('admin'), manager: passwordOf('manager') },
     request({ key, session, csrf, ...options }) {

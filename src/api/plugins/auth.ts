@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createApiKeyRepository, type AuthenticatedKey } from '../../db/repositories/api-keys';
+import type { ChangeFeed } from '../../db/change-feed';
+import { createApiKeyRepository, hashApiKey, type AuthenticatedKey } from '../../db/repositories/api-keys';
 import { createSessionRepository, type AuthenticatedUser } from '../../db/repositories/sessions';
 import type { Db } from '../../db/client';
 import type { Role } from '../../domain/roles';
@@ -42,14 +43,32 @@ export function checkCsrf(request: FastifyRequest, user: AuthenticatedUser): voi
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new CsrfRejectedError();
 }
 
+/** How many keys' answers one API process keeps; past it the cache starts over (a flood of made-up keys costs reads, not memory). */
+const KEY_CACHE_ENTRIES = 10_000;
+
+/**
+ * Looks an API key up by its hash. With a change feed the answer (also "no
+ * such active key") is kept in memory until any process changes `api_keys`
+ * (migration `api_keys_change_notify`), and read from the database while the
+ * feed is not listening. Only the hash is kept, never the key.
+ */
+export function createKeyAuth(db: Db, changes?: ChangeFeed): (key: string) => Promise<AuthenticatedKey | undefined> {
+  const keys = createApiKeyRepository(db);
+  const cache = changes?.cache<AuthenticatedKey | undefined>({ maxEntries: KEY_CACHE_ENTRIES });
+  return (key) => {
+    const keyHash = hashApiKey(key);
+    return cache ? cache.get(keyHash, () => keys.authenticateHash(keyHash)) : keys.authenticateHash(keyHash);
+  };
+}
+
 /**
  * Authenticates every route of the scope it is registered in, by
  * `Authorization: Bearer <key>` or, without that header, by the session
  * cookie (with CSRF protection on changes), and checks the role the route's
  * config names.
  */
-export function registerAuth(app: FastifyInstance, db: Db, policy: Pick<SessionPolicy, 'idleSeconds'>): void {
-  const keys = createApiKeyRepository(db);
+export function registerAuth(app: FastifyInstance, db: Db, policy: Pick<SessionPolicy, 'idleSeconds'>, changes?: ChangeFeed): void {
+  const keyOf = createKeyAuth(db, changes);
   const sessionOf = createSessionAuth(db, policy);
   app.decorateRequest<Authenticated | null>('auth', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
@@ -60,7 +79,7 @@ export function registerAuth(app: FastifyInstance, db: Db, policy: Pick<SessionP
       // A machine's header wins over any cookie, and a bad one is refused rather than passed over.
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!match?.[1]) throw new UnauthorizedError();
-      const key = await keys.authenticate(match[1]);
+      const key = await keyOf(match[1]);
       if (!key) throw new UnauthorizedError('unknown or revoked API key');
       if (!key.roles.includes(role)) throw new ForbiddenError(role);
       request.auth = { kind: 'key', ...key };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createApiKeyRepository } from '../../db/repositories/api-keys';
+import type { ChangeFeed } from '../../db/change-feed';
 import type { Db } from '../../db/client';
 import { createConfigChangeRepository } from '../../db/repositories/config-changes';
 import { ConflictError, NotFoundError } from '../../domain/errors';
@@ -8,7 +9,7 @@ import { ApiKeyCreatedSchema, ApiKeyInputSchema, ApiKeyListSchema, ApiKeyParamsS
 import { errorResponses } from '../schemas/common';
 
 /** API keys with roles (R18): the value is shown once at creation and stored only as a hash. */
-export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ db: Db; changes?: ChangeFeed | undefined }> = async (app, { db, changes: feed }) => {
   const keys = createApiKeyRepository(db);
   const changes = createConfigChangeRepository(db);
 
@@ -45,6 +46,8 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
     async (request, reply) => {
       const { name, roles } = request.body;
       const created = await keys.create(request.auth.companyId, name, roles);
+      // This process's key cache hears of it now, not when the notification arrives.
+      feed?.invalidate();
       await changes.record({
         companyId: request.auth.companyId,
         actor: actorOf(request),
@@ -71,6 +74,8 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
     },
     async (request, reply) => {
       const outcome = await keys.revoke(request.auth.companyId, request.params.id);
+      // Revoked at once in this process: the answer can reach the caller before the notification reaches the key cache.
+      if (outcome === 'revoked') feed?.invalidate();
       if (outcome === 'not_found') throw new NotFoundError(`API key ${request.params.id}`);
       if (outcome === 'last_admin') {
         throw new ConflictError(

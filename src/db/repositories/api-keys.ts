@@ -89,10 +89,15 @@ export function createApiKeyRepository(db: Db) {
     },
 
     async authenticate(key: string): Promise<AuthenticatedKey | undefined> {
+      return this.authenticateHash(hashApiKey(key));
+    },
+
+    /** The active key whose value hashes to `keyHash` ({@link hashApiKey}); undefined when none is. */
+    async authenticateHash(keyHash: string): Promise<AuthenticatedKey | undefined> {
       const [row] = await db
         .select({ id: apiKeys.id, name: apiKeys.name, companyId: apiKeys.companyId, roles: apiKeys.roles })
         .from(apiKeys)
-        .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)))
+        .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
         .limit(1);
       if (!row) return undefined;
       return { keyId: row.id, keyName: row.name, companyId: row.companyId, roles: row.roles.filter(isRole) };
