@@ -37,11 +37,17 @@ export function createJournalActivities({ db, metrics = createMetrics({ processM
       return { entryId: entry.id, created };
     },
 
-    /** Several steps in one statement, in order; each idempotent by its step key like {@link recordStep}. */
-    async recordSteps(inputs: RecordStepInput[]): Promise<RecordStepResult[]> {
+    /**
+     * Several steps in one statement, in order; each idempotent by its step key like {@link recordStep}.
+     * `opensEvent` (an event run's first steps): the statement also records this run as the event's.
+     */
+    async recordSteps(inputs: RecordStepInput[], opensEvent?: { companyId: string; eventId: string }): Promise<RecordStepResult[]> {
       const { workflowId, runId } = currentExecution();
       const results = await timed((s) => metrics.journalWriteLatency.observe(s), () =>
-        journal.recordMany(inputs.map((input) => row(input, workflowId, runId))),
+        journal.recordMany(
+          inputs.map((input) => row(input, workflowId, runId)),
+          opensEvent ? { startedRun: { ...opensEvent, runId } } : {},
+        ),
       );
       return results.map(({ entry, created }, i) => {
         if (created) countStep(inputs[i]!);

@@ -266,7 +266,11 @@ export const events = pgTable(
     occurredAt: timestamp('occurred_at', { withTimezone: true }),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     workflowId: text('workflow_id').notNull(),
-    /** Set once Temporal has accepted the workflow: from then on the event is durable. */
+    /**
+     * The run Temporal accepted, written by the run's first journal rows
+     * (`beginEvent`), or by the API when a repeated post finds the run first.
+     * Null for a moment after the 202, and for an event whose start failed.
+     */
     runId: text('run_id'),
     startedAt: timestamp('started_at', { withTimezone: true }),
   },

@@ -176,8 +176,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         });
         runId = description.runId;
         duplicate = true;
+        // A started run records itself as the event's with its first journal rows (`beginEvent`); a repeated post that
+        // found the run before those rows were written (or a run that never got that far) records it here, off the hot path.
+        await events.markStarted(companyId, stored.id, runId);
       }
-      await events.markStarted(companyId, stored.id, runId);
       return reply
         .status(duplicate ? 200 : 202)
         .send(accepted(stored.id, workflowId, runId, duplicate ? 'duplicate' : 'accepted', duplicate));
@@ -203,7 +205,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const event = await events.find(companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       // The state first: a step is journaled before the workflow's state moves past it, so the journal read after it holds that step.
-      const state = await eventState(temporal, event, request.log);
+      const { state, runId } = await eventState(temporal, event, request.log);
       const entries = await journal.listForEvent(companyId, event.id);
       return {
         eventId: event.id,
@@ -213,9 +215,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         occurredAt: event.occurredAt?.toISOString() ?? null,
         receivedAt: event.receivedAt.toISOString(),
         workflowId: event.workflowId,
-        runId: event.runId,
+        runId,
         state,
-        temporalUiUrl: event.runId ? runLink(deps, event.workflowId, event.runId) : null,
+        temporalUiUrl: runId ? runLink(deps, event.workflowId, runId) : null,
         pending: state === 'awaiting_confirmation' ? pendingOf(entries) : [],
         journal: entries.map(toJournalEntryDto),
         messages: buildMessages(entries).map(toMessageDto),
@@ -294,15 +296,18 @@ function accepted(eventId: string, workflowId: string, runId: string, status: st
 }
 
 /**
- * The event's state as its workflow tells it, each call bounded. When the
- * workflow engine does not answer, `unknown`: the journal in the database is
- * worth serving without it.
+ * The event's state as its workflow tells it, each call bounded, and its run.
+ * When the workflow engine does not answer, `unknown`: the journal in the
+ * database is worth serving without it. A run records itself on the event
+ * with its first journal rows, so an event without a run id may have one
+ * started moments ago: the engine is asked by the workflow id.
  */
-async function eventState(temporal: Client, event: EventRow, log: FastifyBaseLogger): Promise<EventState> {
-  if (!event.runId) return 'not_started';
-  try {
-    const handle = temporal.workflow.getHandle(event.workflowId, event.runId);
+async function eventState(temporal: Client, event: EventRow, log: FastifyBaseLogger): Promise<{ state: EventState; runId: string | null }> {
+  let runId = event.runId;
+  const state = async (): Promise<EventState> => {
+    const handle = temporal.workflow.getHandle(event.workflowId, event.runId ?? undefined);
     const description = await withinDeadline(temporal, () => handle.describe());
+    runId ??= description.runId;
     switch (description.status.name) {
       case 'RUNNING':
         // A query needs a worker; with none polling, "running" is the honest answer.
@@ -318,9 +323,13 @@ async function eventState(temporal: Client, event: EventRow, log: FastifyBaseLog
       default:
         return 'failed';
     }
+  };
+  try {
+    return { state: await state(), runId };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'completed';
+    // A recorded run the engine no longer knows has ended and been cleaned up; an event without one never started.
+    if (err instanceof WorkflowNotFoundError) return { state: event.runId ? 'completed' : 'not_started', runId };
     log.warn({ err }, 'the workflow engine did not tell the state of an event');
-    return 'unknown';
+    return { state: 'unknown', runId };
   }
 }

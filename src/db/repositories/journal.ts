@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gte, inArray, like, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, like, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { deliveryReportStepKey, statusChangeStepKey } from '../../domain/keys';
 import { MESSAGE_STATUS_LABELS, MESSAGE_WORKFLOW_PREFIXES, type MessageStatus } from '../../domain/messages';
 import { peopleReason, reasonText } from '../../domain/reasons';
 import type { Channel, DeliveryReport, ManualStatus } from '../../domain/vocabulary';
 import type { Db } from '../client';
-import { journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
+import { events, journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
 
 export interface JournalFilter {
   counterpartyId?: string | undefined;
@@ -88,10 +88,33 @@ export function createJournalRepository(db: Db) {
      * Writes several entries in one statement, each once per step key, in the
      * given order (ids ascend with it). Entries whose key exists already come
      * back as the first row, untouched, with `created: false`.
+     *
+     * With `startedRun`, the same statement records that run as the event's
+     * (`events.run_id`, `started_at`) unless a run is recorded already: an
+     * event run's opening entries say it started, so the API need not.
      */
-    async recordMany(entries: NewJournalEntry[]): Promise<{ entry: JournalEntry; created: boolean }[]> {
+    async recordMany(
+      entries: NewJournalEntry[],
+      opts: { startedRun?: { companyId: string; eventId: string; runId: string } } = {},
+    ): Promise<{ entry: JournalEntry; created: boolean }[]> {
       if (entries.length === 0) return [];
-      const inserted = await db.insert(journalEntries).values(entries.map(forPeople)).onConflictDoNothing({ target: journalEntries.stepKey }).returning();
+      const run = opts.startedRun;
+      const insert = run
+        ? db
+            .with(
+              db
+                .$with('event_started')
+                .as(
+                  db
+                    .update(events)
+                    .set({ runId: run.runId, startedAt: sql`now()` })
+                    .where(and(eq(events.companyId, run.companyId), eq(events.id, run.eventId), isNull(events.runId)))
+                    .returning({ id: events.id }),
+                ),
+            )
+            .insert(journalEntries)
+        : db.insert(journalEntries);
+      const inserted = await insert.values(entries.map(forPeople)).onConflictDoNothing({ target: journalEntries.stepKey }).returning();
       const byKey = new Map(inserted.map((row) => [row.stepKey, row]));
       const missing = entries.filter((e) => !byKey.has(e.stepKey)).map((e) => e.stepKey);
       const existing = missing.length > 0 ? await db.select().from(journalEntries).where(inArray(journalEntries.stepKey, missing)) : [];
