@@ -1,6 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { events, journalEntries } from '../../src/db/schema';
+import { createEventRepository } from '../../src/db/repositories/events';
+import { eventTypes, events, journalEntries } from '../../src/db/schema';
+import { givenVariables, missingVariables } from '../../src/domain/event-data';
+import type { EventVariableDef } from '../../src/domain/vocabulary';
 import { buildEvent } from '../helpers/factories';
 import { createHarness, type Harness } from '../helpers/harness';
 import { until } from '../helpers/scenario';
@@ -56,6 +59,56 @@ describe('the event intake hot path', () => {
     expect(statements.texts.filter((t) => /^update "events"/i.test(t))).toEqual([]);
   });
 
+  it('stores in its one statement exactly the events the check of the API accepts, and nothing it refuses', async () => {
+    // `required` as the JSON of a type may hold it, read as JavaScript reads it; names the data may lack or blank out.
+    const variables = [
+      { name: 'a', required: true },
+      { name: 'b', required: 'yes' },
+      { name: 'c', required: 1 },
+      { name: 'd', required: 0 },
+      { name: 'e', required: false },
+      { name: 'f', required: null },
+      { name: 'g' },
+    ].map((v) => ({ description: v.name, example: 'x', ...v })) as unknown as EventVariableDef[];
+    const type = `hot.rule-${Date.now()}`;
+    await h.db.insert(eventTypes).values({ companyId: h.companyId, type, name: 'Правило', variables });
+    const repo = createEventRepository(h.db);
+    const full = { a: 'x', b: 0, c: false, d: null, e: '', f: ' ', g: null };
+    const cases: Record<string, unknown>[] = [
+      full,
+      { ...full, a: '  ' },
+      { ...full, a: '\u00a0\u2003' },
+      { ...full, b: null },
+      { ...full, c: undefined },
+      { b: 1, c: 1 },
+      { ...full, a: { nested: true } },
+      { ...full, a: [] },
+      {},
+    ];
+    for (const [i, raw] of cases.entries()) {
+      const data = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+      const id = `rule-${Date.now()}-${i}`;
+      const intake = await repo.intake(
+        { companyId: h.companyId, id, type, counterpartyId: 'demo-client', data, occurredAt: null, workflowId: `wf-${id}` },
+        givenVariables(data),
+      );
+      const acceptable = missingVariables(type, variables, data).length === 0;
+      expect(intake.inserted !== undefined, `case ${i}: ${JSON.stringify(data)}`).toBe(acceptable);
+      expect(intake.targets).toMatchObject({ typeName: 'Правило', counterpartyExists: true });
+    }
+    // An unknown client or type stores nothing, and says which.
+    const unknownClient = await repo.intake(
+      { companyId: h.companyId, id: `rule-${Date.now()}-cp`, type, counterpartyId: 'nobody', data: full, occurredAt: null, workflowId: 'wf-cp' },
+      givenVariables(full),
+    );
+    expect(unknownClient).toMatchObject({ inserted: undefined, targets: { counterpartyExists: false } });
+    const unknownType = await repo.intake(
+      { companyId: h.companyId, id: `rule-${Date.now()}-t`, type: 'no.such', counterpartyId: 'demo-client', data: full, occurredAt: null, workflowId: 'wf-t' },
+      givenVariables(full),
+    );
+    expect(unknownType).toMatchObject({ inserted: undefined, targets: { variables: undefined } });
+  });
+
   it('leaves the run id to the run: the API writes the event once, and the first journal rows record the run', async () => {
     // The rate window's first request in a minute also clears older windows: measured on later ones.
     await post(buildEvent());
@@ -70,8 +123,8 @@ describe('the event intake hot path', () => {
       expect(statements.texts.filter((t) => /^update "events"/i.test(t)), statements.texts.join('\n')).toEqual([]);
       posted.push({ id: event.id, runId: res.json().runId });
     }
-    // The key (in memory once read), the rate window, the read of the event with its type and client, the insert.
-    expect(Math.min(...counts), JSON.stringify(statements.texts)).toBe(3);
+    // The key is in memory once read; the rate window, and one statement that reads the event with its type and client and stores it.
+    expect(Math.min(...counts), JSON.stringify(statements.texts)).toBe(2);
 
     await h.startWorker();
     for (const { id, runId } of posted) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingVariables } from '../../src/domain/event-data';
+import { givenVariables, missingVariables } from '../../src/domain/event-data';
 import { checkTemplate, formatPhone, renderEmailTemplate, renderTemplate } from '../../src/domain/templates';
 
 describe('missingVariables', () => {
@@ -23,6 +23,14 @@ describe('missingVariables', () => {
 
   it('does not take inherited properties for data', () => {
     expect(missingVariables('t', [{ name: 'toString', description: 'x', example: 'x', required: true }], {})).toHaveLength(1);
+  });
+
+  it('misses exactly the required variables that givenVariables does not name (the database checks by those names)', () => {
+    const data = { orderNumber: '\u00a0\t', total: 0, blocked: false, comment: null, extra: '', nested: { a: 1 }, list: [] };
+    expect(givenVariables(data).sort()).toEqual(['blocked', 'list', 'nested', 'total']);
+    const given = new Set(givenVariables(data));
+    const byName = variables.filter((v) => v.required && !given.has(v.name)).map((v) => `/body/data/${v.name}`);
+    expect(missingVariables('t', variables, data).map((d) => d.path)).toEqual(byName);
   });
 });
 

@@ -11,7 +11,7 @@ import type { Db } from '../../db/client';
 import { createEventRepository, type EventRow, type EventTargets } from '../../db/repositories/events';
 import { createJournalRepository } from '../../db/repositories/journal';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
-import { missingVariables } from '../../domain/event-data';
+import { givenVariables, missingVariables } from '../../domain/event-data';
 import { eventWorkflowId } from '../../domain/keys';
 import { EVENT_OUTCOMES, type EventOutcome } from '../../domain/vocabulary';
 import { buildMessages } from '../../domain/messages';
@@ -105,25 +105,30 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const input = request.body;
       const workflowId = eventWorkflowId(companyId, input.id);
 
-      // One read on the way in: the event if it is stored, and what checking a new one needs.
-      const { existing, targets } = await events.findWithTargets(companyId, input.id, input.type, input.counterpartyId);
+      // One statement on the way in: the event if it is stored, what checking a new one needs, and the new one stored
+      // when the database finds it acceptable by the same rules as assertAcceptable.
+      const newEvent = {
+        companyId,
+        id: input.id,
+        type: input.type,
+        counterpartyId: input.counterpartyId,
+        data: input.data,
+        occurredAt: input.occurredAt ? new Date(input.occurredAt) : null,
+        workflowId,
+      };
+      const intake = await events.intake(newEvent, givenVariables(input.data));
+      const { existing, targets } = intake;
       if (existing?.runId) {
         return reply.status(200).send(accepted(existing.id, workflowId, existing.runId, 'duplicate', true));
       }
 
       let names: { typeName: string | undefined; counterpartyName: string | undefined } | undefined;
-      let inserted: EventRow | undefined;
+      let inserted: EventRow | undefined = intake.inserted;
       if (!existing) {
+        // Refuses with the reason what the statement did not store; what it stored passes.
         names = assertAcceptable(targets, input.type, input.counterpartyId, input.data);
-        inserted = await events.insertOnce({
-          companyId,
-          id: input.id,
-          type: input.type,
-          counterpartyId: input.counterpartyId,
-          data: input.data,
-          occurredAt: input.occurredAt ? new Date(input.occurredAt) : null,
-          workflowId,
-        });
+        // Acceptable yet not stored: a concurrent post stored this id first (found below), or its type or client changed meanwhile.
+        inserted ??= await events.insertOnce(newEvent);
       }
       if (inserted) await deps.faults?.afterEventInserted?.(inserted.id);
       // A concurrent request may have won the insert with other content: the stored event is the one that runs.

@@ -1,7 +1,8 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm';
 import type { EventVariableDef } from '../../domain/vocabulary';
 import type { Db } from '../client';
-import { counterparties, events, eventTypes, type EventRow } from '../schema';
+import { counterparties, events, eventTypes, rateLimitWindows, type EventRow } from '../schema';
+import { staleWindowsSql, windowHitOf, windowHitSql, type WindowHit } from './limits';
 
 export type { EventRow };
 export type NewEvent = typeof events.$inferInsert;
@@ -15,6 +16,28 @@ export interface EventTargets {
   typeName: string | undefined;
   /** The client's name, for the run's summary in the Temporal UI. */
   counterpartyName: string | undefined;
+}
+
+/** A new event as the intake stores it. */
+export interface IntakeEvent {
+  companyId: string;
+  id: string;
+  type: string;
+  counterpartyId: string;
+  data: Record<string, unknown>;
+  occurredAt: Date | null;
+  workflowId: string;
+}
+
+/** What {@link EventRepository.intake} found and did. */
+export interface Intake {
+  /** The event stored under the id before this statement. */
+  existing: EventRow | undefined;
+  /** The row this statement stored: only for a new, acceptable event (within the rate). */
+  inserted: EventRow | undefined;
+  targets: EventTargets;
+  /** The rate unit counted, when one was asked for. */
+  hit: (WindowHit & { windowStart: Date }) | undefined;
 }
 
 /** Events as posted by business systems, keyed by company and the caller's id. */
@@ -36,29 +59,70 @@ export function createEventRepository(db: Db) {
     },
 
     /**
-     * A post's one read: the event stored under `id`, if any, and the targets
-     * a new event of this type and client would have, in one statement.
-     */
-    async findWithTargets(
-      companyId: string,
-      id: string,
-      type: string,
-      counterpartyId: string,
-    ): Promise<{ existing: EventRow | undefined; targets: EventTargets }> {
-      const [row] = await db
-        .select({ event: events, ...targetColumns(companyId, type, counterpartyId) })
-        .from(sql`(select 1) as one`)
-        .leftJoin(events, and(eq(events.companyId, companyId), eq(events.id, id)));
-      return { existing: row?.event ?? undefined, targets: targetsOf(row) };
-    },
-
-    /**
      * Stores an event unless one with its id exists: a concurrent post of the
      * same id keeps the first. Returns the stored row when this call stored it.
      */
     async insertOnce(event: NewEvent): Promise<EventRow | undefined> {
       const [row] = await db.insert(events).values(event).onConflictDoNothing().returning();
       return row;
+    },
+
+    /**
+     * A post's one statement: counts the caller's rate unit (when `rate` is
+     * given), reads the event stored under the id with the targets a new one
+     * of this type and client has, and stores the event when there is none,
+     * its type and client exist, every required variable is among `given`
+     * (`givenVariables`) and the unit is within `rate.limit`. Whatever it did
+     * not store, the caller checks with the targets (and the unit) it returns.
+     */
+    async intake(
+      event: IntakeEvent,
+      given: readonly string[],
+      rate?: { key: string; windowSeconds: number; limit: number },
+    ): Promise<Intake> {
+      const { companyId, id, type, counterpartyId } = event;
+      const ctes: SQL[] = [
+        sql`et as (select ${eventTypes.name} as name, ${eventTypes.variables} as variables from ${eventTypes} where ${eventTypes.companyId} = ${companyId} and ${eventTypes.type} = ${type})`,
+        sql`cp as (select ${counterparties.name} as name from ${counterparties} where ${counterparties.companyId} = ${companyId} and ${counterparties.id} = ${counterpartyId})`,
+      ];
+      if (rate) {
+        ctes.push(sql`hit as (${windowHitSql(rate.key, rate.windowSeconds)})`);
+        // Within the same statement the delete cannot see the count just written; it only drops earlier windows.
+        ctes.push(sql`stale as (delete from ${rateLimitWindows} where ${staleWindowsSql(rate.key, rate.windowSeconds)} and exists (select 1 from hit where hit.count = 1))`);
+      }
+      // A required variable: one whose `required` is truthy as JavaScript reads it (`missingVariables`).
+      const missing = sql`select 1 from et, jsonb_array_elements(case when jsonb_typeof(et.variables) = 'array' then et.variables else '[]'::jsonb end) v
+        where v.value->'required' is not null and v.value->'required' not in ('false'::jsonb, 'null'::jsonb, '0'::jsonb, '""'::jsonb)
+          and not coalesce((v.value->>'name') in (select jsonb_array_elements_text(${JSON.stringify(given)}::jsonb)), false)`;
+      ctes.push(sql`ins as (
+        insert into ${events} (company_id, id, type, counterparty_id, data, occurred_at, workflow_id)
+        select ${companyId}, ${id}, ${type}, ${counterpartyId}, ${JSON.stringify(event.data)}::jsonb, ${event.occurredAt?.toISOString() ?? null}::timestamptz, ${event.workflowId}
+        where exists (select 1 from et) and exists (select 1 from cp) and not exists (${missing})
+          ${rate ? sql`and (select hit.count from hit) <= ${rate.limit}` : sql``}
+        on conflict do nothing
+        returning *)`);
+      const result = await db.execute(sql`
+        with ${sql.join(ctes, sql`, `)}
+        select ${columnsAs('ins', 'i_')}, ${columnsAs('e', 'e_')},
+          (select variables from et) as variables, (select name from et) as type_name, (select name from cp) as counterparty_name
+          ${rate ? sql`, hit.count as hit_count, hit.window_start as hit_window_start, hit.retry_after as hit_retry_after` : sql``}
+        from (select 1) as one
+        left join ins on true
+        left join ${events} e on e.company_id = ${companyId} and e.id = ${id}
+        ${rate ? sql`left join hit on true` : sql``}`);
+      const row = result.rows[0] as Record<string, unknown>;
+      return {
+        existing: eventOf(row, 'e_'),
+        inserted: eventOf(row, 'i_'),
+        targets: targetsOf({
+          variables: row['variables'] as EventVariableDef[] | null,
+          typeName: row['type_name'] as string | null,
+          counterpartyName: row['counterparty_name'] as string | null,
+        }),
+        hit: rate
+          ? windowHitOf({ count: row['hit_count'] as number, retry_after: row['hit_retry_after'] as number, window_start: row['hit_window_start'] as Date })
+          : undefined,
+      };
     },
 
     /** Records the run Temporal accepted; a run already recorded stays. */
@@ -90,4 +154,20 @@ function targetsOf(row: { variables: EventVariableDef[] | null; typeName: string
     typeName: row?.typeName ?? undefined,
     counterpartyName: row?.counterpartyName ?? undefined,
   };
+}
+
+const EVENT_COLUMNS = Object.entries(getTableColumns(events)).map(([key, column]) => ({ key, name: column.name }));
+
+/** Every column of `events` under the alias `table`, each named with `prefix`, for reading two rows in one select. */
+function columnsAs(table: string, prefix: string): SQL {
+  return sql.join(
+    EVENT_COLUMNS.map(({ name }) => sql`${sql.identifier(table)}.${sql.identifier(name)} as ${sql.identifier(prefix + name)}`),
+    sql`, `,
+  );
+}
+
+/** The event row in the columns named with `prefix`; undefined when they are null (no such row). */
+function eventOf(row: Record<string, unknown>, prefix: string): EventRow | undefined {
+  if (row[`${prefix}id`] === null || row[`${prefix}id`] === undefined) return undefined;
+  return Object.fromEntries(EVENT_COLUMNS.map(({ key, name }) => [key, row[prefix + name]])) as unknown as EventRow;
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, count, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { journalEntries, rateLimitWindows } from '../schema';
 
@@ -9,6 +9,32 @@ export interface WindowHit {
   retryAfterSeconds: number;
 }
 
+/**
+ * One request of `key` counted in the fixed window of `windowSeconds` that
+ * holds the database's now, atomically across processes: an insert that
+ * returns `count`, `window_start` and `retry_after` (whole seconds, at least 1).
+ * Also a part of other statements (`events.intake`), as a CTE.
+ */
+export function windowHitSql(key: string, windowSeconds: number): SQL {
+  const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${windowSeconds}) * ${windowSeconds})`;
+  return sql`
+    insert into ${rateLimitWindows} (key, window_start, count)
+    values (${key}, ${windowStart}, 1)
+    on conflict (key, window_start) do update set count = ${rateLimitWindows.count} + 1
+    returning count, window_start,
+      greatest(1, ceil(extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))))::int as retry_after`;
+}
+
+/** The key's windows before the current one: no longer needed once its first request of a new window is counted. */
+export function staleWindowsSql(key: string, windowSeconds: number) {
+  return and(eq(rateLimitWindows.key, key), lt(rateLimitWindows.windowStart, sql`now() - make_interval(secs => ${windowSeconds})`));
+}
+
+/** A row returned by {@link windowHitSql}, as `pg` gives it. */
+export function windowHitOf(row: { count: number | string; retry_after: number | string; window_start: Date | string }): WindowHit & { windowStart: Date } {
+  return { count: Number(row.count), retryAfterSeconds: Number(row.retry_after), windowStart: new Date(row.window_start) };
+}
+
 /** Counters behind the abuse limits, kept in PostgreSQL so every process sees the same numbers. */
 export function createLimitsRepository(db: Db) {
   return {
@@ -17,19 +43,13 @@ export function createLimitsRepository(db: Db) {
      * holds the database's now, atomically across processes.
      */
     async hit(key: string, windowSeconds: number): Promise<WindowHit & { windowStart: Date }> {
-      const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${windowSeconds}) * ${windowSeconds})`;
-      const result = await db.execute(sql`
-        insert into ${rateLimitWindows} (key, window_start, count)
-        values (${key}, ${windowStart}, 1)
-        on conflict (key, window_start) do update set count = ${rateLimitWindows.count} + 1
-        returning count, window_start,
-          greatest(1, ceil(extract(epoch from (window_start + make_interval(secs => ${windowSeconds}) - now()))))::int as retry_after`);
-      const row = result.rows[0] as { count: number; retry_after: number; window_start: Date | string };
-      if (row.count === 1) {
+      const result = await db.execute(windowHitSql(key, windowSeconds));
+      const hit = windowHitOf(result.rows[0] as { count: number; retry_after: number; window_start: Date | string });
+      if (hit.count === 1) {
         // The first request of a new window: the key's older windows are no longer needed.
-        await db.delete(rateLimitWindows).where(and(eq(rateLimitWindows.key, key), lt(rateLimitWindows.windowStart, sql`now() - make_interval(secs => ${windowSeconds})`)));
+        await db.delete(rateLimitWindows).where(staleWindowsSql(key, windowSeconds));
       }
-      return { count: Number(row.count), retryAfterSeconds: Number(row.retry_after), windowStart: new Date(row.window_start) };
+      return hit;
     },
 
     /** Gives back one request counted by {@link hit} in the window it was counted in (a request that was not served). */
