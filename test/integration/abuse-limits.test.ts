@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { hashApiKey } from '../../src/db/repositories/api-keys';
+import { createLimitsRepository } from '../../src/db/repositories/limits';
+import { apiKeys } from '../../src/db/schema';
 import { startSmsRuPeer, type SmsRuPeer } from '../../src/dev/peers/sms-ru';
 import { createHarness, type Harness } from '../helpers/harness';
 import { journalOf, putClient, putNoticeType, until } from '../helpers/scenario';
@@ -60,6 +64,31 @@ describe('abuse limits', () => {
 
       const otherKey = await poster();
       expect((await otherKey('rate-5', 'rate-client')).statusCode).toBe(202);
+    } finally {
+      await h.setMode('live');
+    }
+  });
+
+  it('counts posts refused before they are read (400, 413) toward the minute too, and stores nothing past the limit', async () => {
+    const second = new Date().getSeconds();
+    if (second > 50) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+    await putClient(h, 'rate-client-2', [{ name: 'Покупатель', phone: '+79160005567' }]);
+    await h.setMode('test');
+    try {
+      const key = await h.keyWithRoles(['events:write']);
+      const post = (id: string, counterpartyId: string, data: Record<string, unknown> = { n: id }) =>
+        h.request({ method: 'POST', url: '/v1/events', key, payload: { id, type: 'test.sms-only', counterpartyId, data } });
+      const bad = await post('rate-bad', 'rate-client-2', 'not an object' as unknown as Record<string, unknown>);
+      expect(bad.statusCode, bad.body).toBe(400);
+      expect((await post('rate-big', 'rate-client-2', { n: 'я'.repeat(1100) })).statusCode).toBe(413);
+      // Such a post is counted once its answer is sent: wait for both units before the next post.
+      const [row] = await h.db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(key)));
+      const counters = createLimitsRepository(h.db);
+      await until(async () => (await counters.current(`events:key:${row!.id}`, 60)).count === 2 || undefined, 'both refused posts counted');
+      expect((await post('rate-ok', 'rate-client-2')).statusCode).toBe(202);
+      const refused = await post('rate-late', 'rate-client-2');
+      expect(refused.statusCode, refused.body).toBe(429);
+      expect((await h.request({ method: 'GET', url: '/v1/events/rate-late' })).statusCode).toBe(404);
     } finally {
       await h.setMode('live');
     }

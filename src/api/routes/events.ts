@@ -105,8 +105,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const input = request.body;
       const workflowId = eventWorkflowId(companyId, input.id);
 
-      // One statement on the way in: the event if it is stored, what checking a new one needs, and the new one stored
-      // when the database finds it acceptable by the same rules as assertAcceptable.
+      // One statement on the way in: the caller's rate unit counted, the event if it is stored, what checking a new one
+      // needs, and the new one stored when within the rate and acceptable by the same rules as assertAcceptable.
       const newEvent = {
         companyId,
         id: input.id,
@@ -116,7 +116,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         occurredAt: input.occurredAt ? new Date(input.occurredAt) : null,
         workflowId,
       };
-      const intake = await events.intake(newEvent, givenVariables(input.data));
+      const rate = request.eventRate;
+      const intake = await events.intake(newEvent, givenVariables(input.data), rate ?? undefined);
+      // Past the limit nothing was stored: 429 before anything else, as for any post of the key in this minute.
+      if (rate && intake.hit) rate.counted(intake.hit);
       const { existing, targets } = intake;
       if (existing?.runId) {
         return reply.status(200).send(accepted(existing.id, workflowId, existing.runId, 'duplicate', true));
