@@ -355,6 +355,19 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     expect(held).toMatchObject({ status: 'queued', claimToken: 'live-run:0', dispatchedAt: null });
   });
 
+  it('takes at most maxEmails in one run, claiming the next batch while one sends, and leaves the rest for the next run', async () => {
+    const rows = Array.from({ length: 130 }, (_, i) => queuedEmail(`cap-${Math.floor(i / 50)}`, i, `c${i}@cap.example`));
+    await h.db.insert(journalEntries).values(rows);
+    const first = await (await dispatch({ batchSize: 20, maxEmails: 50 })).result();
+    // 20 + 20 + 10: the last claim asks only for what the cap leaves.
+    expect(first).toMatchObject({ batches: 3, claimed: 50, sent: 50, more: true, errors: 0 });
+    const rest = await (await dispatch({ batchSize: 20 })).result();
+    expect(rest).toMatchObject({ claimed: 80, sent: 80, more: false, errors: 0 });
+    const perRecipient = new Map<string, number>();
+    for (const mail of h.smtp.messages) for (const to of mail.to) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
+    for (let i = 0; i < 130; i++) expect(perRecipient.get(`c${i}@cap.example`), `c${i}`).toBe(1);
+  });
+
   it('sends nothing again for an entry whose outcome an earlier attempt journaled before it died, and finishes its row', async () => {
     const rows = [1, 2, 3].map((i) => queuedEmail('resume', i, `r${i}@resume.example`));
     await h.db.insert(journalEntries).values(rows);
