@@ -30,7 +30,7 @@ export const UNKNOWN_OUTCOME_REASON = reasonText('unknown_outcome');
  * Runs a database write that must not be lost, retrying while PostgreSQL is
  * unreachable (up to about a minute), as the message it records is already out.
  */
-async function persist<T>(write: () => Promise<T>): Promise<T> {
+export async function persist<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await write();

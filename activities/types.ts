@@ -132,6 +132,20 @@ export interface SendQueuedEmailInput {
   retryDelaySeconds: number;
 }
 
+export interface SendQueuedEmailsInput {
+  /** Entries claimed together under `claimToken` (one batch of the dispatch). */
+  entryIds: number[];
+  claimToken: string;
+  leaseSeconds: number;
+  /** After a transient failure, an entry is not claimed again before this many seconds. */
+  retryDelaySeconds: number;
+}
+
+export interface SendQueuedEmailsResult {
+  /** One per entry asked for, in the same order. */
+  results: SendQueuedEmailResult[];
+}
+
 /**
  * - `sent`: delivered now, `sent` journaled.
  * - `already_done`: an earlier attempt (or run) already sent it or failed it for good.

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--rounds N] [--waiting N]`: the service beside
+ * `npm run bench [-- --quick] [--rounds N] [--waiting N] [--cpu-prof DIR]`: the service beside
  * the bare baseline on the same Temporal server and database, in one run.
  *
  * The service runs as `npm start` runs it (`src/main.ts all`, a child process,
@@ -61,7 +61,9 @@ interface ServiceProcess {
 }
 
 function startServiceProcess(role: 'all' | 'worker', env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `--cpu-prof DIR`: the service writes V8 CPU profiles there when it stops (open them in Chrome's DevTools).
+  const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.argv[process.argv.indexOf('--cpu-prof') + 1]!)] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts', role], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -91,6 +93,37 @@ function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
   return { rssMiB: Math.round(kib('VmRSS') / 1024), peakMiB: Math.round(kib('VmHWM') / 1024) };
+}
+
+/** CPU time (user + system) a process and its live children have used so far, in ms, from /proc (Linux). */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const ticksToMs = 1000 / 100; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // The command name may hold spaces: fields are counted after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ppid = Number(fields[1]);
+    if (Number(entry) !== pid && ppid !== pid) continue;
+    total += (Number(fields[11]) + Number(fields[12])) * ticksToMs;
+  }
+  return total;
+}
+
+/** The postmaster's pid, first line of `postmaster.pid` in its data directory. */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
 }
 
 function percentile(values: number[], p: number): number {
@@ -241,6 +274,22 @@ async function main(): Promise<void> {
     const ingest = { service: [] as number[], bare: [] as number[], serviceP50: [] as number[], serviceP99: [] as number[], bareP50: [] as number[], bareP99: [] as number[] };
     // Delivered: events per second from the first POST to the last e-mail.
     const delivered = { service: [] as number[], bare: [] as number[] };
+    // CPU per delivered event, ms, by process: a machine busy with other work slows both sides, but barely moves these.
+    const pgPid = postmasterPid(path.join(dir, 'pg', 'postgres'));
+    const cpuNow = () => ({
+      server: cpuMsOf(temporal.pid),
+      service: cpuMsOf(service.child.pid),
+      postgres: cpuMsOf(pgPid),
+      bench: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+    });
+    type Cpu = ReturnType<typeof cpuNow>;
+    const cpuPerEvent = (before: Cpu, after: Cpu, events: number): Cpu => ({
+      server: (after.server - before.server) / events,
+      service: (after.service - before.service) / events,
+      postgres: (after.postgres - before.postgres) / events,
+      bench: (after.bench - before.bench) / events,
+    });
+    const cpu = { service: [] as Cpu[], bare: [] as Cpu[] };
     let dbStatementsPerEvent = NaN;
     for (let round = 1; round <= sizes.rounds; round++) {
       log(`round ${round}/${sizes.rounds}: ingest of ${sizes.ingest} events`);
@@ -262,14 +311,17 @@ async function main(): Promise<void> {
       log(`round ${round}/${sizes.rounds}: delivery of ${sizes.delivered} events`);
       const commitsBefore = await commits(serviceDb);
       let base = serviceSink.messages.length;
+      let cpuBefore = cpuNow();
       t = performance.now();
       await pool(sizes.delivered, 16, () => postEvent(`delivered-${seq++}`));
       await drained(serviceSink, base + sizes.delivered * mailsPerEvent, 'the service e-mails');
       delivered.service.push(sizes.delivered / ((performance.now() - t) / 1000));
+      cpu.service.push(cpuPerEvent(cpuBefore, cpuNow(), sizes.delivered));
       await new Promise((r) => setTimeout(r, 1500));
       dbStatementsPerEvent = ((await commits(serviceDb)) - commitsBefore) / sizes.delivered;
 
       base = bareSink.messages.length;
+      cpuBefore = cpuNow();
       t = performance.now();
       await pool(sizes.delivered, 16, async () => {
         const n = seq++;
@@ -281,6 +333,7 @@ async function main(): Promise<void> {
       });
       await drained(bareSink, base + sizes.delivered * mailsPerEvent, 'the bare e-mails');
       delivered.bare.push(sizes.delivered / ((performance.now() - t) / 1000));
+      cpu.bare.push(cpuPerEvent(cpuBefore, cpuNow(), sizes.delivered));
     }
 
     // History and activities per event, read from one run of each.
@@ -372,6 +425,10 @@ async function main(): Promise<void> {
       delivered: { serviceEventsPerSecond: median(delivered.service), bareEventsPerSecond: median(delivered.bare) },
       latency: { rateEventsPerSecond: rate, service: serviceLatency, bare: bareLatency },
       dispatch: { serviceEmailsPerSecond: dispatchService, bareEmailsPerSecond: dispatchBare },
+      cpuMsPerDeliveredEvent: {
+        service: medianCpu(cpu.service),
+        bare: medianCpu(cpu.bare),
+      },
       scale: { oneWorkerEventsPerSecond: median(delivered.service), twoWorkersEventsPerSecond: twoWorkers },
       perEvent: {
         serviceHistoryEvents: serviceHistory.events?.length ?? 0,
@@ -400,6 +457,12 @@ async function main(): Promise<void> {
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log(`stop failed: ${String(err)}`));
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Each process's median over the rounds. */
+function medianCpu<T extends Record<string, number>>(rounds: T[]): T {
+  const keys = Object.keys(rounds[0] ?? {}) as (keyof T)[];
+  return Object.fromEntries(keys.map((k) => [k, median(rounds.map((r) => r[k] as number))])) as T;
 }
 
 /** Transactions committed in the service's database so far (each statement outside a transaction is one). */
@@ -451,6 +514,7 @@ function print(r: {
   delivered: Record<string, number>;
   latency: { rateEventsPerSecond: number; service: Record<string, number>; bare: Record<string, number> };
   dispatch: Record<string, number>;
+  cpuMsPerDeliveredEvent: { service: Record<string, number>; bare: Record<string, number> };
   scale: Record<string, number>;
   perEvent: Record<string, number>;
   memory: Record<string, number>;
@@ -459,6 +523,8 @@ function print(r: {
   seconds: number;
 }): void {
   const f = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
+  // The bare worker runs in the bench process; the service's load generator does too.
+  const cpuCell = (c: Record<string, number>) => `${f(c.server, 0)} / ${f(c.service, 0)} / ${f(c.postgres, 0)} / ${f(c.bench, 0)}`;
   const rows: [string, string, string, string][] = [
     ['measure', 'service', 'bare baseline', 'ratio'],
     ['ingest, accepted/s (64 callers)', f(r.ingest.serviceAcceptedPerSecond), f(r.ingest.bareStartsPerSecond), f(r.ratios.ingestRatio, 2)],
@@ -472,6 +538,12 @@ function print(r: {
     ],
     ['scheduled dispatch, e-mails/s', f(r.dispatch.serviceEmailsPerSecond), f(r.dispatch.bareEmailsPerSecond), f(r.ratios.dispatchRatio, 2)],
     ['two workers vs one, events/s', f(r.scale.twoWorkersEventsPerSecond), f(r.scale.oneWorkerEventsPerSecond), f(r.ratios.scaleRatio, 2)],
+    [
+      'CPU per delivered event, ms: server / worker+API / PostgreSQL / bench',
+      cpuCell(r.cpuMsPerDeliveredEvent.service),
+      cpuCell(r.cpuMsPerDeliveredEvent.bare),
+      '',
+    ],
     ['history events per event', f(r.perEvent.serviceHistoryEvents, 0), f(r.perEvent.bareHistoryEvents, 0), ''],
     ['activities per event', f(r.perEvent.serviceActivities, 0), f(r.perEvent.bareActivities, 0), ''],
     ['database transactions per event', f(r.perEvent.serviceDbTransactions), '—', ''],

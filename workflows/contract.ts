@@ -191,7 +191,7 @@ export interface PollTelegramInput {
 export interface DispatchEmailOutboxInput {
   /** Only this company's queued e-mail, as the schedules run it; every company's when absent (a run started by hand). */
   companyId?: string;
-  /** Entries claimed and sent together, 1–500. Default 50. */
+  /** Entries claimed and sent together, 1–500. Default 100. */
   batchSize?: number;
   /** Entries one run takes at most (across continue-as-new); the rest wait for the next run. Default 5000. */
   maxEmails?: number;

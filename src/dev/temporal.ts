@@ -12,6 +12,8 @@ export interface DevTemporalServer {
   uiUrl: string;
   /** Namespace created at launch and verified usable. */
   namespace: string;
+  /** The server's process id (the benchmark reads its CPU time). */
+  pid: number | undefined;
   /** Stops the server: SIGTERM, then SIGKILL after 10 s. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -55,11 +57,23 @@ export const DEV_SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword'>> = {
  */
 export const DEV_SQLITE_PRAGMAS: Readonly<Record<string, string>> = { journal_mode: 'wal', synchronous: 'normal' };
 
-/** The `temporal server start-dev` flags for the search attributes and pragmas above. */
+/**
+ * Dynamic configuration of the dev server: eager dispatch hands a worker the
+ * first workflow task of a run it starts (Eager Workflow Start) and the
+ * activity tasks its completed workflow task schedules, skipping a round trip
+ * through matching for each. A cluster sets the same keys in its dynamic config (README).
+ */
+export const DEV_DYNAMIC_CONFIG: Readonly<Record<string, boolean>> = {
+  'system.enableEagerWorkflowStart': true,
+  'system.enableActivityEagerExecution': true,
+};
+
+/** The `temporal server start-dev` flags for the search attributes, pragmas and dynamic configuration above. */
 export function devServerExtraArgs(): string[] {
   return [
     ...Object.entries(DEV_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...Object.entries(DEV_SQLITE_PRAGMAS).flatMap(([pragma, value]) => ['--sqlite-pragma', `${pragma}=${value}`]),
+    ...Object.entries(DEV_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
 }
 
@@ -408,6 +422,7 @@ export async function startDevTemporal(opts: StartDevTemporalOptions): Promise<D
         address,
         uiUrl: `http://127.0.0.1:${uiPort}`,
         namespace,
+        pid: state.child.pid,
         stop(): Promise<void> {
           stopping = true;
           stopped ??= terminate(state).finally(() => process.removeListener('exit', killOnExit));

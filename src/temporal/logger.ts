@@ -9,6 +9,12 @@ const LEVELS: Record<TemporalLogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'er
   ERROR: 'error',
 };
 
+/** The SDK's level for a pino level: pino's `fatal` and `silent` keep the SDK's errors, which pino then drops or keeps. */
+function temporalLevelOf(level: string): TemporalLogLevel {
+  const found = (Object.keys(LEVELS) as TemporalLogLevel[]).find((k) => LEVELS[k] === level);
+  return found ?? 'ERROR';
+}
+
 /**
  * Sends the SDK's and the Core's log lines through our pino logger, so they
  * share its level and its redaction. Activity log lines carry the workflow id,
@@ -24,7 +30,8 @@ export function installTemporalLogging(log: Logger, opts: { metricsPort?: number
     ...(opts.metricsPort !== undefined
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${opts.metricsPort}` } } } }
       : {}),
-    logger: new DefaultLogger('TRACE', (entry) => {
+    // The SDK skips what is below our level before it formats anything (at TRACE it built every line to drop it).
+    logger: new DefaultLogger(temporalLevelOf(log.level), (entry) => {
       const level = LEVELS[entry.level];
       if (child.isLevelEnabled(level)) child[level](entry.meta ?? {}, entry.message);
     }),

@@ -9,6 +9,7 @@ import { ensureSchedules, scheduleIdOf, type ScheduleName } from '../../src/temp
 import type { checkSmsBalance } from '../../workflows/check-sms-balance';
 import type { dispatchEmailOutbox } from '../../workflows/dispatch-email-outbox';
 import { createHarness, type Harness } from '../helpers/harness';
+import { saveHistory } from '../helpers/histories';
 import { parseMail } from '../helpers/mail';
 import { until } from '../helpers/scenario';
 import { startSmsc, type Smsc } from '../../src/dev/peers/smsc';
@@ -354,12 +355,45 @@ describe('scheduled jobs (R4, R16, R17) against real Temporal, PostgreSQL, SMTP 
     expect(held).toMatchObject({ status: 'queued', claimToken: 'live-run:0', dispatchedAt: null });
   });
 
+  it('takes at most maxEmails in one run, claiming the next batch while one sends, and leaves the rest for the next run', async () => {
+    const rows = Array.from({ length: 130 }, (_, i) => queuedEmail(`cap-${Math.floor(i / 50)}`, i, `c${i}@cap.example`));
+    await h.db.insert(journalEntries).values(rows);
+    const first = await (await dispatch({ batchSize: 20, maxEmails: 50 })).result();
+    // 20 + 20 + 10: the last claim asks only for what the cap leaves.
+    expect(first).toMatchObject({ batches: 3, claimed: 50, sent: 50, more: true, errors: 0 });
+    const rest = await (await dispatch({ batchSize: 20 })).result();
+    expect(rest).toMatchObject({ claimed: 80, sent: 80, more: false, errors: 0 });
+    const perRecipient = new Map<string, number>();
+    for (const mail of h.smtp.messages) for (const to of mail.to) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
+    for (let i = 0; i < 130; i++) expect(perRecipient.get(`c${i}@cap.example`), `c${i}`).toBe(1);
+  });
+
+  it('sends nothing again for an entry whose outcome an earlier attempt journaled before it died, and finishes its row', async () => {
+    const rows = [1, 2, 3].map((i) => queuedEmail('resume', i, `r${i}@resume.example`));
+    await h.db.insert(journalEntries).values(rows);
+    // The earlier attempt sent r2 and journaled it, then died before marking the queued row.
+    const earlier = { ...rows[1]!, stepKey: rows[1]!.stepKey.replace(/\/queued$/, '/sent'), status: 'sent' as const, reason: null };
+    await h.db.insert(journalEntries).values(earlier);
+
+    expect(await (await dispatch()).result()).toMatchObject({ claimed: 3, sent: 2, skipped: 1, errors: 0 });
+    expect(mailTo('r1@resume.example')).toHaveLength(1);
+    expect(mailTo('r2@resume.example')).toHaveLength(0);
+    expect(mailTo('r3@resume.example')).toHaveLength(1);
+    const after = await rowsOf('resume');
+    expect(after.filter((e) => e.status === 'sent').map((e) => e.recipient).sort()).toEqual(['r1@resume.example', 'r2@resume.example', 'r3@resume.example']);
+    expect(after.filter((e) => e.status === 'queued').every((e) => e.dispatchedAt !== null && e.claimToken === null)).toBe(true);
+    // Nothing is left for the next run.
+    expect(await (await dispatch()).result()).toMatchObject({ claimed: 0, sent: 0 });
+  });
+
   it('journals a permanent refusal as failed with the server\'s reason; a transient one is retried by a later run', async () => {
     refusedForGood.add('broken@fail.example');
     refusedOnce.add('busy@fail.example');
     await h.db.insert(journalEntries).values([queuedEmail('fail', 1, 'broken@fail.example'), queuedEmail('fail', 2, 'busy@fail.example')]);
 
-    expect(await (await dispatch({ retryDelaySeconds: 1 })).result()).toMatchObject({ claimed: 2, sent: 0, failed: 1, retryLater: 1 });
+    const first = await dispatch({ retryDelaySeconds: 1 });
+    expect(await first.result()).toMatchObject({ claimed: 2, sent: 0, failed: 1, retryLater: 1 });
+    await saveHistory(h, first.workflowId, 'dispatch-refused-batched');
     let rows = await rowsOf('fail');
     const find = (status: string, recipient: string) => rows.find((e) => e.status === status && e.recipient === recipient);
     expect(rows.map((e) => `${e.status} ${e.recipient}`).sort()).toEqual([

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import { OUTBOX_STEP_SUFFIX } from '../../domain/keys';
 import type { Db } from '../client';
 import { companies, journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
@@ -72,6 +72,60 @@ export function createEmailOutboxRepository(db: Db) {
       return entry;
     },
 
+    /** Renews the leases of claimed entries in one statement; only those still this token's come back. */
+    async renewMany(entryIds: readonly number[], claimToken: string, leaseSeconds: number): Promise<JournalEntry[]> {
+      if (entryIds.length === 0) return [];
+      return db
+        .update(journalEntries)
+        .set({ claimedUntil: secondsFromNow(leaseSeconds) })
+        .where(and(inArray(journalEntries.id, [...entryIds]), eq(journalEntries.claimToken, claimToken), inOutbox))
+        .returning();
+    },
+
+    /** Which of these entries some run is already done with. */
+    async dispatchedAmong(entryIds: readonly number[]): Promise<Set<number>> {
+      if (entryIds.length === 0) return new Set();
+      const rows = await db
+        .select({ id: journalEntries.id })
+        .from(journalEntries)
+        .where(and(inArray(journalEntries.id, [...entryIds]), isNotNull(journalEntries.dispatchedAt)));
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /**
+     * Done with many queued rows in one transaction: their outcomes journaled
+     * (`sent` or `failed`, each once per step key), the rows marked dispatched,
+     * and those that failed for now released with a back-off and their
+     * `attempt_failed` entry. `created` is false for an outcome that existed already.
+     */
+    async settle(settled: {
+      finished: readonly { entryId: number; outcome: NewJournalEntry }[];
+      retried: readonly { entryId: number; backOffSeconds: number; attempt: NewJournalEntry }[];
+      alreadyDone?: readonly number[];
+      claimToken: string;
+    }): Promise<{ id: number; created: boolean }[]> {
+      const done = [...settled.finished.map((f) => f.entryId), ...(settled.alreadyDone ?? [])];
+      return db.transaction(async (tx) => {
+        const written = await createJournalRepository(tx).recordMany([
+          ...settled.finished.map((f) => f.outcome),
+          ...settled.retried.map((r) => r.attempt),
+        ]);
+        if (done.length > 0) {
+          await tx
+            .update(journalEntries)
+            .set({ dispatchedAt: new Date(), claimToken: null, claimedUntil: null })
+            .where(inArray(journalEntries.id, done));
+        }
+        for (const [backOffSeconds, ids] of groupBy(settled.retried, (r) => r.backOffSeconds)) {
+          await tx
+            .update(journalEntries)
+            .set({ claimToken: null, claimedUntil: secondsFromNow(backOffSeconds) })
+            .where(and(inArray(journalEntries.id, ids.map((r) => r.entryId)), eq(journalEntries.claimToken, settled.claimToken)));
+        }
+        return written.slice(0, settled.finished.length).map(({ entry, created }) => ({ id: entry.id, created }));
+      });
+    },
+
     async isDispatched(entryId: number): Promise<boolean> {
       const [row] = await db.select({ dispatchedAt: journalEntries.dispatchedAt }).from(journalEntries).where(eq(journalEntries.id, entryId));
       return Boolean(row?.dispatchedAt);
@@ -108,6 +162,12 @@ export function createEmailOutboxRepository(db: Db) {
       });
     },
   };
+}
+
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return groups;
 }
 
 /** The outbox at a glance, for the metrics: how many e-mails wait and since when. */

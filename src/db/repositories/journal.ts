@@ -168,6 +168,12 @@ export function createJournalRepository(db: Db) {
       return row;
     },
 
+    /** The entries written under any of these step keys. */
+    async findByStepKeys(stepKeys: readonly string[]): Promise<JournalEntry[]> {
+      if (stepKeys.length === 0) return [];
+      return db.select().from(journalEntries).where(inArray(journalEntries.stepKey, [...stepKeys]));
+    },
+
     async findByStepKey(stepKey: string): Promise<JournalEntry | undefined> {
       const rows = await db.select().from(journalEntries).where(eq(journalEntries.stepKey, stepKey)).limit(1);
       return rows[0];
