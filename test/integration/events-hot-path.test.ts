@@ -109,6 +109,27 @@ describe('the event intake hot path', () => {
     expect(unknownType).toMatchObject({ inserted: undefined, targets: { variables: undefined } });
   });
 
+  it('counts the rate unit in the same statement and stores nothing past the limit, prepared on the pool or plain in a transaction', async () => {
+    const key = `events:test:${Date.now()}`;
+    const rate = { key, windowSeconds: 60, limit: 1 };
+    const intakeOf = (repo: ReturnType<typeof createEventRepository>) => {
+      const id = `rate-${Date.now()}-${Math.random()}`;
+      return repo.intake({ companyId: h.companyId, id, type: 'order.ready_for_pickup', counterpartyId: 'demo-client', data: buildEvent().data, occurredAt: null, workflowId: `wf-${id}` }, givenVariables(buildEvent().data), rate);
+    };
+    const first = await h.db.transaction((tx) => intakeOf(createEventRepository(tx)));
+    const second = await intakeOf(createEventRepository(h.db));
+    // Both in one window unless a minute began between them: then the second is the first of its window.
+    expect(first.inserted).toBeDefined();
+    expect(first.hit?.count).toBe(1);
+    if (second.hit!.windowStart.getTime() === first.hit!.windowStart.getTime()) {
+      expect(second).toMatchObject({ inserted: undefined, hit: { count: 2 } });
+      expect(second.hit!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    } else {
+      expect(second).toMatchObject({ hit: { count: 1 } });
+      expect(second.inserted).toBeDefined();
+    }
+  });
+
   it('leaves the run id to the run: the API writes the event once, and the first journal rows record the run', async () => {
     // The key is read once, then kept in memory while the change feed listens.
     await post(buildEvent());

@@ -1,4 +1,6 @@
-import { and, eq, getTableColumns, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, fillPlaceholders, getTableColumns, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { Client, Pool } from 'pg';
 import type { EventVariableDef } from '../../domain/vocabulary';
 import type { Db } from '../client';
 import { counterparties, events, eventTypes, rateLimitWindows, type EventRow } from '../schema';
@@ -80,37 +82,18 @@ export function createEventRepository(db: Db) {
       given: readonly string[],
       rate?: { key: string; windowSeconds: number; limit: number },
     ): Promise<Intake> {
-      const { companyId, id, type, counterpartyId } = event;
-      const ctes: SQL[] = [
-        sql`et as (select ${eventTypes.name} as name, ${eventTypes.variables} as variables from ${eventTypes} where ${eventTypes.companyId} = ${companyId} and ${eventTypes.type} = ${type})`,
-        sql`cp as (select ${counterparties.name} as name from ${counterparties} where ${counterparties.companyId} = ${companyId} and ${counterparties.id} = ${counterpartyId})`,
-      ];
-      if (rate) {
-        ctes.push(sql`hit as (${windowHitSql(rate.key, rate.windowSeconds)})`);
-        // Within the same statement the delete cannot see the count just written; it only drops earlier windows.
-        ctes.push(sql`stale as (delete from ${rateLimitWindows} where ${staleWindowsSql(rate.key, rate.windowSeconds)} and exists (select 1 from hit where hit.count = 1))`);
-      }
-      // A required variable: one whose `required` is truthy as JavaScript reads it (`missingVariables`).
-      const missing = sql`select 1 from et, jsonb_array_elements(case when jsonb_typeof(et.variables) = 'array' then et.variables else '[]'::jsonb end) v
-        where v.value->'required' is not null and v.value->'required' not in ('false'::jsonb, 'null'::jsonb, '0'::jsonb, '""'::jsonb)
-          and not coalesce((v.value->>'name') in (select jsonb_array_elements_text(${JSON.stringify(given)}::jsonb)), false)`;
-      ctes.push(sql`ins as (
-        insert into ${events} (company_id, id, type, counterparty_id, data, occurred_at, workflow_id)
-        select ${companyId}, ${id}, ${type}, ${counterpartyId}, ${JSON.stringify(event.data)}::jsonb, ${event.occurredAt?.toISOString() ?? null}::timestamptz, ${event.workflowId}
-        where exists (select 1 from et) and exists (select 1 from cp) and not exists (${missing})
-          ${rate ? sql`and (select hit.count from hit) <= ${rate.limit}` : sql``}
-        on conflict do nothing
-        returning *)`);
-      const result = await db.execute(sql`
-        with ${sql.join(ctes, sql`, `)}
-        select ${columnsAs('ins', 'i_')}, ${columnsAs('e', 'e_')},
-          (select variables from et) as variables, (select name from et) as type_name, (select name from cp) as counterparty_name
-          ${rate ? sql`, hit.count as hit_count, hit.window_start as hit_window_start, hit.retry_after as hit_retry_after` : sql``}
-        from (select 1) as one
-        left join ins on true
-        left join ${events} e on e.company_id = ${companyId} and e.id = ${id}
-        ${rate ? sql`left join hit on true` : sql``}`);
-      const row = result.rows[0] as Record<string, unknown>;
+      const values: IntakeValues = {
+        companyId: event.companyId,
+        id: event.id,
+        type: event.type,
+        counterpartyId: event.counterpartyId,
+        data: JSON.stringify(event.data),
+        occurredAt: event.occurredAt?.toISOString() ?? null,
+        workflowId: event.workflowId,
+        given: JSON.stringify(given),
+        ...(rate ? { rateKey: rate.key, windowSeconds: rate.windowSeconds, limit: rate.limit } : {}),
+      };
+      const row = await runIntake(db, values, rate !== undefined);
       return {
         existing: eventOf(row, 'e_'),
         inserted: eventOf(row, 'i_'),
@@ -170,4 +153,84 @@ function columnsAs(table: string, prefix: string): SQL {
 function eventOf(row: Record<string, unknown>, prefix: string): EventRow | undefined {
   if (row[`${prefix}id`] === null || row[`${prefix}id`] === undefined) return undefined;
   return Object.fromEntries(EVENT_COLUMNS.map(({ key, name }) => [key, row[prefix + name]])) as unknown as EventRow;
+}
+
+/** The values of the intake statement, by name. */
+type IntakeValues = {
+  companyId: string;
+  id: string;
+  type: string;
+  counterpartyId: string;
+  /** JSON text. */
+  data: string;
+  occurredAt: string | null;
+  workflowId: string;
+  /** JSON array of the names `givenVariables` returned. */
+  given: string;
+  rateKey?: string;
+  windowSeconds?: number;
+  limit?: number;
+};
+
+type IntakeArgs = { [K in keyof IntakeValues]-?: IntakeValues[K] | Placeholder };
+
+/** The intake statement with `v` in it: placeholders (built once, below) or the values themselves. */
+function intakeSql(v: IntakeArgs, withRate: boolean): SQL {
+  const ctes: SQL[] = [
+    sql`et as (select ${eventTypes.name} as name, ${eventTypes.variables} as variables from ${eventTypes} where ${eventTypes.companyId} = ${v.companyId} and ${eventTypes.type} = ${v.type})`,
+    sql`cp as (select ${counterparties.name} as name from ${counterparties} where ${counterparties.companyId} = ${v.companyId} and ${counterparties.id} = ${v.counterpartyId})`,
+  ];
+  if (withRate) {
+    ctes.push(sql`hit as (${windowHitSql(v.rateKey as string | Placeholder, v.windowSeconds as number | Placeholder)})`);
+    // Within the same statement the delete cannot see the count just written; it only drops earlier windows.
+    ctes.push(
+      sql`stale as (delete from ${rateLimitWindows} where ${staleWindowsSql(v.rateKey as string | Placeholder, v.windowSeconds as number | Placeholder)} and exists (select 1 from hit where hit.count = 1))`,
+    );
+  }
+  // A required variable: one whose `required` is truthy as JavaScript reads it (`missingVariables`).
+  const missing = sql`select 1 from et, jsonb_array_elements(case when jsonb_typeof(et.variables) = 'array' then et.variables else '[]'::jsonb end) v
+    where v.value->'required' is not null and v.value->'required' not in ('false'::jsonb, 'null'::jsonb, '0'::jsonb, '""'::jsonb)
+      and not coalesce((v.value->>'name') in (select jsonb_array_elements_text(${v.given}::jsonb)), false)`;
+  ctes.push(sql`ins as (
+    insert into ${events} (company_id, id, type, counterparty_id, data, occurred_at, workflow_id)
+    select ${v.companyId}, ${v.id}, ${v.type}, ${v.counterpartyId}, ${v.data}::jsonb, ${v.occurredAt}::timestamptz, ${v.workflowId}
+    where exists (select 1 from et) and exists (select 1 from cp) and not exists (${missing})
+      ${withRate ? sql`and (select hit.count from hit) <= ${v.limit}` : sql``}
+    on conflict do nothing
+    returning *)`);
+  return sql`
+    with ${sql.join(ctes, sql`, `)}
+    select ${columnsAs('ins', 'i_')}, ${columnsAs('e', 'e_')},
+      (select variables from et) as variables, (select name from et) as type_name, (select name from cp) as counterparty_name
+      ${withRate ? sql`, hit.count as hit_count, hit.window_start as hit_window_start, hit.retry_after as hit_retry_after` : sql``}
+    from (select 1) as one
+    left join ins on true
+    left join ${events} e on e.company_id = ${v.companyId} and e.id = ${v.id}
+    ${withRate ? sql`left join hit on true` : sql``}`;
+}
+
+const INTAKE_NAMES = ['companyId', 'id', 'type', 'counterpartyId', 'data', 'occurredAt', 'workflowId', 'given', 'rateKey', 'windowSeconds', 'limit'] as const;
+
+/**
+ * The intake's two texts (with and without the rate unit), built once: each
+ * runs as a named prepared statement, parsed and planned once per connection.
+ */
+const INTAKE_QUERIES = (() => {
+  const dialect = new PgDialect();
+  const placeholders = Object.fromEntries(INTAKE_NAMES.map((name) => [name, sql.placeholder(name)])) as IntakeArgs;
+  const build = (withRate: boolean, name: string) => ({ name, ...dialect.sqlToQuery(intakeSql(placeholders, withRate)) });
+  return { plain: build(false, 'events_intake'), rate: build(true, 'events_intake_rate') };
+})();
+
+/** Runs the intake statement: prepared on a pool or client of `createDatabase`, as a plain statement in a transaction. */
+async function runIntake(db: Db, values: IntakeValues, withRate: boolean): Promise<Record<string, unknown>> {
+  const source = (db as { $client?: unknown }).$client;
+  if (source instanceof Pool || source instanceof Client) {
+    const query = withRate ? INTAKE_QUERIES.rate : INTAKE_QUERIES.plain;
+    const result = await source.query<Record<string, unknown>>({ name: query.name, text: query.sql, values: fillPlaceholders(query.params, values) });
+    return result.rows[0]!;
+  }
+  const args = { rateKey: null, windowSeconds: null, limit: null, ...values } as unknown as IntakeArgs;
+  const result = await db.execute(intakeSql(args, withRate));
+  return result.rows[0] as Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, gt, lt, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { journalEntries, rateLimitWindows } from '../schema';
 
@@ -15,7 +15,7 @@ export interface WindowHit {
  * returns `count`, `window_start` and `retry_after` (whole seconds, at least 1).
  * Also a part of other statements (`events.intake`), as a CTE.
  */
-export function windowHitSql(key: string, windowSeconds: number): SQL {
+export function windowHitSql(key: string | Placeholder, windowSeconds: number | Placeholder): SQL {
   const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${windowSeconds}) * ${windowSeconds})`;
   return sql`
     insert into ${rateLimitWindows} (key, window_start, count)
@@ -26,7 +26,7 @@ export function windowHitSql(key: string, windowSeconds: number): SQL {
 }
 
 /** The key's windows before the current one: no longer needed once its first request of a new window is counted. */
-export function staleWindowsSql(key: string, windowSeconds: number) {
+export function staleWindowsSql(key: string | Placeholder, windowSeconds: number | Placeholder) {
   return and(eq(rateLimitWindows.key, key), lt(rateLimitWindows.windowStart, sql`now() - make_interval(secs => ${windowSeconds})`));
 }
 
