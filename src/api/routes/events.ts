@@ -130,7 +130,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       if (!existing) {
         // Refuses with the reason what the statement did not store; what it stored passes.
         names = assertAcceptable(targets, input.type, input.counterpartyId, input.data);
-        // Acceptable yet not stored: a concurrent post stored this id first (found below), or its type or client changed meanwhile.
+        // Acceptable yet not stored: a concurrent post stored this id first (found below), or the database read a
+        // variable's definition more strictly than this check (a name that is not text): stored the plain way.
         inserted ??= await events.insertOnce(newEvent);
       }
       if (inserted) await deps.faults?.afterEventInserted?.(inserted.id);
