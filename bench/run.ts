@@ -95,7 +95,7 @@ function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
   return { rssMiB: Math.round(kib('VmRSS') / 1024), peakMiB: Math.round(kib('VmHWM') / 1024) };
 }
 
-/** CPU time (user + system) a process and its live children have used so far, in ms, from /proc (Linux). */
+/** CPU time (user + system) a process and its children, live or ended, have used so far, in ms, from /proc (Linux). */
 function cpuMsOf(pid: number | undefined): number {
   if (pid === undefined) return NaN;
   const ticksToMs = 1000 / 100; // USER_HZ is 100 on Linux
@@ -113,6 +113,8 @@ function cpuMsOf(pid: number | undefined): number {
     const ppid = Number(fields[1]);
     if (Number(entry) !== pid && ppid !== pid) continue;
     total += (Number(fields[11]) + Number(fields[12])) * ticksToMs;
+    // Children that ended (PostgreSQL's backends) count in their parent's cutime and cstime.
+    if (Number(entry) === pid) total += (Number(fields[13]) + Number(fields[14])) * ticksToMs;
   }
   return total;
 }
