@@ -88,7 +88,7 @@ export const DEFAULT_WORKER_TUNING: WorkerTuning = {
   activitySlots: 50,
   localActivitySlots: 50,
   pollers: 10,
-  cachedWorkflows: 500,
+  cachedWorkflows: 250,
 };
 
 /** Thrown with every bad variable listed, so one start reports them all. */
@@ -431,7 +431,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'WORKER_CACHED_WORKFLOWS',
     meaning:
       "Runs a worker keeps in memory between their tasks (`maxCachedWorkflows`): bounds its memory however many events wait for a confirmation; a run not cached is replayed from its history when it wakes.",
-    default: '`500`',
+    default: '`250`',
     roles: 'worker',
   },
   {

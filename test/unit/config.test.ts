@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       secretsKey: undefined,
       outboundAllow: [],
       limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536, previewsPerMinute: 60, previewsPerMinutePerUser: 300 },
-      worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 10, cachedWorkflows: 500 },
+      worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 10, cachedWorkflows: 250 },
       sessions: { idleSeconds: 12 * 3600, absoluteSeconds: 7 * 24 * 3600, failedPerLogin: 5, failedPerIp: 20, attemptWindowSeconds: 15 * 60 },
       eagerWorkflowStart: true,
       metrics: { port: undefined, temporalPort: undefined },
