@@ -62,16 +62,6 @@ export function createEmailOutboxRepository(db: Db) {
       return claimed.map((r) => r.id).sort((a, b) => a - b);
     },
 
-    /** Renews the lease of a claimed entry; undefined when the claim is no longer this token's. */
-    async renew(entryId: number, claimToken: string, leaseSeconds: number): Promise<JournalEntry | undefined> {
-      const [entry] = await db
-        .update(journalEntries)
-        .set({ claimedUntil: secondsFromNow(leaseSeconds) })
-        .where(and(eq(journalEntries.id, entryId), eq(journalEntries.claimToken, claimToken), inOutbox))
-        .returning();
-      return entry;
-    },
-
     /** Renews the leases of claimed entries in one statement; only those still this token's come back. */
     async renewMany(entryIds: readonly number[], claimToken: string, leaseSeconds: number): Promise<JournalEntry[]> {
       if (entryIds.length === 0) return [];
@@ -123,42 +113,6 @@ export function createEmailOutboxRepository(db: Db) {
             .where(and(inArray(journalEntries.id, ids.map((r) => r.entryId)), eq(journalEntries.claimToken, settled.claimToken)));
         }
         return written.slice(0, settled.finished.length).map(({ entry, created }) => ({ id: entry.id, created }));
-      });
-    },
-
-    async isDispatched(entryId: number): Promise<boolean> {
-      const [row] = await db.select({ dispatchedAt: journalEntries.dispatchedAt }).from(journalEntries).where(eq(journalEntries.id, entryId));
-      return Boolean(row?.dispatchedAt);
-    },
-
-    /** Done with a queued row whose outcome an earlier attempt already journaled. */
-    async markDispatched(entryId: number): Promise<void> {
-      await db
-        .update(journalEntries)
-        .set({ dispatchedAt: new Date(), claimToken: null, claimedUntil: null })
-        .where(eq(journalEntries.id, entryId));
-    },
-
-    /**
-     * Done with a queued row, in the same transaction as its `sent` or `failed`
-     * entry; `created` is false when that entry existed already.
-     */
-    async finish(entryId: number, outcome: NewJournalEntry): Promise<{ id: number; created: boolean }> {
-      return db.transaction(async (tx) => {
-        const { entry: written, created } = await createJournalRepository(tx).record(outcome);
-        await createEmailOutboxRepository(tx).markDispatched(entryId);
-        return { id: written.id, created };
-      });
-    },
-
-    /** After a transient failure: journals the attempt and lets the row be claimed again after a back-off. */
-    async retryLater(entryId: number, claimToken: string, backOffSeconds: number, attempt: NewJournalEntry): Promise<void> {
-      await db.transaction(async (tx) => {
-        await createJournalRepository(tx).record(attempt);
-        await tx
-          .update(journalEntries)
-          .set({ claimToken: null, claimedUntil: secondsFromNow(backOffSeconds) })
-          .where(and(eq(journalEntries.id, entryId), eq(journalEntries.claimToken, claimToken)));
       });
     },
   };
