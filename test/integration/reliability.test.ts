@@ -105,6 +105,12 @@ describe('event ids up to the limit of 200 characters', () => {
       ],
       ['journal filter', await h.request({ method: 'GET', url: `/v1/journal?eventId=${encodeURIComponent(tooLong)}` }), '/querystring/eventId'],
       ['counterparty path', await h.request({ method: 'GET', url: `/v1/counterparties/${encodeURIComponent(tooLong)}` }), '/params/id'],
+      // Characters outside the BMP are two UTF-16 units each: 261 of them are 522 units, still read by the schema.
+      [
+        'webhook secret',
+        await h.request({ method: 'POST', url: `/v1/telegram/webhook/${encodeURIComponent('𝄞'.repeat(261))}`, payload: { update_id: 1 } }),
+        '/params/secret',
+      ],
     ];
     for (const [where, res, path] of cases) {
       const error = expectErrorBody(res, 400, 'VALIDATION_ERROR');

@@ -45,11 +45,14 @@ export const AudienceSchema = StringEnum(['client', 'manager']);
 export const ID_MAX_LENGTH = 200;
 
 /**
- * The router's limit for one path segment, decoded: an id of `ID_MAX_LENGTH`
- * code points is up to twice as many UTF-16 units. Longer segments answer 414;
- * anything up to it reaches the schema, which names the field.
+ * The router's limit for one path segment, decoded, in UTF-16 units. Longer
+ * segments answer 414; anything up to it reaches the schema, which names the
+ * field with a 400. A path parameter's schema allows at most 256 code points
+ * (the Telegram webhook's secret), up to 512 units: the limit leaves room for
+ * values a few times over that, so a segment somewhat too long gets the 400
+ * that says which field, and only one far beyond any id gets the 414.
  */
-export const PATH_PARAM_MAX_LENGTH = ID_MAX_LENGTH * 2;
+export const PATH_PARAM_MAX_LENGTH = 2048;
 
 /** A caller's identifier of an event: any text of 1 to `ID_MAX_LENGTH` characters. */
 export const EventIdSchema = Type.String({ minLength: 1, maxLength: ID_MAX_LENGTH });
