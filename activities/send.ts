@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { stableMessageId } from '../src/channels/email';
 import { RateLimitedError, UnavailableError } from '../src/channels/errors';
 import type { SendResult, SmsProvider } from '../src/channels/types';
@@ -21,7 +22,7 @@ import { currentExecution, eventLog, withHeartbeat } from './context';
 import type { ActivityDeps } from './deps';
 import { adapterFor, asChannelError, toActivityFailure } from './failures';
 import { renderOrFail } from './render';
-import type { RenderAndSendInput, SendMessageInput, SendMessageResult } from './types';
+import type { FirstAttempt, RenderAndSendAllInput, RenderAndSendAllResult, RenderAndSendInput, SendFailure, SendMessageInput, SendMessageResult } from './types';
 
 /** The reason of an `unknown` entry, in the catalogue's words. */
 export const UNKNOWN_OUTCOME_REASON = reasonText('unknown_outcome');
@@ -156,9 +157,34 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
      * journals nothing.
      */
     async renderAndSend(input: RenderAndSendInput): Promise<SendMessageResult> {
-      const { template, data, ...send } = input;
+      const { template, data, attemptOffset, ...send } = input;
       const message = await renderOrFail({ channel: input.channel, template, data });
-      return sendOne({ ...send, message }, true);
+      return sendOne({ ...send, message }, true, attemptOffset);
+    },
+
+    /**
+     * The first attempt of several messages of one event, at once: each as
+     * `renderAndSend` would make it, journaled the same way, in one activity
+     * task instead of one each. Not retried as a whole: a message whose first
+     * attempt failed comes back with its failure, and the workflow retries it
+     * with `renderAndSend` (`attemptOffset` 1), falls back or gives up, as
+     * that activity's own retries would have. If this activity dies, each
+     * message's retry finds in the journal what this attempt got done.
+     */
+    async renderAndSendAll({ messages }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
+      const results = await withHeartbeat(() =>
+        Promise.all(
+          messages.map(async ({ template, data, attemptOffset, ...send }): Promise<FirstAttempt> => {
+            try {
+              const message = await renderOrFail({ channel: send.channel, template, data });
+              return { sent: await sendOne({ ...send, message }, true, attemptOffset) };
+            } catch (err) {
+              return { failed: sendFailureOf(err) };
+            }
+          }),
+        ),
+      );
+      return { results };
     },
 
     /**
@@ -244,8 +270,9 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
    * `rendered` first as other channels do, so it finds what an attempt that
    * died after the call journaled.
    */
-  async function sendOne(input: SendMessageInput, journalRendered: boolean): Promise<SendMessageResult> {
-    const info = Context.current().info;
+  async function sendOne(input: SendMessageInput, journalRendered: boolean, attemptOffset = 0): Promise<SendMessageResult> {
+    /** This attempt's number among all of the message's attempts, whichever activity made the earlier ones. */
+    const attempt = Context.current().info.attempt + attemptOffset;
     const { workflowId, runId } = currentExecution();
     const databaseDeadline = Date.now() + DATABASE_WAIT_MS;
     /** Database work before the provider call: waits out a PostgreSQL outage, heartbeating. */
@@ -267,7 +294,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       details: input.message.html ? { html: input.message.html } : {},
     };
     /** `rendered` waits for the outcome and goes in with it. */
-    const renderedWithOutcome = journalRendered && input.channel === 'email' && info.attempt === 1;
+    const renderedWithOutcome = journalRendered && input.channel === 'email' && attempt === 1;
     /** Writes `entry`, preceded by `rendered` when that waited for it. */
     const journalOutcome = async (entry: NewJournalEntry) =>
       timed((s) => metrics.journalWriteLatency.observe(s), async () => {
@@ -303,7 +330,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       recipientName: input.toName,
       subject: input.message.subject ?? null,
       body: input.message.text,
-      attempt: info.attempt,
+      attempt,
     };
     const log = eventLog(input.scope);
     const parts = input.channel === 'sms' ? analyzeSms(input.message.text).segments : 1;
@@ -339,9 +366,9 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
      * again with the whole message, so the recipient may read them twice. Said in the `sent` entry.
      */
     const partsSentBefore = async (): Promise<Record<string, unknown>> => {
-      if (input.channel !== 'sms' || parts < 2 || info.attempt < 2) return {};
+      if (input.channel !== 'sms' || parts < 2 || attempt < 2) return {};
       let most = 0;
-      for (let n = 1; n < info.attempt; n += 1) {
+      for (let n = 1; n < attempt; n += 1) {
         const failed = await journal.findByStepKey(stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(n)))).catch(() => undefined);
         most = Math.max(most, Number((failed?.details as { partsAccepted?: unknown } | null)?.partsAccepted ?? 0));
       }
@@ -362,7 +389,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       if (refused) {
         await journal.record({
           ...base,
-          stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(info.attempt))),
+          stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(attempt))),
           status: 'attempt_failed',
           reason: refused,
           details: { error: SMS_LIMIT_FAILURE_TYPE, permanent: true },
@@ -406,12 +433,12 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       observeSend('error');
       const typed = asChannelError(err);
       // The error's type only: a provider's words can quote the address.
-      log.warn('send attempt failed', { channel: input.channel, attempt: info.attempt, error: typed.name, permanent: typed.permanent });
+      log.warn('send attempt failed', { channel: input.channel, attempt, error: typed.name, permanent: typed.permanent });
       // A multipart SMS refused after its first parts were taken: the retry sends it whole, and those parts go twice.
       const partsAccepted = guarded && parts > 1 ? ((await attempts.find(sentKey).catch(() => undefined))?.providerMessageIds.length ?? 0) : 0;
       await whileDatabaseAway(() => journalOutcome({
         ...base,
-        stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(info.attempt))),
+        stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(attempt))),
         status: 'attempt_failed',
         reason: typed.providerReason ?? typed.message,
         details: {
@@ -426,8 +453,25 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       if (guarded && !(typed instanceof UnavailableError && typed.maybeAccepted)) await attempts.clear(sentKey).catch(() => undefined);
       throw toActivityFailure(typed);
     }
-    await faults?.afterProviderAccepted?.({ channel: input.channel, attempt: info.attempt });
+    await faults?.afterProviderAccepted?.({ channel: input.channel, attempt });
     const { entry } = await journalSent(result.provider, result.providerMessageId, result.response, await partsSentBefore());
     return { ...result, entryId: entry.id, alreadySent: false };
   }
+}
+
+/** A failed attempt as `renderAndSendAll` reports it: what Temporal would have kept of the activity's failure. */
+function sendFailureOf(err: unknown): SendFailure {
+  if (err instanceof ApplicationFailure) {
+    const providerReason = err.details?.[0];
+    const retryAfter = err.nextRetryDelay;
+    return {
+      type: err.type ?? 'Error',
+      message: err.message,
+      providerReason: typeof providerReason === 'string' ? providerReason : null,
+      nonRetryable: err.nonRetryable === true,
+      ...(retryAfter !== undefined && retryAfter !== null ? { retryAfterMs: msToNumber(retryAfter) } : {}),
+    };
+  }
+  const error = err instanceof Error ? err : new Error(String(err));
+  return { type: error.name, message: error.message, providerReason: null, nonRetryable: false };
 }

@@ -99,6 +99,37 @@ export interface SendMessageResult {
 export interface RenderAndSendInput extends Omit<SendMessageInput, 'message' | 'manualOf'> {
   template: ChannelTemplate;
   data: Record<string, unknown>;
+  /**
+   * Attempts made before this activity by another one: 1 when `renderAndSendAll`
+   * made the first. The journal numbers this activity's attempts after them.
+   */
+  attemptOffset?: number;
+}
+
+/** The first attempt of each of an event's messages that go out now, in one activity. */
+export interface RenderAndSendAllInput {
+  messages: RenderAndSendInput[];
+}
+
+/** A first attempt that failed, as the workflow needs it to retry, fall back or give up. */
+export interface SendFailure {
+  /** The failure's type: the channel error's class name (`RejectedError`, `UnavailableError`, `TemplateError`, …). */
+  type: string;
+  message: string;
+  /** The provider's own words, when it gave any. */
+  providerReason: string | null;
+  /** Retrying cannot help. */
+  nonRetryable: boolean;
+  /** A rate limit's wait before the next attempt. */
+  retryAfterMs?: number;
+}
+
+/** One message's first attempt: its result, or why it failed. */
+export type FirstAttempt = { sent: SendMessageResult; failed?: undefined } | { failed: SendFailure; sent?: undefined };
+
+export interface RenderAndSendAllResult {
+  /** In the order of the input's messages. */
+  results: FirstAttempt[];
 }
 
 /** What a manual send (R14) needs from the journal entry it answers. */

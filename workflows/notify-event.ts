@@ -1,16 +1,26 @@
 import {
   type ActivityOptions,
+  ApplicationFailure,
   condition,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { JournalScope, RecordStepInput, RenderedMessage, RenderMessageInput } from '../activities/types';
-import { failureReason, isTemplateFailure, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
+import type {
+  FirstAttempt,
+  JournalScope,
+  RecordStepInput,
+  RenderAndSendInput,
+  RenderedMessage,
+  RenderMessageInput,
+  SendMessageResult,
+} from '../activities/types';
+import { failureReason, failureType, isPermanentFailureType, isTemplateFailure, PERMANENT_FAILURE_TYPES } from '../src/domain/failures';
 import { MODE_OFF_REASON, recipientsDetails } from '../src/domain/event-steps';
 import { deliveryStep, EVENT_STEPS, routeStep } from '../src/domain/keys';
 import { expiredReason, outcomeReason, reasonText } from '../src/domain/reasons';
@@ -26,6 +36,7 @@ import {
   TRACKED_REASON,
   unusableRouteReason,
   usableRoutes,
+  type UsableRoute,
   waitsForDispatch,
 } from '../src/domain/routing';
 import type { Channel, NotifyState } from '../src/domain/vocabulary';
@@ -97,41 +108,61 @@ const localSteps: Steps = {
  * delivery falls back to the next channel (R6) or is journaled as failed.
  * A rate limit's retry_after overrides the backoff for that attempt.
  */
-const sendOptions = {
-  // Each budget is above the adapter's own worst case, so Temporal never starts a new attempt while one still runs;
-  // the heartbeat shows a dead worker within seconds instead of at the end of the budget.
-  email: {
-    summary: 'Отправка e-mail',
-    startToCloseTimeout: '90 seconds',
-    heartbeatTimeout: '10 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: PERMANENT_ERRORS },
-  },
-  sms: {
-    summary: 'Отправка SMS',
-    startToCloseTimeout: '90 seconds',
-    heartbeatTimeout: '10 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT_ERRORS },
-  },
-  telegram: {
-    summary: 'Отправка в Telegram',
-    startToCloseTimeout: '30 seconds',
-    heartbeatTimeout: '10 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4, nonRetryableErrorTypes: PERMANENT_ERRORS },
-  },
-} satisfies Record<Channel, ActivityOptions>;
+const sendBudgets = {
+  email: { summary: 'Отправка e-mail', startToCloseMs: 90_000, initialIntervalMs: 2_000, maximumIntervalMs: 60_000, maximumAttempts: 6 },
+  sms: { summary: 'Отправка SMS', startToCloseMs: 90_000, initialIntervalMs: 2_000, maximumIntervalMs: 60_000, maximumAttempts: 5 },
+  telegram: { summary: 'Отправка в Telegram', startToCloseMs: 30_000, initialIntervalMs: 1_000, maximumIntervalMs: 10_000, maximumAttempts: 4 },
+} satisfies Record<Channel, { summary: string; startToCloseMs: number; initialIntervalMs: number; maximumIntervalMs: number; maximumAttempts: number }>;
+const BACKOFF = 2;
 
-const senders = {
-  email: proxyActivities<Activities>(sendOptions.email).sendMessage,
-  sms: proxyActivities<Activities>(sendOptions.sms).sendMessage,
-  telegram: proxyActivities<Activities>(sendOptions.telegram).sendMessage,
-};
+/**
+ * A channel's send options; `after` attempts already made by another activity
+ * (the first, by `renderAndSendAll`) continue the same schedule: the next
+ * interval, and only the attempts left.
+ */
+function sendOptionsOf(channel: Channel, after = 0): ActivityOptions {
+  const budget = sendBudgets[channel];
+  return {
+    summary: budget.summary,
+    // Each budget is above the adapter's own worst case, so Temporal never starts a new attempt while one still runs;
+    // the heartbeat shows a dead worker within seconds instead of at the end of the budget.
+    startToCloseTimeout: budget.startToCloseMs,
+    heartbeatTimeout: '10 seconds',
+    retry: {
+      initialInterval: Math.min(budget.initialIntervalMs * BACKOFF ** after, budget.maximumIntervalMs),
+      backoffCoefficient: BACKOFF,
+      maximumInterval: budget.maximumIntervalMs,
+      maximumAttempts: budget.maximumAttempts - after,
+      nonRetryableErrorTypes: PERMANENT_ERRORS,
+    },
+  };
+}
+
+const CHANNELS = ['email', 'sms', 'telegram'] as const satisfies readonly Channel[];
+const perChannel = <T>(make: (channel: Channel) => T): Record<Channel, T> =>
+  Object.fromEntries(CHANNELS.map((channel) => [channel, make(channel)])) as Record<Channel, T>;
+
+const senders = perChannel((channel) => proxyActivities<Activities>(sendOptionsOf(channel)).sendMessage);
 
 /** Render, journal and send in one activity task (runs after `notify-local-steps`), with the same budgets. */
-const renderSenders = {
-  email: proxyActivities<Activities>(sendOptions.email).renderAndSend,
-  sms: proxyActivities<Activities>(sendOptions.sms).renderAndSend,
-  telegram: proxyActivities<Activities>(sendOptions.telegram).renderAndSend,
-};
+const renderSenders = perChannel((channel) => proxyActivities<Activities>(sendOptionsOf(channel)).renderAndSend);
+
+/** The attempts after a first one made by `renderAndSendAll`. */
+const laterSenders = perChannel((channel) => proxyActivities<Activities>(sendOptionsOf(channel, 1)).renderAndSend);
+
+/**
+ * The first attempt of up to `FIRST_ATTEMPTS_PER_TASK` messages at once (runs
+ * after `notify-send-batch`): one activity task for a whole ordinary event.
+ * Never retried as a whole; each message's failure comes back in its result.
+ * Its budget is the longest channel's: the messages go out side by side.
+ */
+const { renderAndSendAll } = proxyActivities<Activities>({
+  summary: 'Отправка сообщений',
+  startToCloseTimeout: Math.max(...CHANNELS.map((channel) => sendBudgets[channel].startToCloseMs)),
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 1 },
+});
+const FIRST_ATTEMPTS_PER_TASK = 10;
 
 /**
  * One business event: plan who is told, wait for a person's approval where
@@ -139,9 +170,12 @@ const renderSenders = {
  * fallback (R6), journaling every step (R15).
  */
 export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventResult> {
-  // Runs from here on journal, plan and render through local activities and send with `renderAndSend`. This
-  // patch implies the earlier ones: each patch costs a run two history events (its marker and an upsert).
-  const steps = patched('notify-local-steps') ? localSteps : serverSteps;
+  // Runs from here on make the first attempt of an event's messages in one activity (`renderAndSendAll`).
+  // Runs from `notify-local-steps` on journal, plan and render through local activities and send with
+  // `renderAndSend`. Each patch implies the earlier ones and is asked only when the later one is not there:
+  // a patch costs a run two history events (its marker and an upsert).
+  const batched = patched('notify-send-batch');
+  const steps = batched || patched('notify-local-steps') ? localSteps : serverSteps;
   // Runs recorded before the search attributes replay without the upserts.
   const indexed = steps.local || patched('notify-search-attributes');
   const mark = (notifyState: NotifyState): void => {
@@ -234,10 +268,11 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
   }
 
   mark('sending');
+  const firstAttempts = batched ? sendFirstAttempts(scope, input, plan) : new Map<string, Promise<FirstAttempt>>();
   const deliveries = await Promise.all(
     plan.deliveries.map((d) =>
       // Whatever goes wrong with one recipient stays with that recipient.
-      deliver(steps, scope, input, plan, d).catch(async (err: unknown): Promise<DeliveryOutcome> => {
+      deliver(steps, scope, input, plan, d, firstAttempts.get(d.key)).catch(async (err: unknown): Promise<DeliveryOutcome> => {
         const failure = failureReason(err);
         await steps.recordStep({ scope, audience: d.audience, recipientName: d.recipientName, step: deliveryStep(d.key, 'error'), status: 'failed', reason: failure.message, details: failure.details });
         return { key: d.key, audience: d.audience, recipient: d.recipientName, status: 'failed', reason: failure.message };
@@ -279,10 +314,71 @@ async function beginOnServer(scope: JournalScope, input: NotifyEventInput): Prom
 }
 
 /**
+ * The route a delivery's message goes out on now, rendered and sent by one
+ * activity: its first route, when that one can be tried and does not wait for
+ * a scheduled dispatch. Undefined when the delivery starts any other way.
+ */
+function firstRouteNow(plan: Plan, d: PlannedDelivery): UsableRoute | undefined {
+  const route = d.routes[0];
+  if (plan.mode === 'test' || d.optedOut || !route || !isUsable(d, route) || waitsForDispatch(route.channel, plan.emailDelivery)) return undefined;
+  return route;
+}
+
+/** What one delivery's send activity is given, but the template and its variables. */
+function sendInputOf(scope: JournalScope, plan: Plan, d: PlannedDelivery, route: UsableRoute) {
+  return { scope, deliveryKey: d.key, audience: d.audience, channel: route.channel, to: route.address, toName: d.recipientName, from: plan.from };
+}
+
+/**
+ * Starts the first attempt of every message that goes out now on its
+ * delivery's first route, `FIRST_ATTEMPTS_PER_TASK` to an activity task, and
+ * returns each delivery's attempt by its key. An activity that fails as a
+ * whole (its worker died) is a transient failure of each of its messages.
+ */
+function sendFirstAttempts(scope: JournalScope, input: NotifyEventInput, plan: Plan): Map<string, Promise<FirstAttempt>> {
+  const messages = plan.deliveries.flatMap((d) => {
+    const route = firstRouteNow(plan, d);
+    return route ? [{ key: d.key, send: { ...sendInputOf(scope, plan, d, route), template: d.templates[route.channel]!, data: messageData(input, plan, d) } }] : [];
+  });
+  const started = new Map<string, Promise<FirstAttempt>>();
+  for (let i = 0; i < messages.length; i += FIRST_ATTEMPTS_PER_TASK) {
+    const chunk = messages.slice(i, i + FIRST_ATTEMPTS_PER_TASK);
+    const results = renderAndSendAll({ messages: chunk.map((m) => m.send) }).then(
+      ({ results }) => results,
+      (err: unknown) => chunk.map((): FirstAttempt => ({ failed: { type: failureType(err) ?? 'ActivityFailure', message: failureReason(err).message, providerReason: null, nonRetryable: false } })),
+    );
+    chunk.forEach((m, j) => started.set(m.key, results.then((all) => all[j]!)));
+  }
+  return started;
+}
+
+/**
+ * A message whose first attempt `renderAndSendAll` made: its result, or the
+ * attempts left of its channel's budget after the same backoff (a rate
+ * limit's wait first). A permanent failure is thrown as it came.
+ */
+async function afterFirstAttempt(channel: Channel, send: RenderAndSendInput, first: FirstAttempt): Promise<SendMessageResult> {
+  if (first.sent) return first.sent;
+  const { failed } = first;
+  const error = ApplicationFailure.create({ message: failed.message, type: failed.type, details: [failed.providerReason], nonRetryable: failed.nonRetryable });
+  if (failed.nonRetryable || isPermanentFailureType(failed.type) || sendBudgets[channel].maximumAttempts < 2) throw error;
+  await sleep(failed.retryAfterMs ?? sendBudgets[channel].initialIntervalMs);
+  return laterSenders[channel]({ ...send, attemptOffset: 1 });
+}
+
+/**
  * One recipient: channels in order until one delivers. Failures are journaled
  * and end here; they never fail the workflow or hold the other recipients.
+ * `first` is the first route's first attempt when `renderAndSendAll` made it.
  */
-async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInput, plan: Plan, d: PlannedDelivery): Promise<DeliveryOutcome> {
+async function deliver(
+  steps: Steps,
+  scope: JournalScope,
+  input: NotifyEventInput,
+  plan: Plan,
+  d: PlannedDelivery,
+  first?: Promise<FirstAttempt>,
+): Promise<DeliveryOutcome> {
   const { recordStep, renderMessage } = steps;
   const data = messageData(input, plan, d);
   const base = { scope, audience: d.audience, recipientName: d.recipientName } as const;
@@ -384,10 +480,12 @@ async function deliver(steps: Steps, scope: JournalScope, input: NotifyEventInpu
     }
 
     try {
-      const send = { scope, deliveryKey: d.key, audience: d.audience, channel: route.channel, to: route.address, toName: d.recipientName, from: plan.from };
+      const send = sendInputOf(scope, plan, d, route);
       const sent = message
         ? await senders[route.channel]({ ...send, message })
-        : await renderSenders[route.channel]({ ...send, template, data });
+        : first && i === 0
+          ? await afterFirstAttempt(route.channel, { ...send, template, data }, await first)
+          : await renderSenders[route.channel]({ ...send, template, data });
       // An earlier attempt's fate unknown (`unknown` journaled): neither sent again nor a reason to fall back.
       if (sent.outcomeUnknown) return { ...outcome, channel: route.channel, status: 'unknown' };
       return { ...outcome, channel: route.channel, status: 'sent', providerMessageId: sent.providerMessageId };

@@ -76,7 +76,7 @@ export function failureType(err: unknown): string | undefined {
   return isNamed(cause, 'ApplicationFailure') ? ((cause as ApplicationFailureLike).type ?? undefined) : undefined;
 }
 
-/** An activity that failed because its template did not render. */
+/** An activity (or a message's attempt within one) that failed because its template did not render. */
 export function isTemplateFailure(err: unknown): boolean {
-  return isNamed(err, 'ActivityFailure') && failureType(err) === TEMPLATE_FAILURE_TYPE;
+  return failureType(err) === TEMPLATE_FAILURE_TYPE;
 }

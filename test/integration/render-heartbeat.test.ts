@@ -64,7 +64,7 @@ describe('the worker renders off its event loop', () => {
     // No activity of the run timed out (heartbeat or otherwise) or was retried: each attempt answered in time.
     const history = await handle.fetchHistory();
     const scheduled = history.events?.filter((e) => e.activityTaskScheduledEventAttributes) ?? [];
-    expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)).toContain('renderAndSend');
+    expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)).toContain('renderAndSendAll');
     expect(history.events?.filter((e) => e.activityTaskTimedOutEventAttributes)).toEqual([]);
     const started = history.events?.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : [])) ?? [];
     expect(started.every((attempt) => attempt === 1)).toBe(true);
