@@ -1,4 +1,5 @@
 import { createJournalRepository } from '../src/db/repositories/journal';
+import type { NewJournalEntry } from '../src/db/schema';
 import { stepKey } from '../src/domain/keys';
 import { FINAL_DELIVERY_STATUSES, createMetrics, reasonLabel, timed } from '../src/metrics';
 import { currentExecution, eventLog } from './context';
@@ -7,10 +8,9 @@ import type { RecordStepInput, RecordStepResult } from './types';
 
 const FINAL: ReadonlySet<string> = new Set(FINAL_DELIVERY_STATUSES);
 
-/** Journal writes (R15), idempotent by step key: a retried write finds its own row. */
-export function createJournalActivities({ db, metrics = createMetrics({ processMetrics: false }) }: Pick<ActivityDeps, 'db' | 'metrics'>) {
-  const journal = createJournalRepository(db);
-  const row = (input: RecordStepInput, workflowId: string, runId: string) => ({
+/** A workflow's step as the journal row of its run. */
+export function stepRow(input: RecordStepInput, workflowId: string, runId: string): NewJournalEntry {
+  return {
     ...input.scope,
     stepKey: stepKey(workflowId, input.step),
     workflowId,
@@ -27,7 +27,13 @@ export function createJournalActivities({ db, metrics = createMetrics({ processM
     reason: input.reason,
     attempt: input.attempt,
     details: input.details,
-  });
+  };
+}
+
+/** Journal writes (R15), idempotent by step key: a retried write finds its own row. */
+export function createJournalActivities({ db, metrics = createMetrics({ processMetrics: false }) }: Pick<ActivityDeps, 'db' | 'metrics'>) {
+  const journal = createJournalRepository(db);
+  const row = stepRow;
   return {
     async recordStep(input: RecordStepInput): Promise<RecordStepResult> {
       const { workflowId, runId } = currentExecution();

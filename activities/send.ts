@@ -19,6 +19,7 @@ import { analyzeSms, smsCount } from '../src/domain/sms';
 import { createMetrics, timed } from '../src/metrics';
 import type { TestMessageInput, TestMessageResult } from '../workflows/contract';
 import { currentExecution, eventLog, withHeartbeat } from './context';
+import { stepRow } from './journal';
 import type { ActivityDeps } from './deps';
 import { adapterFor, asChannelError, toActivityFailure } from './failures';
 import { renderOrFail } from './render';
@@ -171,7 +172,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
      * that activity's own retries would have. If this activity dies, each
      * message's retry finds in the journal what this attempt got done.
      */
-    async renderAndSendAll({ messages }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
+    async renderAndSendAll({ messages, completion }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
       const results = await withHeartbeat(() =>
         Promise.all(
           messages.map(async ({ template, data, attemptOffset, ...send }): Promise<FirstAttempt> => {
@@ -184,7 +185,11 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
           }),
         ),
       );
-      return { results };
+      if (!completion || !results.every((r) => r.sent && !r.sent.outcomeUnknown)) return { results };
+      const { workflowId, runId } = currentExecution();
+      // The messages are out: the closing entry is written through a short database outage.
+      await withHeartbeat(() => persist(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(stepRow(completion, workflowId, runId)))));
+      return { results, completed: true };
     },
 
     /**

@@ -109,6 +109,12 @@ export interface RenderAndSendInput extends Omit<SendMessageInput, 'message' | '
 /** The first attempt of each of an event's messages that go out now, in one activity. */
 export interface RenderAndSendAllInput {
   messages: RenderAndSendInput[];
+  /**
+   * The event's closing entry, given when these messages are all of the
+   * event's: journaled by this task when every one of them was sent, so the
+   * run ends without a journal write of its own.
+   */
+  completion?: RecordStepInput;
 }
 
 /** A first attempt that failed, as the workflow needs it to retry, fall back or give up. */
@@ -130,6 +136,8 @@ export type FirstAttempt = { sent: SendMessageResult; failed?: undefined } | { f
 export interface RenderAndSendAllResult {
   /** In the order of the input's messages. */
   results: FirstAttempt[];
+  /** The `completion` entry was journaled. */
+  completed?: boolean;
 }
 
 /** What a manual send (R14) needs from the journal entry it answers. */

@@ -15,6 +15,7 @@ import type {
   FirstAttempt,
   JournalScope,
   RecordStepInput,
+  RenderAndSendAllResult,
   RenderAndSendInput,
   RenderedMessage,
   RenderMessageInput,
@@ -268,11 +269,11 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
   }
 
   mark('sending');
-  const firstAttempts = batched ? sendFirstAttempts(scope, input, plan) : new Map<string, Promise<FirstAttempt>>();
+  const firstAttempts = batched ? sendFirstAttempts(scope, input, plan) : { byKey: new Map<string, Promise<FirstAttempt>>(), completed: Promise.resolve(false) };
   const deliveries = await Promise.all(
     plan.deliveries.map((d) =>
       // Whatever goes wrong with one recipient stays with that recipient.
-      deliver(steps, scope, input, plan, d, firstAttempts.get(d.key)).catch(async (err: unknown): Promise<DeliveryOutcome> => {
+      deliver(steps, scope, input, plan, d, firstAttempts.byKey.get(d.key)).catch(async (err: unknown): Promise<DeliveryOutcome> => {
         const failure = failureReason(err);
         await steps.recordStep({ scope, audience: d.audience, recipientName: d.recipientName, step: deliveryStep(d.key, 'error'), status: 'failed', reason: failure.message, details: failure.details });
         return { key: d.key, audience: d.audience, recipient: d.recipientName, status: 'failed', reason: failure.message };
@@ -289,7 +290,8 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
     });
   }
   const outcome = eventOutcome(deliveries);
-  await steps.recordStep({ scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcomeReason(outcome), details: { outcome } });
+  // Every message went out on its first attempt: the send task has journaled the closing entry.
+  if (!(await firstAttempts.completed)) await steps.recordStep(completionStep(scope, outcome));
   return finish({ outcome, deliveries });
 }
 
@@ -329,27 +331,43 @@ function sendInputOf(scope: JournalScope, plan: Plan, d: PlannedDelivery, route:
   return { scope, deliveryKey: d.key, audience: d.audience, channel: route.channel, to: route.address, toName: d.recipientName, from: plan.from };
 }
 
+/** The event's closing journal entry. */
+function completionStep(scope: JournalScope, outcome: NotifyEventResult['outcome']): RecordStepInput {
+  return { scope, step: EVENT_STEPS.completed, status: 'completed', reason: outcomeReason(outcome), details: { outcome } };
+}
+
 /**
  * Starts the first attempt of every message that goes out now on its
  * delivery's first route, `FIRST_ATTEMPTS_PER_TASK` to an activity task, and
  * returns each delivery's attempt by its key. An activity that fails as a
  * whole (its worker died) is a transient failure of each of its messages.
+ * When one task carries all of the event's messages, it also journals the
+ * event `completed` if every one was sent (`completed` resolves true then).
  */
-function sendFirstAttempts(scope: JournalScope, input: NotifyEventInput, plan: Plan): Map<string, Promise<FirstAttempt>> {
+function sendFirstAttempts(
+  scope: JournalScope,
+  input: NotifyEventInput,
+  plan: Plan,
+): { byKey: Map<string, Promise<FirstAttempt>>; completed: Promise<boolean> } {
   const messages = plan.deliveries.flatMap((d) => {
     const route = firstRouteNow(plan, d);
     return route ? [{ key: d.key, send: { ...sendInputOf(scope, plan, d, route), template: d.templates[route.channel]!, data: messageData(input, plan, d) } }] : [];
   });
-  const started = new Map<string, Promise<FirstAttempt>>();
+  const byKey = new Map<string, Promise<FirstAttempt>>();
+  const whole = messages.length > 0 && messages.length === plan.deliveries.length && messages.length <= FIRST_ATTEMPTS_PER_TASK;
+  let completed = Promise.resolve(false);
   for (let i = 0; i < messages.length; i += FIRST_ATTEMPTS_PER_TASK) {
     const chunk = messages.slice(i, i + FIRST_ATTEMPTS_PER_TASK);
-    const results = renderAndSendAll({ messages: chunk.map((m) => m.send) }).then(
-      ({ results }) => results,
-      (err: unknown) => chunk.map((): FirstAttempt => ({ failed: { type: failureType(err) ?? 'ActivityFailure', message: failureReason(err).message, providerReason: null, nonRetryable: false } })),
+    const task = renderAndSendAll({ messages: chunk.map((m) => m.send), ...(whole ? { completion: completionStep(scope, 'completed') } : {}) }).then(
+      (result) => result,
+      (err: unknown): RenderAndSendAllResult => ({
+        results: chunk.map(() => ({ failed: { type: failureType(err) ?? 'ActivityFailure', message: failureReason(err).message, providerReason: null, nonRetryable: false } })),
+      }),
     );
-    chunk.forEach((m, j) => started.set(m.key, results.then((all) => all[j]!)));
+    chunk.forEach((m, j) => byKey.set(m.key, task.then(({ results }) => results[j]!)));
+    if (whole) completed = task.then((result) => result.completed === true);
   }
-  return started;
+  return { byKey, completed };
 }
 
 /**

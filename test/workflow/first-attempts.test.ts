@@ -59,6 +59,9 @@ describe("an event's first attempts in one activity task", () => {
     expect(sent).toHaveLength(12);
     expect(sent.every((e) => e.attempt === 1)).toBe(true);
     expect(journal.filter((e) => e.status === 'rendered')).toHaveLength(12);
+    // Two tasks: the run itself closes the journal, once, after every message.
+    expect(journal.filter((e) => e.status === 'completed')).toHaveLength(1);
+    expect(journal.at(-1)).toMatchObject({ status: 'completed', details: { outcome: 'completed' } });
   });
 
   it('retries a deferred first attempt as attempt 2, alone; the other contact gets one e-mail', async () => {
@@ -85,6 +88,9 @@ describe("an event's first attempts in one activity task", () => {
       ['rendered', null],
       ['sent', 1],
     ]);
+    // Not all went out at first: the run journals the event completed itself, after the retry.
+    expect(journal.filter((e) => e.status === 'completed')).toHaveLength(1);
+    expect(journal.at(-1)).toMatchObject({ status: 'completed', details: { outcome: 'completed' } });
   });
 
   it('does not retry a first attempt refused for good, and journals the delivery failed with the server\'s words', async () => {
