@@ -1,4 +1,6 @@
-import { and, asc, desc, eq, gte, inArray, isNull, like, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, fillPlaceholders, getTableColumns, gte, inArray, like, lt, lte, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { Client, Pool } from 'pg';
 import { deliveryReportStepKey, statusChangeStepKey } from '../../domain/keys';
 import { MESSAGE_STATUS_LABELS, MESSAGE_WORKFLOW_PREFIXES, type MessageStatus } from '../../domain/messages';
 import { peopleReason, reasonText } from '../../domain/reasons';
@@ -62,6 +64,69 @@ function forPeople(entry: NewJournalEntry): NewJournalEntry {
   return reason === entry.reason ? entry : { ...entry, reason };
 }
 
+/**
+ * The columns a journal write fills: all but the id, the creation time and
+ * the outbox's claim columns, which take their defaults. From the schema, so
+ * the statement below follows it.
+ */
+const WRITTEN_COLUMNS = Object.entries(getTableColumns(journalEntries))
+  .filter(([key]) => !['id', 'createdAt', 'claimToken', 'claimedUntil', 'dispatchedAt'].includes(key))
+  .map(([key, column]) => ({ key: key as keyof NewJournalEntry, name: column.name, type: column.getSQLType() }));
+const ALL_COLUMNS = Object.entries(getTableColumns(journalEntries));
+
+/** The values of the write statement: the rows as a JSON array, and the run that opens its event, if any. */
+type WriteValues = { rows: string; companyId: string | null; eventId: string | null; runId: string | null };
+type WriteArgs = { [K in keyof WriteValues]: WriteValues[K] | Placeholder };
+
+/**
+ * Inserts the rows of a JSON array in its order, each once per step key
+ * (`on conflict do nothing`), and returns those inserted; with a run, the
+ * same statement records it as its event's unless one is recorded already.
+ */
+function writeSql(v: WriteArgs, opensEvent: boolean): SQL {
+  const columns = sql.join(WRITTEN_COLUMNS.map(({ name }) => sql.identifier(name)), sql`, `);
+  const definitions = sql.raw([...WRITTEN_COLUMNS.map(({ name, type }) => `"${name}" ${type}`), 'ord integer'].join(', '));
+  const started = opensEvent
+    ? sql`with event_started as (
+        update ${events} set run_id = ${v.runId}, started_at = now()
+        where ${events.companyId} = ${v.companyId} and ${events.id} = ${v.eventId} and ${events.runId} is null
+        returning ${events.id}) `
+    : sql``;
+  return sql`${started}insert into ${journalEntries} (${columns})
+    select ${columns} from jsonb_to_recordset(${v.rows}::jsonb) as r(${definitions}) order by r.ord
+    on conflict (step_key) do nothing
+    returning *`;
+}
+
+/**
+ * The write statement's two texts (with and without the run), built once: each
+ * runs as a named prepared statement, parsed and planned once per connection,
+ * whatever the number of rows.
+ */
+const WRITE_QUERIES = (() => {
+  const dialect = new PgDialect();
+  const placeholders: WriteArgs = { rows: sql.placeholder('rows'), companyId: sql.placeholder('companyId'), eventId: sql.placeholder('eventId'), runId: sql.placeholder('runId') };
+  const build = (opensEvent: boolean, name: string) => ({ name, ...dialect.sqlToQuery(writeSql(placeholders, opensEvent)) });
+  return { plain: build(false, 'journal_write'), opening: build(true, 'journal_write_opening') };
+})();
+
+/** A row as the database returns it, in the schema's shape. */
+function entryOf(row: Record<string, unknown>): JournalEntry {
+  return Object.fromEntries(ALL_COLUMNS.map(([key, column]) => [key, row[column.name] === null ? null : column.mapFromDriverValue(row[column.name])])) as JournalEntry;
+}
+
+/** Runs the write statement: prepared on a pool or client of `createDatabase`, as a plain statement in a transaction. */
+async function runWrite(db: Db, values: WriteValues, opensEvent: boolean): Promise<JournalEntry[]> {
+  const source = (db as { $client?: unknown }).$client;
+  if (source instanceof Pool || source instanceof Client) {
+    const query = opensEvent ? WRITE_QUERIES.opening : WRITE_QUERIES.plain;
+    const result = await source.query<Record<string, unknown>>({ name: query.name, text: query.sql, values: fillPlaceholders(query.params, values) });
+    return result.rows.map(entryOf);
+  }
+  const result = await db.execute(writeSql(values, opensEvent));
+  return (result.rows as Record<string, unknown>[]).map(entryOf);
+}
+
 const statusLabel = (status: string): string => MESSAGE_STATUS_LABELS[status as MessageStatus] ?? status;
 
 const byUserIdOf = (change: StatusChange) => (change.byUserId !== undefined ? { byUserId: change.byUserId } : {});
@@ -73,15 +138,8 @@ export function createJournalRepository(db: Db) {
      * returns the first row untouched.
      */
     async record(entry: NewJournalEntry): Promise<{ entry: JournalEntry; created: boolean }> {
-      const inserted = await db
-        .insert(journalEntries)
-        .values(forPeople(entry))
-        .onConflictDoNothing({ target: journalEntries.stepKey })
-        .returning();
-      if (inserted[0]) return { entry: inserted[0], created: true };
-      const existing = await this.findByStepKey(entry.stepKey);
-      if (!existing) throw new Error(`journal entry ${entry.stepKey} vanished after a conflict`);
-      return { entry: existing, created: false };
+      const [written] = await this.recordMany([entry]);
+      return written!;
     },
 
     /**
@@ -99,22 +157,15 @@ export function createJournalRepository(db: Db) {
     ): Promise<{ entry: JournalEntry; created: boolean }[]> {
       if (entries.length === 0) return [];
       const run = opts.startedRun;
-      const insert = run
-        ? db
-            .with(
-              db
-                .$with('event_started')
-                .as(
-                  db
-                    .update(events)
-                    .set({ runId: run.runId, startedAt: sql`now()` })
-                    .where(and(eq(events.companyId, run.companyId), eq(events.id, run.eventId), isNull(events.runId)))
-                    .returning({ id: events.id }),
-                ),
-            )
-            .insert(journalEntries)
-        : db.insert(journalEntries);
-      const inserted = await insert.values(entries.map(forPeople)).onConflictDoNothing({ target: journalEntries.stepKey }).returning();
+      const rows = entries.map(forPeople).map((entry, ord) => ({
+        ...Object.fromEntries(WRITTEN_COLUMNS.map(({ key, name }) => [name, entry[key] ?? null])),
+        ord,
+      }));
+      const inserted = await runWrite(
+        db,
+        { rows: JSON.stringify(rows), companyId: run?.companyId ?? null, eventId: run?.eventId ?? null, runId: run?.runId ?? null },
+        run !== undefined,
+      );
       const byKey = new Map(inserted.map((row) => [row.stepKey, row]));
       const missing = entries.filter((e) => !byKey.has(e.stepKey)).map((e) => e.stepKey);
       const existing = missing.length > 0 ? await db.select().from(journalEntries).where(inArray(journalEntries.stepKey, missing)) : [];
