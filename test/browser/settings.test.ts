@@ -62,6 +62,8 @@ describe('the settings in the console', () => {
     await warning.getByRole('button', { name: 'Включить отправку' }).click();
     await page.getByText('Отправка включена: сообщения уходят реальным получателям.').waitFor();
     expect((await settings()).mode).toBe('live');
+    // The confirmation's toast sits over the tabs for a few seconds; the next test clicks one of them.
+    await page.getByText('Режим отправки изменён').waitFor({ state: 'hidden' });
   });
 
   it('adds one SMS provider without touching the others and sends a test SMS through it, showing its answer', async () => {
