@@ -36,7 +36,7 @@ const sizes = {
   rounds: option('--rounds', quick ? 1 : 3),
   ingest: quick ? 150 : 600,
   callers: 64,
-  delivered: quick ? 50 : 300,
+  delivered: quick ? 150 : 300,
   latencySeconds: quick ? 6 : 20,
   dispatch: quick ? 50 : 300,
   waiting: option('--waiting', quick ? 0 : 1000),
