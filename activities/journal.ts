@@ -33,11 +33,10 @@ export function stepRow(input: RecordStepInput, workflowId: string, runId: strin
 /** Journal writes (R15), idempotent by step key: a retried write finds its own row. */
 export function createJournalActivities({ db, metrics = createMetrics({ processMetrics: false }) }: Pick<ActivityDeps, 'db' | 'metrics'>) {
   const journal = createJournalRepository(db);
-  const row = stepRow;
   return {
     async recordStep(input: RecordStepInput): Promise<RecordStepResult> {
       const { workflowId, runId } = currentExecution();
-      const { entry, created } = await timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(row(input, workflowId, runId)));
+      const { entry, created } = await timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(stepRow(input, workflowId, runId)));
       // Counted once per row: a retried write that finds its own row adds nothing.
       if (created) countStep(input);
       return { entryId: entry.id, created };
@@ -51,7 +50,7 @@ export function createJournalActivities({ db, metrics = createMetrics({ processM
       const { workflowId, runId } = currentExecution();
       const results = await timed((s) => metrics.journalWriteLatency.observe(s), () =>
         journal.recordMany(
-          inputs.map((input) => row(input, workflowId, runId)),
+          inputs.map((input) => stepRow(input, workflowId, runId)),
           opensEvent ? { startedRun: { ...opensEvent, runId } } : {},
         ),
       );

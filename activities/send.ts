@@ -158,9 +158,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
      * journals nothing.
      */
     async renderAndSend(input: RenderAndSendInput): Promise<SendMessageResult> {
-      const { template, data, attemptOffset, ...send } = input;
-      const message = await renderOrFail({ channel: input.channel, template, data });
-      return sendOne({ ...send, message }, true, attemptOffset);
+      return renderThenSend(input);
     },
 
     /**
@@ -175,10 +173,9 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
     async renderAndSendAll({ messages, completion }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
       const results = await withHeartbeat(() =>
         Promise.all(
-          messages.map(async ({ template, data, attemptOffset, ...send }): Promise<FirstAttempt> => {
+          messages.map(async (input): Promise<FirstAttempt> => {
             try {
-              const message = await renderOrFail({ channel: send.channel, template, data });
-              return { sent: await sendOne({ ...send, message }, true, attemptOffset) };
+              return { sent: await renderThenSend(input) };
             } catch (err) {
               return { failed: sendFailureOf(err) };
             }
@@ -259,6 +256,12 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       }
     },
   };
+
+  /** Renders a message (R9) and sends it, journaling `rendered` with the outcome. */
+  async function renderThenSend({ template, data, attemptOffset, ...send }: RenderAndSendInput): Promise<SendMessageResult> {
+    const message = await renderOrFail({ channel: send.channel, template, data });
+    return sendOne({ ...send, message }, true, attemptOffset);
+  }
 
   /**
    * One message to the provider, journaled under keys derived from the

@@ -358,8 +358,7 @@ function sendFirstAttempts(
   let completed = Promise.resolve(false);
   for (let i = 0; i < messages.length; i += FIRST_ATTEMPTS_PER_TASK) {
     const chunk = messages.slice(i, i + FIRST_ATTEMPTS_PER_TASK);
-    const task = renderAndSendAll({ messages: chunk.map((m) => m.send), ...(whole ? { completion: completionStep(scope, 'completed') } : {}) }).then(
-      (result) => result,
+    const task = renderAndSendAll({ messages: chunk.map((m) => m.send), ...(whole ? { completion: completionStep(scope, 'completed') } : {}) }).catch(
       (err: unknown): RenderAndSendAllResult => ({
         results: chunk.map(() => ({ failed: { type: failureType(err) ?? 'ActivityFailure', message: failureReason(err).message, providerReason: null, nonRetryable: false } })),
       }),
@@ -378,8 +377,9 @@ function sendFirstAttempts(
 async function afterFirstAttempt(channel: Channel, send: RenderAndSendInput, first: FirstAttempt): Promise<SendMessageResult> {
   if (first.sent) return first.sent;
   const { failed } = first;
-  const error = ApplicationFailure.create({ message: failed.message, type: failed.type, details: [failed.providerReason], nonRetryable: failed.nonRetryable });
-  if (failed.nonRetryable || isPermanentFailureType(failed.type) || sendBudgets[channel].maximumAttempts < 2) throw error;
+  if (failed.nonRetryable || isPermanentFailureType(failed.type) || sendBudgets[channel].maximumAttempts < 2) {
+    throw ApplicationFailure.create({ message: failed.message, type: failed.type, details: [failed.providerReason], nonRetryable: failed.nonRetryable });
+  }
   await sleep(failed.retryAfterMs ?? sendBudgets[channel].initialIntervalMs);
   return laterSenders[channel]({ ...send, attemptOffset: 1 });
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
+import { fillPlaceholders, sql, type ExtractTablesWithRelations, type Placeholder, type SQL } from 'drizzle-orm';
 import { drizzle, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
-import type { PgDatabase } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase } from 'drizzle-orm/pg-core';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { Client, Pool, type PoolClient } from 'pg';
 import * as schema from './schema';
@@ -68,6 +68,30 @@ export async function withAdvisoryLock<T>(db: Db, lockId: number, work: (locked:
   } finally {
     if (source instanceof Pool) (client as PoolClient).release(broken);
   }
+}
+
+/** A statement's values by name, or their placeholders. */
+export type StatementArgs<V> = { [K in keyof V]-?: V[K] | Placeholder };
+
+/**
+ * A statement written once with drizzle's `sql`, run as the named prepared
+ * statement `name` on a pool or client of `createDatabase` (parsed and
+ * planned once per connection), and as a plain statement inside a
+ * transaction, which has no connection of its own to prepare it on.
+ * `names` are the values' names, the statement's placeholders.
+ */
+export function namedStatement<V extends Record<string, unknown>>(name: string, names: readonly (keyof V & string)[], build: (v: StatementArgs<V>) => SQL) {
+  const placeholders = Object.fromEntries(names.map((n) => [n, sql.placeholder(n)])) as StatementArgs<V>;
+  const query = new PgDialect().sqlToQuery(build(placeholders));
+  return async (db: Db, values: StatementArgs<V>): Promise<Record<string, unknown>[]> => {
+    const source = (db as { $client?: unknown }).$client;
+    if (source instanceof Pool || source instanceof Client) {
+      const result = await source.query<Record<string, unknown>>({ name, text: query.sql, values: fillPlaceholders(query.params, values) });
+      return result.rows;
+    }
+    const result = await db.execute(build(values));
+    return result.rows as Record<string, unknown>[];
+  };
 }
 
 /** Asks the database one trivial question: for readiness checks. */

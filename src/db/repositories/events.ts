@@ -1,8 +1,6 @@
-import { and, eq, fillPlaceholders, getTableColumns, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
-import { Client, Pool } from 'pg';
+import { and, eq, getTableColumns, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { EventVariableDef } from '../../domain/vocabulary';
-import type { Db } from '../client';
+import { namedStatement, type Db, type StatementArgs } from '../client';
 import { counterparties, events, eventTypes, rateLimitWindows, type EventRow } from '../schema';
 import { staleWindowsSql, windowHitOf, windowHitSql, type WindowHit } from './limits';
 
@@ -91,9 +89,12 @@ export function createEventRepository(db: Db) {
         occurredAt: event.occurredAt?.toISOString() ?? null,
         workflowId: event.workflowId,
         given: JSON.stringify(given),
-        ...(rate ? { rateKey: rate.key, windowSeconds: rate.windowSeconds, limit: rate.limit } : {}),
+        rateKey: rate?.key ?? null,
+        windowSeconds: rate?.windowSeconds ?? null,
+        limit: rate?.limit ?? null,
       };
-      const row = await runIntake(db, values, rate !== undefined);
+      const [row] = await (rate ? INTAKE.rate : INTAKE.plain)(db, values);
+      if (!row) throw new Error('the intake statement returned no row');
       return {
         existing: eventOf(row, 'e_'),
         inserted: eventOf(row, 'i_'),
@@ -167,12 +168,13 @@ type IntakeValues = {
   workflowId: string;
   /** JSON array of the names `givenVariables` returned. */
   given: string;
-  rateKey?: string;
-  windowSeconds?: number;
-  limit?: number;
+  /** The rate unit, in the statement that counts one (null in the other). */
+  rateKey: string | null;
+  windowSeconds: number | null;
+  limit: number | null;
 };
 
-type IntakeArgs = { [K in keyof IntakeValues]-?: IntakeValues[K] | Placeholder };
+type IntakeArgs = StatementArgs<IntakeValues>;
 
 /** The intake statement with `v` in it: placeholders (built once, below) or the values themselves. */
 function intakeSql(v: IntakeArgs, withRate: boolean): SQL {
@@ -211,26 +213,8 @@ function intakeSql(v: IntakeArgs, withRate: boolean): SQL {
 
 const INTAKE_NAMES = ['companyId', 'id', 'type', 'counterpartyId', 'data', 'occurredAt', 'workflowId', 'given', 'rateKey', 'windowSeconds', 'limit'] as const;
 
-/**
- * The intake's two texts (with and without the rate unit), built once: each
- * runs as a named prepared statement, parsed and planned once per connection.
- */
-const INTAKE_QUERIES = (() => {
-  const dialect = new PgDialect();
-  const placeholders = Object.fromEntries(INTAKE_NAMES.map((name) => [name, sql.placeholder(name)])) as IntakeArgs;
-  const build = (withRate: boolean, name: string) => ({ name, ...dialect.sqlToQuery(intakeSql(placeholders, withRate)) });
-  return { plain: build(false, 'events_intake'), rate: build(true, 'events_intake_rate') };
-})();
-
-/** Runs the intake statement: prepared on a pool or client of `createDatabase`, as a plain statement in a transaction. */
-async function runIntake(db: Db, values: IntakeValues, withRate: boolean): Promise<Record<string, unknown>> {
-  const source = (db as { $client?: unknown }).$client;
-  if (source instanceof Pool || source instanceof Client) {
-    const query = withRate ? INTAKE_QUERIES.rate : INTAKE_QUERIES.plain;
-    const result = await source.query<Record<string, unknown>>({ name: query.name, text: query.sql, values: fillPlaceholders(query.params, values) });
-    return result.rows[0]!;
-  }
-  const args = { rateKey: null, windowSeconds: null, limit: null, ...values } as unknown as IntakeArgs;
-  const result = await db.execute(intakeSql(args, withRate));
-  return result.rows[0] as Record<string, unknown>;
-}
+/** The intake, without and with the rate unit: each a named prepared statement. */
+const INTAKE = {
+  plain: namedStatement<IntakeValues>('events_intake', INTAKE_NAMES, (v) => intakeSql(v, false)),
+  rate: namedStatement<IntakeValues>('events_intake_rate', INTAKE_NAMES, (v) => intakeSql(v, true)),
+};

@@ -1,11 +1,9 @@
-import { and, asc, desc, eq, fillPlaceholders, getTableColumns, gte, inArray, like, lt, lte, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
-import { Client, Pool } from 'pg';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, like, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { deliveryReportStepKey, statusChangeStepKey } from '../../domain/keys';
 import { MESSAGE_STATUS_LABELS, MESSAGE_WORKFLOW_PREFIXES, type MessageStatus } from '../../domain/messages';
 import { peopleReason, reasonText } from '../../domain/reasons';
 import type { Channel, DeliveryReport, ManualStatus } from '../../domain/vocabulary';
-import type { Db } from '../client';
+import { namedStatement, type Db, type StatementArgs } from '../client';
 import { events, journalEntries, type JournalEntry, type NewJournalEntry } from '../schema';
 
 export interface JournalFilter {
@@ -69,14 +67,14 @@ function forPeople(entry: NewJournalEntry): NewJournalEntry {
  * the outbox's claim columns, which take their defaults. From the schema, so
  * the statement below follows it.
  */
-const WRITTEN_COLUMNS = Object.entries(getTableColumns(journalEntries))
-  .filter(([key]) => !['id', 'createdAt', 'claimToken', 'claimedUntil', 'dispatchedAt'].includes(key))
-  .map(([key, column]) => ({ key: key as keyof NewJournalEntry, name: column.name, type: column.getSQLType() }));
 const ALL_COLUMNS = Object.entries(getTableColumns(journalEntries));
+const WRITTEN_COLUMNS = ALL_COLUMNS.filter(([key]) => !['id', 'createdAt', 'claimToken', 'claimedUntil', 'dispatchedAt'].includes(key)).map(
+  ([key, column]) => ({ key: key as keyof NewJournalEntry, name: column.name, type: column.getSQLType() }),
+);
 
 /** The values of the write statement: the rows as a JSON array, and the run that opens its event, if any. */
 type WriteValues = { rows: string; companyId: string | null; eventId: string | null; runId: string | null };
-type WriteArgs = { [K in keyof WriteValues]: WriteValues[K] | Placeholder };
+type WriteArgs = StatementArgs<WriteValues>;
 
 /**
  * Inserts the rows of a JSON array in its order, each once per step key
@@ -98,34 +96,19 @@ function writeSql(v: WriteArgs, opensEvent: boolean): SQL {
     returning *`;
 }
 
-/**
- * The write statement's two texts (with and without the run), built once: each
- * runs as a named prepared statement, parsed and planned once per connection,
- * whatever the number of rows.
- */
-const WRITE_QUERIES = (() => {
-  const dialect = new PgDialect();
-  const placeholders: WriteArgs = { rows: sql.placeholder('rows'), companyId: sql.placeholder('companyId'), eventId: sql.placeholder('eventId'), runId: sql.placeholder('runId') };
-  const build = (opensEvent: boolean, name: string) => ({ name, ...dialect.sqlToQuery(writeSql(placeholders, opensEvent)) });
-  return { plain: build(false, 'journal_write'), opening: build(true, 'journal_write_opening') };
-})();
+const WRITE_NAMES = ['rows', 'companyId', 'eventId', 'runId'] as const;
+
+/** The write, without and with the run that opens its event: each a named prepared statement, whatever the number of rows. */
+const WRITE = {
+  plain: namedStatement<WriteValues>('journal_write', WRITE_NAMES, (v) => writeSql(v, false)),
+  opening: namedStatement<WriteValues>('journal_write_opening', WRITE_NAMES, (v) => writeSql(v, true)),
+};
 
 /** A row as the database returns it, in the schema's shape. */
 function entryOf(row: Record<string, unknown>): JournalEntry {
   return Object.fromEntries(ALL_COLUMNS.map(([key, column]) => [key, row[column.name] === null ? null : column.mapFromDriverValue(row[column.name])])) as JournalEntry;
 }
 
-/** Runs the write statement: prepared on a pool or client of `createDatabase`, as a plain statement in a transaction. */
-async function runWrite(db: Db, values: WriteValues, opensEvent: boolean): Promise<JournalEntry[]> {
-  const source = (db as { $client?: unknown }).$client;
-  if (source instanceof Pool || source instanceof Client) {
-    const query = opensEvent ? WRITE_QUERIES.opening : WRITE_QUERIES.plain;
-    const result = await source.query<Record<string, unknown>>({ name: query.name, text: query.sql, values: fillPlaceholders(query.params, values) });
-    return result.rows.map(entryOf);
-  }
-  const result = await db.execute(writeSql(values, opensEvent));
-  return (result.rows as Record<string, unknown>[]).map(entryOf);
-}
 
 const statusLabel = (status: string): string => MESSAGE_STATUS_LABELS[status as MessageStatus] ?? status;
 
@@ -161,11 +144,8 @@ export function createJournalRepository(db: Db) {
         ...Object.fromEntries(WRITTEN_COLUMNS.map(({ key, name }) => [name, entry[key] ?? null])),
         ord,
       }));
-      const inserted = await runWrite(
-        db,
-        { rows: JSON.stringify(rows), companyId: run?.companyId ?? null, eventId: run?.eventId ?? null, runId: run?.runId ?? null },
-        run !== undefined,
-      );
+      const values = { rows: JSON.stringify(rows), companyId: run?.companyId ?? null, eventId: run?.eventId ?? null, runId: run?.runId ?? null };
+      const inserted = (await (run ? WRITE.opening : WRITE.plain)(db, values)).map(entryOf);
       const byKey = new Map(inserted.map((row) => [row.stepKey, row]));
       const missing = entries.filter((e) => !byKey.has(e.stepKey)).map((e) => e.stepKey);
       const existing = missing.length > 0 ? await db.select().from(journalEntries).where(inArray(journalEntries.stepKey, missing)) : [];
