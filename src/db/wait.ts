@@ -51,11 +51,13 @@ export async function waitForDatabase(db: Db, databaseUrl: string, opts: WaitFor
   }
 }
 
-/** `host:port/database` of a connection URL: what a log line may show (no user, no password). */
+/** `host:port/database` of a connection URL, or the Unix socket's folder for `?host=/dir`: what a log line may show (no user, no password). */
 export function describeDatabaseUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname || '/'}`;
+    const socketDir = parsed.searchParams.get('host');
+    const where = socketDir?.startsWith('/') ? `${socketDir}/.s.PGSQL.${parsed.port || '5432'}` : `${parsed.hostname}:${parsed.port || '5432'}`;
+    return `${where}${parsed.pathname || '/'}`;
   } catch {
     return 'the configured DATABASE_URL';
   }
@@ -88,6 +90,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     seen.add(current);
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    // A Unix socket whose server has stopped (and removed it): the embedded database's clients connect that way.
+    if (code === 'ENOENT' && (current as { syscall?: unknown }).syscall === 'connect') return true;
     if (UNAVAILABLE_MESSAGES.test(current.message)) return true;
     pending.push(current.cause);
     if (current instanceof AggregateError) pending.push(...current.errors);

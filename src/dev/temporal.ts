@@ -62,10 +62,18 @@ export const DEV_SQLITE_PRAGMAS: Readonly<Record<string, string>> = { journal_mo
  * first workflow task of a run it starts (Eager Workflow Start) and the
  * activity tasks its completed workflow task schedules, skipping a round trip
  * through matching for each. A cluster sets the same keys in its dynamic config (README).
+ *
+ * `start-dev` otherwise turns the search attribute cache off (so attributes
+ * created while it runs are seen at once), and every start, upsert and
+ * visibility write then reads the cluster metadata and the namespace from
+ * SQLite: about 16 and 7 reads per delivered event, measured on the server's
+ * metrics. Ours are all registered at launch (`--search-attribute`), before
+ * any run, so the cache is kept on, as a cluster keeps it.
  */
 export const DEV_DYNAMIC_CONFIG: Readonly<Record<string, boolean>> = {
   'system.enableEagerWorkflowStart': true,
   'system.enableActivityEagerExecution': true,
+  'system.forceSearchAttributesCacheRefreshOnRead': false,
 };
 
 /** The `temporal server start-dev` flags for the search attributes, pragmas and dynamic configuration above. */

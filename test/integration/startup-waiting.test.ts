@@ -163,6 +163,8 @@ describe('a role started before PostgreSQL is reachable', () => {
   const databaseUrlAt = (port: number) => {
     const url = new URL(h.databaseUrl);
     url.port = String(port);
+    // Over TCP to that port: the embedded database's URL names its Unix socket too.
+    url.searchParams.delete('host');
     return url.toString();
   };
 
