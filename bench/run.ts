@@ -286,6 +286,15 @@ async function main(): Promise<void> {
     const mailsPerEvent = contactIds.length;
     const drained = (sink: SmtpSink, count: number, what: string) => waitFor(() => sink.messages.length >= count, what);
 
+    /** Events per second from the first POST to the last e-mail of `n` events. */
+    const deliveryRate = async (prefix: string, n: number, what: string) => {
+      const from = serviceSink.messages.length;
+      const begun = performance.now();
+      await pool(n, 16, () => postEvent(`${prefix}-${seq++}`));
+      await drained(serviceSink, from + n * mailsPerEvent, what);
+      return n / ((performance.now() - begun) / 1000);
+    };
+
     // Ingest: accepted per second with 64 callers.
     const ingest = { service: [] as number[], bare: [] as number[], serviceP50: [] as number[], serviceP99: [] as number[], bareP50: [] as number[], bareP99: [] as number[] };
     // Delivered: events per second from the first POST to the last e-mail.
@@ -326,17 +335,13 @@ async function main(): Promise<void> {
 
       log(`round ${round}/${sizes.rounds}: delivery of ${sizes.delivered} events`);
       const commitsBefore = await commits(serviceDb);
-      let base = serviceSink.messages.length;
       let cpuBefore = cpuNow();
-      t = performance.now();
-      await pool(sizes.delivered, 16, () => postEvent(`delivered-${seq++}`));
-      await drained(serviceSink, base + sizes.delivered * mailsPerEvent, 'the service e-mails');
-      delivered.service.push(sizes.delivered / ((performance.now() - t) / 1000));
+      delivered.service.push(await deliveryRate('delivered', sizes.delivered, 'the service e-mails'));
       cpu.service.push(cpuPerEvent(cpuBefore, cpuNow(), sizes.delivered));
       await new Promise((r) => setTimeout(r, 1500));
       dbStatementsPerEvent = ((await commits(serviceDb)) - commitsBefore) / sizes.delivered;
 
-      base = bareSink.messages.length;
+      const base = bareSink.messages.length;
       cpuBefore = cpuNow();
       t = performance.now();
       await pool(sizes.delivered, 16, async () => {
@@ -398,15 +403,6 @@ async function main(): Promise<void> {
     });
     await drained(bareSink, base + sizes.dispatch * mailsPerEvent, 'the bare dispatch');
     const dispatchBare = (sizes.dispatch * mailsPerEvent) / ((performance.now() - t) / 1000);
-
-    /** Events per second from the first POST to the last e-mail of `n` events. */
-    const deliveryRate = async (prefix: string, n: number, what: string) => {
-      const from = serviceSink.messages.length;
-      const begun = performance.now();
-      await pool(n, 16, () => postEvent(`${prefix}-${seq++}`));
-      await drained(serviceSink, from + n * mailsPerEvent, what);
-      return n / ((performance.now() - begun) / 1000);
-    };
 
     // Scaling where a slow provider, not the CPU, is the bound: one worker first.
     log(`a relay taking ${SLOW_PROVIDER_MS} ms a message: ${sizes.slowProvider} events with one worker`);

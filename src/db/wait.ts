@@ -55,8 +55,9 @@ export async function waitForDatabase(db: Db, databaseUrl: string, opts: WaitFor
 export function describeDatabaseUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    const port = parsed.port || '5432';
     const socketDir = parsed.searchParams.get('host');
-    const where = socketDir?.startsWith('/') ? `${socketDir}/.s.PGSQL.${parsed.port || '5432'}` : `${parsed.hostname}:${parsed.port || '5432'}`;
+    const where = socketDir?.startsWith('/') ? `${socketDir}/.s.PGSQL.${port}` : `${parsed.hostname}:${port}`;
     return `${where}${parsed.pathname || '/'}`;
   } catch {
     return 'the configured DATABASE_URL';
