@@ -170,12 +170,13 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
      * that activity's own retries would have. If this activity dies, each
      * message's retry finds in the journal what this attempt got done.
      */
-    async renderAndSendAll({ messages, completion }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
+    async renderAndSendAll({ messages, completion, local }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
+      const earlier = local ? await earlierEmailOutcomes(messages) : new Map<string, SendMessageResult>();
       const results = await withHeartbeat(() =>
         Promise.all(
           messages.map(async (input): Promise<FirstAttempt> => {
             try {
-              return { sent: await renderThenSend(input) };
+              return { sent: earlier.get(input.deliveryKey) ?? (await renderThenSend(input)) };
             } catch (err) {
               return { failed: sendFailureOf(err) };
             }
@@ -257,6 +258,30 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
     },
   };
 
+  /**
+   * The e-mails among `messages` that an earlier run of the same local
+   * activity got sent (or journaled `unknown`), by delivery key, read in one
+   * statement. Other channels write `rendered` before the provider call and
+   * find their earlier attempt themselves (`sendOne`).
+   */
+  async function earlierEmailOutcomes(messages: readonly RenderAndSendInput[]): Promise<Map<string, SendMessageResult>> {
+    const { workflowId } = currentExecution();
+    const keys = new Map<string, string>();
+    for (const m of messages) {
+      if (m.channel !== 'email') continue;
+      for (const outcome of ['sent', 'unknown'] as const) keys.set(stepKey(workflowId, routeStep(m.deliveryKey, m.channel, outcome)), m.deliveryKey);
+    }
+    const found = new Map<string, SendMessageResult>();
+    if (keys.size === 0) return found;
+    const entries = await withHeartbeat(() => whileDatabaseAway(() => journal.findByStepKeys([...keys.keys()]), Date.now() + DATABASE_WAIT_MS));
+    for (const entry of entries) {
+      const deliveryKey = keys.get(entry.stepKey)!;
+      // A message journaled `sent` is settled, whatever else was journaled for it.
+      if (entry.status === 'sent' || !found.has(deliveryKey)) found.set(deliveryKey, earlierResult(entry));
+    }
+    return found;
+  }
+
   /** Renders a message (R9) and sends it, journaling `rendered` with the outcome. */
   async function renderThenSend({ template, data, attemptOffset, ...send }: RenderAndSendInput): Promise<SendMessageResult> {
     const message = await renderOrFail({ channel: send.channel, template, data });
@@ -318,16 +343,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
     const firstAttempt = renderedWithOutcome || rendered?.created === true;
     // A previous attempt may have sent and journaled it but died before Temporal heard back.
     const previous = firstAttempt ? undefined : await stored(async () => (await journal.findByStepKey(sentKey)) ?? (await journal.findByStepKey(unknownKey)));
-    if (previous) {
-      return {
-        provider: previous.provider ?? '',
-        providerMessageId: previous.providerMessageId ?? '',
-        response: previous.status === 'unknown' ? 'outcome unknown' : 'already sent',
-        entryId: previous.id,
-        alreadySent: previous.status === 'sent',
-        ...(previous.status === 'unknown' ? { outcomeUnknown: true } : {}),
-      };
-    }
+    if (previous) return earlierResult(previous);
     const base = {
       ...input.scope,
       workflowId,
@@ -468,6 +484,18 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
 }
 
 /** A failed attempt as `renderAndSendAll` reports it: what Temporal would have kept of the activity's failure. */
+/** What an earlier attempt that journaled `sent` or `unknown` got done, as a send's result. */
+function earlierResult(previous: JournalEntry): SendMessageResult {
+  return {
+    provider: previous.provider ?? '',
+    providerMessageId: previous.providerMessageId ?? '',
+    response: previous.status === 'unknown' ? 'outcome unknown' : 'already sent',
+    entryId: previous.id,
+    alreadySent: previous.status === 'sent',
+    ...(previous.status === 'unknown' ? { outcomeUnknown: true } : {}),
+  };
+}
+
 function sendFailureOf(err: unknown): SendFailure {
   if (err instanceof ApplicationFailure) {
     const providerReason = err.details?.[0];

@@ -166,16 +166,32 @@ const { renderAndSendAll } = proxyActivities<Activities>({
 const FIRST_ATTEMPTS_PER_TASK = 10;
 
 /**
+ * The same first attempts as a local activity (runs after `notify-send-local`):
+ * an ordinary event then ends in the workflow task that started it, with no
+ * activity task and no second workflow task through the server. A worker that
+ * dies mid-send leaves no marker; the task's retry on another worker runs the
+ * activity again, and it finds in the journal what the dead run got done.
+ * Local activities cannot heartbeat: a dead worker shows by the workflow task's timeout.
+ */
+const { renderAndSendAll: renderAndSendAllHere } = proxyLocalActivities<Activities>({
+  summary: 'Отправка сообщений',
+  startToCloseTimeout: Math.max(...CHANNELS.map((channel) => sendBudgets[channel].startToCloseMs)),
+  retry: { maximumAttempts: 1 },
+});
+
+/**
  * One business event: plan who is told, wait for a person's approval where
  * configured (R13), then deliver to every recipient in parallel with channel
  * fallback (R6), journaling every step (R15).
  */
 export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventResult> {
-  // Runs from here on make the first attempt of an event's messages in one activity (`renderAndSendAll`).
-  // Runs from `notify-local-steps` on journal, plan and render through local activities and send with
-  // `renderAndSend`. Each patch implies the earlier ones and is asked only when the later one is not there:
-  // a patch costs a run two history events (its marker and an upsert).
-  const batched = patched('notify-send-batch');
+  // Runs from here on make the first attempt of an event's messages in one local activity. Runs from
+  // `notify-send-batch` on make it in one activity task (`renderAndSendAll`). Runs from `notify-local-steps` on
+  // journal, plan and render through local activities and send with `renderAndSend`. Each patch implies the
+  // earlier ones and is asked only when the later one is not there: a patch costs a run two history events
+  // (its marker and an upsert).
+  const sendsHere = patched('notify-send-local');
+  const batched = sendsHere || patched('notify-send-batch');
   const steps = batched || patched('notify-local-steps') ? localSteps : serverSteps;
   // Runs recorded before the search attributes replay without the upserts.
   const indexed = steps.local || patched('notify-search-attributes');
@@ -269,7 +285,7 @@ export async function notifyEvent(input: NotifyEventInput): Promise<NotifyEventR
   }
 
   mark('sending');
-  const firstAttempts = batched ? sendFirstAttempts(scope, input, plan) : { byKey: new Map<string, Promise<FirstAttempt>>(), completed: Promise.resolve(false) };
+  const firstAttempts = batched ? sendFirstAttempts(scope, input, plan, sendsHere) : { byKey: new Map<string, Promise<FirstAttempt>>(), completed: Promise.resolve(false) };
   const deliveries = await Promise.all(
     plan.deliveries.map((d) =>
       // Whatever goes wrong with one recipient stays with that recipient.
@@ -338,9 +354,9 @@ function completionStep(scope: JournalScope, outcome: NotifyEventResult['outcome
 
 /**
  * Starts the first attempt of every message that goes out now on its
- * delivery's first route, `FIRST_ATTEMPTS_PER_TASK` to an activity task, and
- * returns each delivery's attempt by its key. An activity that fails as a
- * whole (its worker died) is a transient failure of each of its messages.
+ * delivery's first route, `FIRST_ATTEMPTS_PER_TASK` to an activity (a local
+ * one when `here`), and returns each delivery's attempt by its key. An
+ * activity that fails as a whole is a transient failure of each of its messages.
  * When one task carries all of the event's messages, it also journals the
  * event `completed` if every one was sent (`completed` resolves true then).
  */
@@ -348,6 +364,7 @@ function sendFirstAttempts(
   scope: JournalScope,
   input: NotifyEventInput,
   plan: Plan,
+  here: boolean,
 ): { byKey: Map<string, Promise<FirstAttempt>>; completed: Promise<boolean> } {
   const messages = plan.deliveries.flatMap((d) => {
     const route = firstRouteNow(plan, d);
@@ -358,7 +375,8 @@ function sendFirstAttempts(
   let completed = Promise.resolve(false);
   for (let i = 0; i < messages.length; i += FIRST_ATTEMPTS_PER_TASK) {
     const chunk = messages.slice(i, i + FIRST_ATTEMPTS_PER_TASK);
-    const task = renderAndSendAll({ messages: chunk.map((m) => m.send), ...(whole ? { completion: completionStep(scope, 'completed') } : {}) }).catch(
+    const batch = { messages: chunk.map((m) => m.send), ...(whole ? { completion: completionStep(scope, 'completed') } : {}) };
+    const task = (here ? renderAndSendAllHere({ ...batch, local: true }) : renderAndSendAll(batch)).catch(
       (err: unknown): RenderAndSendAllResult => ({
         results: chunk.map(() => ({ failed: { type: failureType(err) ?? 'ActivityFailure', message: failureReason(err).message, providerReason: null, nonRetryable: false } })),
       }),

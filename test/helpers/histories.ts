@@ -18,3 +18,12 @@ export async function saveHistory(h: Harness, workflowId: string, name: string):
   // Binary protobuf: the exact bytes Temporal serves, read back with History.decode.
   await fs.writeFile(path.join(HISTORIES_DIR, `${name}.pb`), temporal.api.history.v1.History.encode(history).finish());
 }
+
+/** The local activities a run recorded, by type, in order: each leaves a marker whose data names it. */
+export function localActivitiesOf(history: temporal.api.history.v1.IHistory): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_local_activity' ? marker.details?.['data']?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type] : [];
+  });
+}

@@ -85,7 +85,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect(statuses).toEqual(['received', 'recipients_resolved', 'awaiting_confirmation', 'approved', 'rendered', 'sent', 'completed']);
       const approved = (await journalOf(h, eventId)).find((e) => e.status === 'approved')!;
       expect(approved.details).toMatchObject({ by: expect.stringMatching(/^key:\d+ demo admin$/), comment: 'ок' });
-      await saveHistory(h, workflowId, 'confirm-approved-send-batch');
+      await saveHistory(h, workflowId, 'confirm-approved-send-local');
     });
 
     it('journals a rejection with who and why and sends nothing; a second decision is 409', async () => {
@@ -132,7 +132,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const statuses = (await journalOf(h, 'confirm-expire')).map((e) => e.status);
       expect(statuses).toEqual(['received', 'recipients_resolved', 'awaiting_confirmation', 'expired']);
       expect((await h.request({ method: 'POST', url: '/v1/events/confirm-expire/decision', payload: { approve: true, by: 'x' } })).statusCode).toBe(409);
-      await saveHistory(h, workflowId, 'confirm-expired-send-batch');
+      await saveHistory(h, workflowId, 'confirm-expired-send-local');
     });
   });
 
@@ -151,7 +151,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       expect(sentTo('6001')).toHaveLength(0);
       const tracked = (await journalOf(h, 'tracked-1')).find((e) => e.status === 'not_sent_tracked')!;
       expect(tracked).toMatchObject({ channel: 'telegram', recipient: '6001', body: 'Telegram: заказ ЗК-20 готов, Анна' });
-      await saveHistory(h, workflowId, 'tracked-opted-out-send-batch');
+      await saveHistory(h, workflowId, 'tracked-opted-out-send-local');
 
       const manual = await h.request({ method: 'POST', url: `/v1/journal/${tracked.id}/send`, payload: { comment: 'клиент попросил' } });
       expect(manual.statusCode, manual.body).toBe(200);
@@ -217,7 +217,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const fallback = (await journalOf(h, 'fb-1')).find((e) => e.status === 'fallback')!;
       expect(fallback.reason).toBe('Telegram → SMS: Не подписан на бота');
       await until(async () => ((await journalOf(h, 'fb-1')).some((e) => e.status === 'delivered') ? true : undefined), 'delivery receipt');
-      await saveHistory(h, workflowId, 'fallback-not-subscribed-send-batch');
+      await saveHistory(h, workflowId, 'fallback-not-subscribed-send-local');
     });
 
     it('sends an SMS after exactly one Telegram attempt when the client blocked the bot', async () => {
@@ -232,7 +232,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const failed = entries.find((e) => e.status === 'attempt_failed')!;
       expect(failed.attempt).toBe(1);
       expect(failed.reason).toMatch(/^Бот заблокирован: .*blocked/);
-      await saveHistory(h, workflowId, 'fallback-blocked-send-batch');
+      await saveHistory(h, workflowId, 'fallback-blocked-send-local');
     });
 
     it('sends an SMS when a Telegram outage outlasts the retry budget, journaling every attempt', async () => {
@@ -254,7 +254,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
         'sent sms',
       ]);
       expect(entries.filter((e) => e.status === 'attempt_failed').map((e) => e.attempt)).toEqual([1, 2, 3, 4]);
-      await saveHistory(h, workflowId, 'fallback-outage-send-batch');
+      await saveHistory(h, workflowId, 'fallback-outage-send-local');
     }, 90_000);
 
     it('waits the retry_after of a 429 and then delivers on Telegram, with no SMS', async () => {
@@ -272,7 +272,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
       const waited = sent.createdAt.getTime() - failedAt;
       expect(waited).toBeGreaterThanOrEqual(1900);
       expect(waited).toBeLessThan(8000);
-      await saveHistory(h, workflowId, 'telegram-rate-limited-send-batch');
+      await saveHistory(h, workflowId, 'telegram-rate-limited-send-local');
     });
   });
 
@@ -315,7 +315,7 @@ describe('notifyEvent against real Temporal, PostgreSQL, SMTP, SMSC and Bot API 
     expect(storyOf(entries, 'Сломанный')).toEqual(['rendered email', 'attempt_failed email', 'failed email']);
     expect(entries.find((e) => e.status === 'failed')!.reason).toMatch(/550/);
     expect(entries.at(-1)).toMatchObject({ status: 'completed', reason: 'Часть сообщений не отправлена', details: { outcome: 'partial' } });
-    await saveHistory(h, workflowId, 'partial-broken-address-send-batch');
+    await saveHistory(h, workflowId, 'partial-broken-address-send-local');
   });
 
   it('journals a recipient with no usable address as skipped "no address", and still delivers to the others', async () => {

@@ -36,7 +36,7 @@ describe('the responsible manager is told of a tracked message (R14) against rea
 
   it('sends the manager one SMS naming the client, the notification and the contacts, with the console link, journaled as a message of the event', async () => {
     const workflowId = await run('alert-1', 'test.tracked-alert', 'alert-client');
-    await saveHistory(h, workflowId, 'tracked-manager-alert-send-batch');
+    await saveHistory(h, workflowId, 'tracked-manager-alert-send-local');
     expect(smsTo('79160000011')).toHaveLength(0);
     const sms = smsTo('79031234567');
     expect(sms.map((m) => m.text)).toEqual([
