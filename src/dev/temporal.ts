@@ -14,6 +14,8 @@ export interface DevTemporalServer {
   namespace: string;
   /** The server's process id (the benchmark reads its CPU time). */
   pid: number | undefined;
+  /** The server's Prometheus metrics, `http://127.0.0.1:<port>/metrics` (the benchmark counts its persistence requests). */
+  metricsUrl: string;
   /** Stops the server: SIGTERM, then SIGKILL after 10 s. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -431,6 +433,7 @@ export async function startDevTemporal(opts: StartDevTemporalOptions): Promise<D
         uiUrl: `http://127.0.0.1:${uiPort}`,
         namespace,
         pid: state.child.pid,
+        metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
         stop(): Promise<void> {
           stopping = true;
           stopped ??= terminate(state).finally(() => process.removeListener('exit', killOnExit));
