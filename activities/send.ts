@@ -168,7 +168,9 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
      * attempt failed comes back with its failure, and the workflow retries it
      * with `renderAndSend` (`attemptOffset` 1), falls back or gives up, as
      * that activity's own retries would have. If this activity dies, each
-     * message's retry finds in the journal what this attempt got done.
+     * message's retry finds in the journal what this attempt got done. Run as
+     * a local activity (`local`), it may run again whole after a worker's
+     * death, and first reads which e-mails an earlier run journaled.
      */
     async renderAndSendAll({ messages, completion, local }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
       const earlier = local ? await earlierEmailOutcomes(messages) : new Map<string, SendMessageResult>();
@@ -483,7 +485,6 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
   }
 }
 
-/** A failed attempt as `renderAndSendAll` reports it: what Temporal would have kept of the activity's failure. */
 /** What an earlier attempt that journaled `sent` or `unknown` got done, as a send's result. */
 function earlierResult(previous: JournalEntry): SendMessageResult {
   return {
@@ -496,6 +497,7 @@ function earlierResult(previous: JournalEntry): SendMessageResult {
   };
 }
 
+/** A failed attempt as `renderAndSendAll` reports it: what Temporal would have kept of the activity's failure. */
 function sendFailureOf(err: unknown): SendFailure {
   if (err instanceof ApplicationFailure) {
     const providerReason = err.details?.[0];

@@ -67,7 +67,11 @@ export interface Config {
 
 /** How much a worker process takes on at once (Temporal's worker options). */
 export interface WorkerTuning {
-  /** `WORKER_WORKFLOW_TASK_SLOTS`: workflow tasks executed at once (CPU-bound work). */
+  /**
+   * `WORKER_WORKFLOW_TASK_SLOTS`: workflow tasks held at once: those being
+   * executed, those whose local activities (an event's first attempts, which
+   * call the providers) still run, and one per waiting poll.
+   */
   readonly workflowTaskSlots: number;
   /** `WORKER_ACTIVITY_SLOTS`: activities (provider calls) running at once. */
   readonly activitySlots: number;
@@ -84,7 +88,7 @@ export interface WorkerTuning {
 }
 
 export const DEFAULT_WORKER_TUNING: WorkerTuning = {
-  workflowTaskSlots: 20,
+  workflowTaskSlots: 60,
   activitySlots: 50,
   localActivitySlots: 50,
   pollers: 10,
@@ -404,8 +408,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   {
     name: 'WORKER_WORKFLOW_TASK_SLOTS',
-    meaning: 'Workflow tasks a worker executes at once (Temporal `maxConcurrentWorkflowTaskExecutions`); CPU-bound, sized for 2 cores.',
-    default: '`20`',
+    meaning:
+      'Workflow tasks a worker holds at once (Temporal `maxConcurrentWorkflowTaskExecutions`): each waiting poll holds one, and so does an event whose first attempts (a local activity) are with the providers. Sized as the pollers plus the sends in flight: with 20, most eager starts found no free slot and one worker delivered a quarter less.',
+    default: '`60`',
     roles: 'worker',
   },
   {

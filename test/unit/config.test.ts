@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       secretsKey: undefined,
       outboundAllow: [],
       limits: { eventsPerMinute: 600, recipientsPerEvent: 200, smsPerRecipientPerHour: 10, smsPerCompanyPerDay: 5000, eventDataBytes: 65536, previewsPerMinute: 60, previewsPerMinutePerUser: 300 },
-      worker: { workflowTaskSlots: 20, activitySlots: 50, localActivitySlots: 50, pollers: 10, cachedWorkflows: 250 },
+      worker: { workflowTaskSlots: 60, activitySlots: 50, localActivitySlots: 50, pollers: 10, cachedWorkflows: 250 },
       sessions: { idleSeconds: 12 * 3600, absoluteSeconds: 7 * 24 * 3600, failedPerLogin: 5, failedPerIp: 20, attemptWindowSeconds: 15 * 60 },
       eagerWorkflowStart: true,
       metrics: { port: undefined, temporalPort: undefined },
@@ -111,7 +111,7 @@ describe('loadConfig', () => {
 
   it('refuses worker options Temporal would reject, naming the variable', () => {
     expect(() => loadConfig({ WORKER_WORKFLOW_TASK_SLOTS: '1' })).toThrow(/WORKER_WORKFLOW_TASK_SLOTS must be a whole number from 2/);
-    expect(() => loadConfig({ WORKER_POLLERS: '30' })).toThrow(/WORKER_POLLERS \(30\) must not exceed WORKER_WORKFLOW_TASK_SLOTS \(20\)/);
+    expect(() => loadConfig({ WORKER_POLLERS: '70' })).toThrow(/WORKER_POLLERS \(70\) must not exceed WORKER_WORKFLOW_TASK_SLOTS \(60\)/);
     expect(() => loadConfig({ WORKER_CACHED_WORKFLOWS: 'many' })).toThrow(/WORKER_CACHED_WORKFLOWS must be a whole number/);
   });
 
