@@ -169,11 +169,12 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
      * with `renderAndSend` (`attemptOffset` 1), falls back or gives up, as
      * that activity's own retries would have. If this activity dies, each
      * message's retry finds in the journal what this attempt got done. Run as
-     * a local activity (`local`), it may run again whole after a worker's
-     * death, and first reads which e-mails an earlier run journaled.
+     * a local activity, it may run again whole after a worker's death, and
+     * first reads which e-mails an earlier run journaled.
      */
-    async renderAndSendAll({ messages, completion, local }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
-      const earlier = local ? await earlierEmailOutcomes(messages) : new Map<string, SendMessageResult>();
+    async renderAndSendAll({ messages, completion }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
+      // A local activity leaves no trace in the history until it returns: a worker's death runs it again from the start.
+      const earlier = Context.current().info.isLocal ? await earlierEmailOutcomes(messages) : new Map<string, SendMessageResult>();
       const results = await withHeartbeat(() =>
         Promise.all(
           messages.map(async (input): Promise<FirstAttempt> => {

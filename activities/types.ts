@@ -115,12 +115,6 @@ export interface RenderAndSendAllInput {
    * run ends without a journal write of its own.
    */
   completion?: RecordStepInput;
-  /**
-   * Run as a local activity: a worker that dies mid-send leaves no trace of
-   * the run in the history, and the workflow task's retry runs it again from
-   * the start, so the e-mails' earlier outcomes are looked up before sending.
-   */
-  local?: boolean;
 }
 
 /** A first attempt that failed, as the workflow needs it to retry, fall back or give up. */

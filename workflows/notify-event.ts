@@ -375,8 +375,10 @@ function sendFirstAttempts(
   let completed = Promise.resolve(false);
   for (let i = 0; i < messages.length; i += FIRST_ATTEMPTS_PER_TASK) {
     const chunk = messages.slice(i, i + FIRST_ATTEMPTS_PER_TASK);
-    const batch = { messages: chunk.map((m) => m.send), ...(whole ? { completion: completionStep(scope, 'completed') } : {}) };
-    const task = (here ? renderAndSendAllHere({ ...batch, local: true }) : renderAndSendAll(batch)).catch(
+    const task = (here ? renderAndSendAllHere : renderAndSendAll)({
+      messages: chunk.map((m) => m.send),
+      ...(whole ? { completion: completionStep(scope, 'completed') } : {}),
+    }).catch(
       (err: unknown): RenderAndSendAllResult => ({
         results: chunk.map(() => ({ failed: { type: failureType(err) ?? 'ActivityFailure', message: failureReason(err).message, providerReason: null, nonRetryable: false } })),
       }),
