@@ -24,10 +24,13 @@ export function eventLog(scope: { companyId: string; eventId: string; eventType?
 
 /**
  * Runs `work` while heartbeating every 2 s, so a dead worker is noticed by its
- * heartbeat timeout instead of at the end of the activity's whole budget.
+ * heartbeat timeout instead of at the end of the activity's whole budget. A
+ * local activity has no heartbeat (the SDK's core warns of each one as an
+ * unknown activity): the workflow task's timeout watches it instead.
  */
 export async function withHeartbeat<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
+  if (context.info.isLocal) return work();
   const timer = setInterval(() => context.heartbeat(), 2_000);
   try {
     return await work();
