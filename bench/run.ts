@@ -315,24 +315,30 @@ async function main(): Promise<void> {
       bench: (after.bench - before.bench) / events,
     });
     const cpu = { service: [] as Cpu[], bare: [] as Cpu[] };
+    // CPU per accepted event during the ingest bursts: where the two cores went while each side accepted.
+    const ingestCpu = { service: [] as Cpu[], bare: [] as Cpu[] };
     // The Temporal server's persistence requests (its SQLite, one connection) per delivered event: the server's work, counted.
     const persistence = { service: [] as number[], bare: [] as number[] };
     let dbStatementsPerEvent = NaN;
     for (let round = 1; round <= sizes.rounds; round++) {
       log(`round ${round}/${sizes.rounds}: ingest of ${sizes.ingest} events`);
       let t = performance.now();
+      let ingestCpuBefore = cpuNow();
       const serviceLatencies = await pool(sizes.ingest, sizes.callers, () => postEvent(`ingest-${seq++}`));
       ingest.service.push(sizes.ingest / ((performance.now() - t) / 1000));
+      ingestCpu.service.push(cpuPerEvent(ingestCpuBefore, cpuNow(), sizes.ingest));
       ingest.serviceP50.push(percentile(serviceLatencies, 50));
       ingest.serviceP99.push(percentile(serviceLatencies, 99));
       // The ingested events are delivered before the bare starts: the service's backlog is its own work, which the bare
       // side's starts must not share the server with (they did until session 8, and the ratio looked 0.1–0.3 better).
       await drained(serviceSink, posted * mailsPerEvent, 'the ingested events');
       t = performance.now();
+      ingestCpuBefore = cpuNow();
       const bareLatencies = await pool(sizes.ingest, sizes.callers, async () => {
         await temporalClient.workflow.start('bareNoop', { taskQueue: 'bench-bare', workflowId: `bare-noop-${seq++}`, args: [] });
       });
       ingest.bare.push(sizes.ingest / ((performance.now() - t) / 1000));
+      ingestCpu.bare.push(cpuPerEvent(ingestCpuBefore, cpuNow(), sizes.ingest));
       ingest.bareP50.push(percentile(bareLatencies, 50));
       ingest.bareP99.push(percentile(bareLatencies, 99));
 
@@ -460,6 +466,10 @@ async function main(): Promise<void> {
       delivered: { serviceEventsPerSecond: median(delivered.service), bareEventsPerSecond: median(delivered.bare) },
       latency: { rateEventsPerSecond: rate, service: serviceLatency, bare: bareLatency },
       dispatch: { serviceEmailsPerSecond: dispatchService, bareEmailsPerSecond: dispatchBare },
+      cpuMsPerAcceptedEvent: {
+        service: medianCpu(ingestCpu.service),
+        bare: medianCpu(ingestCpu.bare),
+      },
       cpuMsPerDeliveredEvent: {
         service: medianCpu(cpu.service),
         bare: medianCpu(cpu.bare),
@@ -570,6 +580,7 @@ function print(r: {
   delivered: Record<string, number>;
   latency: { rateEventsPerSecond: number; service: Record<string, number>; bare: Record<string, number> };
   dispatch: Record<string, number>;
+  cpuMsPerAcceptedEvent: { service: Record<string, number>; bare: Record<string, number> };
   cpuMsPerDeliveredEvent: { service: Record<string, number>; bare: Record<string, number> };
   scale: Record<string, number>;
   perEvent: Record<string, number>;
@@ -585,6 +596,7 @@ function print(r: {
     ['measure', 'service', 'bare baseline', 'ratio'],
     ['ingest, accepted/s (64 callers)', f(r.ingest.serviceAcceptedPerSecond), f(r.ingest.bareStartsPerSecond), f(r.ratios.ingestRatio, 2)],
     ['ingest p50 / p99, ms', `${f(r.ingest.serviceP50Ms, 0)} / ${f(r.ingest.serviceP99Ms, 0)}`, `${f(r.ingest.bareP50Ms, 0)} / ${f(r.ingest.bareP99Ms, 0)}`, ''],
+    ['CPU per accepted event, ms: server / worker+API / PostgreSQL / bench', cpuCell(r.cpuMsPerAcceptedEvent.service), cpuCell(r.cpuMsPerAcceptedEvent.bare), ''],
     ['delivered, events/s (2 e-mails each)', f(r.delivered.serviceEventsPerSecond), f(r.delivered.bareEventsPerSecond), f(r.ratios.deliveredRatio, 2)],
     [
       `latency POST → e-mails at ${f(r.latency.rateEventsPerSecond)} ev/s, p50 / p90 / p99 ms`,
