@@ -1,7 +1,13 @@
 import type { Transporter } from 'nodemailer';
 
-/** One activity for the delivery baseline: the e-mails of one event, over a pooled nodemailer transport. */
-export function createBareActivities(transport: Transporter) {
+/** What the bare SMS baseline needs of an SMPP session: `submit_sm`, answered. */
+export type BareSmsSubmit = (pdu: { destination_addr: string; short_message: string }) => Promise<void>;
+
+/**
+ * The delivery baselines' activities: an event's e-mails over a pooled
+ * nodemailer transport, and its SMS over one bound SMPP session.
+ */
+export function createBareActivities(transport: Transporter, submitSms: BareSmsSubmit) {
   return {
     async sendBareEmails(input: { messageIds: string[] }): Promise<void> {
       await Promise.all(
@@ -15,6 +21,9 @@ export function createBareActivities(transport: Transporter) {
           }),
         ),
       );
+    },
+    async sendBareSms(input: { phones: string[]; text: string }): Promise<void> {
+      await Promise.all(input.phones.map((phone) => submitSms({ destination_addr: phone, short_message: input.text })));
     },
   };
 }

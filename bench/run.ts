@@ -21,11 +21,12 @@ import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { stableMessageId } from '../src/channels/email';
 import { startEmbeddedPostgres } from '../src/dev/postgres';
+import { startSmsc, type Smsc } from '../src/dev/peers/smsc';
 import { startSmtpSink, type SmtpSink } from '../src/dev/smtp-sink';
 import { startDevTemporal } from '../src/dev/temporal';
 import { eventWorkflowId } from '../src/domain/keys';
 import { repoRoot } from '../src/paths';
-import { createBareActivities } from './bare-activities';
+import { createBareActivities, type BareSmsSubmit } from './bare-activities';
 
 const quick = process.argv.includes('--quick');
 const option = (name: string, fallback: number) => {
@@ -37,6 +38,8 @@ const sizes = {
   ingest: quick ? 150 : 600,
   callers: 64,
   delivered: quick ? 150 : 300,
+  /** Events per round of the SMS delivery measure (two SMS each, to the SMSC peer). */
+  deliveredSms: quick ? 50 : 150,
   latencySeconds: quick ? 6 : 20,
   dispatch: quick ? 50 : 300,
   /** Events per measure of the scaling where a slow provider is the bound. */
@@ -44,6 +47,12 @@ const sizes = {
   waiting: option('--waiting', quick ? 0 : 1000),
 };
 const COMPANY = 'demo';
+/** The seeded event type the e-mail measures post (its channel set to e-mail by the demo seed). */
+const EMAIL_TYPE = 'order.ready_for_pickup';
+/** An event type of the bench's own whose client channel is SMS: the SMS delivery measure posts it. */
+const SMS_TYPE = 'bench.sms_ready';
+/** The SMS both sides send: one part (UCS-2, under 70 characters). */
+const smsText = (orderNumber: string) => `Заказ ${orderNumber} на 15 480,00 ₽ готов к выдаче.`;
 /** A 503 is retried with the same id, as the API asks, this many times before the run fails. */
 const POST_RETRIES = 20;
 const FROM = 'notify@demo-parts.example';
@@ -68,6 +77,47 @@ interface ServiceProcess {
   child: ChildProcess;
   url: string;
   stop(): Promise<void>;
+}
+
+/** The `smpp` package (untyped): what the bare SMS baseline uses of it. */
+interface BareSmppSession {
+  on(event: 'connect' | 'close', listener: () => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'deliver_sm', listener: (pdu: { response(): unknown }) => void): void;
+  send(pdu: unknown): boolean;
+  bind_transceiver(fields: Record<string, unknown>, callback: (pdu: { command_status: number }) => void): void;
+  submit_sm(fields: Record<string, unknown>, callback: (pdu: { command_status: number }) => void): void;
+  close(): void;
+}
+
+/**
+ * The bare SMS baseline's one bound SMPP session: submit_sm asking for a
+ * receipt, as the service does, and every receipt answered.
+ */
+async function bindBareSmpp(smscUrl: string): Promise<{ submit: BareSmsSubmit; close(): void }> {
+  const smpp = require('smpp') as { connect(options: { host: string; port: number }): BareSmppSession };
+  const url = new URL(smscUrl);
+  const session = smpp.connect({ host: url.hostname, port: Number(url.port) });
+  await new Promise<void>((resolve, reject) => {
+    session.on('connect', resolve);
+    session.on('error', reject);
+  });
+  const answered = (what: string, resolve: () => void, reject: (e: Error) => void) => (pdu: { command_status: number }) =>
+    pdu.command_status === 0 ? resolve() : reject(new Error(`${what}: command_status ${pdu.command_status}`));
+  await new Promise<void>((resolve, reject) =>
+    session.bind_transceiver(
+      { system_id: decodeURIComponent(url.username), password: decodeURIComponent(url.password) },
+      answered('bind_transceiver', resolve, reject),
+    ),
+  );
+  session.on('deliver_sm', (pdu) => session.send(pdu.response()));
+  return {
+    submit: (fields) =>
+      new Promise<void>((resolve, reject) =>
+        session.submit_sm({ source_addr: 'NOTIFY', registered_delivery: 1, ...fields }, answered('submit_sm', resolve, reject)),
+      ),
+    close: () => session.close(),
+  };
 }
 
 function startServiceProcess(role: 'all' | 'worker', env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
@@ -200,6 +250,9 @@ async function main(): Promise<void> {
     });
     const bareSink = await startSmtpSink();
     stops.push(() => serviceSink.stop(), () => bareSink.stop());
+    // Two SMSC peers, one per side, each answering every submit_sm and sending the receipt it asks for.
+    const [serviceSmsc, bareSmsc] = await Promise.all([startSmsc({ balance: 1e9 }), startSmsc({ balance: 1e9 })]);
+    stops.push(() => serviceSmsc.stop(), () => bareSmsc.stop());
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -209,6 +262,10 @@ async function main(): Promise<void> {
       TEMPORAL_UI_URL: temporal.uiUrl,
       TEMPORAL_TASK_QUEUE: 'bench-service',
       SMTP_URL: serviceSink.url,
+      SMS_URL: `${serviceSmsc.url}?source=NOTIFY`,
+      // The abuse limits on SMS (10 an hour to one phone) would refuse the load itself.
+      SMS_PER_RECIPIENT_PER_HOUR: '100000',
+      SMS_PER_COMPANY_PER_DAY: '100000000',
       SECRETS_KEY: randomBytes(32).toString('base64'),
       ADMIN_API_KEY: ADMIN_KEY,
       PORT: '0',
@@ -232,19 +289,31 @@ async function main(): Promise<void> {
       return res.status === 204 ? undefined : ((await res.json()) as unknown);
     };
     await api('PUT', '/v1/settings', { mode: 'live' });
-    const client = (await api('GET', '/v1/counterparties/demo-client')) as { contacts: { id: number }[] };
+    const client = (await api('GET', '/v1/counterparties/demo-client')) as { contacts: { id: number; phone: string | null }[] };
     const contactIds = client.contacts.map((c) => c.id);
+    const phones = client.contacts.map((c) => c.phone).filter((p): p is string => p !== null);
+    await api('PUT', `/v1/event-types/${SMS_TYPE}`, {
+      name: 'Заказ готов к выдаче (SMS)',
+      variables: [
+        { name: 'orderNumber', description: 'Номер заказа', example: 'ЗК-1' },
+        { name: 'total', description: 'Сумма', example: '15 480,00' },
+      ],
+      channels: ['sms'],
+      templates: { client: { sms: { text: smsText('{{ orderNumber }}').replace('15 480,00', '{{ total }}') } } },
+    });
 
     const connection = await Connection.connect({ address: temporal.address });
     const temporalClient = new Client({ connection });
     stops.push(() => connection.close());
+    const bareSms = await bindBareSmpp(bareSmsc.url);
+    stops.push(async () => bareSms.close());
     const bareTransport = nodemailer.createTransport({ host: '127.0.0.1', port: bareSink.port, secure: false, ignoreTLS: true, pool: true });
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });
     const bareWorker = await Worker.create({
       connection: nativeConnection,
       taskQueue: 'bench-bare',
       workflowBundle: bundle,
-      activities: createBareActivities(bareTransport),
+      activities: createBareActivities(bareTransport, bareSms.submit),
     });
     const bareRunning = bareWorker.run();
     stops.push(async () => {
@@ -259,22 +328,22 @@ async function main(): Promise<void> {
     let posted = 0;
     /** 503s answered (the API's "retry with the same event id"): a loaded machine makes a start miss the API's 2 s deadline. */
     let unavailable = 0;
-    const postEvent = async (id: string, data: Record<string, unknown> = {}, retries = POST_RETRIES): Promise<void> => {
+    const postEvent = async (id: string, type = EMAIL_TYPE, retries = POST_RETRIES): Promise<void> => {
       const res = await fetch(`${service.url}/v1/events`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({
           id,
-          type: 'order.ready_for_pickup',
+          type,
           counterpartyId: 'demo-client',
-          data: { orderNumber: `ЗК-${id}`, total: '15 480,00', warehouse: 'Склад на Складской, 5', pickupUntil: '30.11.2026', ...data },
+          data: { orderNumber: `ЗК-${id}`, total: '15 480,00', warehouse: 'Склад на Складской, 5', pickupUntil: '30.11.2026' },
         }),
       });
       if (res.status === 503 && retries > 0) {
         unavailable += 1;
         await res.arrayBuffer();
         await new Promise((r) => setTimeout(r, 200));
-        return postEvent(id, data, retries - 1);
+        return postEvent(id, type, retries - 1);
       }
       // A retry after a start that happened anyway answers 200 duplicate.
       if (res.status !== 202 && !(res.status === 200 && retries < POST_RETRIES)) throw new Error(`POST /v1/events: ${res.status} ${await res.text()}`);
@@ -295,6 +364,9 @@ async function main(): Promise<void> {
       return n / ((performance.now() - begun) / 1000);
     };
 
+    // Delivered by SMS: events per second from the first POST to the last submit_sm at the SMSC.
+    const deliveredSms = { service: [] as number[], bare: [] as number[] };
+    const smsDrained = (smsc: Smsc, count: number, what: string) => waitFor(() => smsc.submits.length >= count, what);
     // Ingest: accepted per second with 64 callers.
     const ingest = { service: [] as number[], bare: [] as number[], serviceP50: [] as number[], serviceP99: [] as number[], bareP50: [] as number[], bareP99: [] as number[] };
     // Delivered: events per second from the first POST to the last e-mail.
@@ -320,6 +392,9 @@ async function main(): Promise<void> {
     // The Temporal server's persistence requests (its SQLite, one connection) per delivered event: the server's work, counted.
     const persistence = { service: [] as number[], bare: [] as number[] };
     let dbStatementsPerEvent = NaN;
+    /** The last event of each side's e-mail delivery measure, whose history is counted. */
+    let lastServiceDelivered = '';
+    let lastBareDelivered = '';
     for (let round = 1; round <= sizes.rounds; round++) {
       log(`round ${round}/${sizes.rounds}: ingest of ${sizes.ingest} events`);
       let t = performance.now();
@@ -347,6 +422,7 @@ async function main(): Promise<void> {
       let requestsBefore = await persistenceRequests(temporal.metricsUrl);
       let cpuBefore = cpuNow();
       delivered.service.push(await deliveryRate('delivered', sizes.delivered, 'the service e-mails'));
+      lastServiceDelivered = `delivered-${seq - 1}`;
       cpu.service.push(cpuPerEvent(cpuBefore, cpuNow(), sizes.delivered));
       persistence.service.push(((await persistenceRequests(temporal.metricsUrl)) - requestsBefore) / sizes.delivered);
       await new Promise((r) => setTimeout(r, 1500));
@@ -366,14 +442,33 @@ async function main(): Promise<void> {
       });
       await drained(bareSink, base + sizes.delivered * mailsPerEvent, 'the bare e-mails');
       delivered.bare.push(sizes.delivered / ((performance.now() - t) / 1000));
+      lastBareDelivered = `bare-deliver-${seq - 1}`;
       cpu.bare.push(cpuPerEvent(cpuBefore, cpuNow(), sizes.delivered));
       persistence.bare.push(((await persistenceRequests(temporal.metricsUrl)) - requestsBefore) / sizes.delivered);
+
+      log(`round ${round}/${sizes.rounds}: SMS delivery of ${sizes.deliveredSms} events`);
+      const serviceSmsBase = serviceSmsc.submits.length;
+      t = performance.now();
+      await pool(sizes.deliveredSms, 16, () => postEvent(`sms-${seq++}`, SMS_TYPE));
+      await smsDrained(serviceSmsc, serviceSmsBase + sizes.deliveredSms * phones.length, 'the service SMS');
+      deliveredSms.service.push(sizes.deliveredSms / ((performance.now() - t) / 1000));
+      const bareSmsBase = bareSmsc.submits.length;
+      t = performance.now();
+      await pool(sizes.deliveredSms, 16, async () => {
+        const n = seq++;
+        await temporalClient.workflow.start('bareDeliverSms', {
+          taskQueue: 'bench-bare',
+          workflowId: `bare-sms-${n}`,
+          args: [{ phones, text: smsText(`ЗК-sms-${n}`) }],
+        });
+      });
+      await smsDrained(bareSmsc, bareSmsBase + sizes.deliveredSms * phones.length, 'the bare SMS');
+      deliveredSms.bare.push(sizes.deliveredSms / ((performance.now() - t) / 1000));
     }
 
     // History and activities per event, read from one run of each.
-    const lastService = `delivered-${seq - sizes.delivered - 1}`;
-    const serviceHistory = await temporalClient.workflow.getHandle(eventWorkflowId(COMPANY, lastService)).fetchHistory();
-    const bareHistory = await temporalClient.workflow.getHandle(`bare-deliver-${seq - 1}`).fetchHistory();
+    const serviceHistory = await temporalClient.workflow.getHandle(eventWorkflowId(COMPANY, lastServiceDelivered)).fetchHistory();
+    const bareHistory = await temporalClient.workflow.getHandle(lastBareDelivered).fetchHistory();
     const activitiesOf = (h: typeof serviceHistory) => (h.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
     const workflowTasksOf = (h: typeof serviceHistory) => (h.events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes).length;
 
@@ -464,6 +559,7 @@ async function main(): Promise<void> {
         bareP99Ms: median(ingest.bareP99),
       },
       delivered: { serviceEventsPerSecond: median(delivered.service), bareEventsPerSecond: median(delivered.bare) },
+      deliveredSms: { serviceEventsPerSecond: median(deliveredSms.service), bareEventsPerSecond: median(deliveredSms.bare) },
       latency: { rateEventsPerSecond: rate, service: serviceLatency, bare: bareLatency },
       dispatch: { serviceEmailsPerSecond: dispatchService, bareEmailsPerSecond: dispatchBare },
       cpuMsPerAcceptedEvent: {
@@ -498,6 +594,7 @@ async function main(): Promise<void> {
       ratios: {
         ingestRatio: median(ingest.service) / median(ingest.bare),
         deliveredRatio: median(delivered.service) / median(delivered.bare),
+        deliveredSmsRatio: median(deliveredSms.service) / median(deliveredSms.bare),
         dispatchRatio: dispatchService / dispatchBare,
         // Where the server (and the CPU) is not the bound: the provider is.
         scaleRatio: slowTwo / slowOne,
@@ -578,6 +675,7 @@ async function openLoop(rate: number, seconds: number, sink: SmtpSink, start: (i
 function print(r: {
   ingest: Record<string, number>;
   delivered: Record<string, number>;
+  deliveredSms: Record<string, number>;
   latency: { rateEventsPerSecond: number; service: Record<string, number>; bare: Record<string, number> };
   dispatch: Record<string, number>;
   cpuMsPerAcceptedEvent: { service: Record<string, number>; bare: Record<string, number> };
@@ -598,6 +696,7 @@ function print(r: {
     ['ingest p50 / p99, ms', `${f(r.ingest.serviceP50Ms, 0)} / ${f(r.ingest.serviceP99Ms, 0)}`, `${f(r.ingest.bareP50Ms, 0)} / ${f(r.ingest.bareP99Ms, 0)}`, ''],
     ['CPU per accepted event, ms: server / worker+API / PostgreSQL / bench', cpuCell(r.cpuMsPerAcceptedEvent.service), cpuCell(r.cpuMsPerAcceptedEvent.bare), ''],
     ['delivered, events/s (2 e-mails each)', f(r.delivered.serviceEventsPerSecond), f(r.delivered.bareEventsPerSecond), f(r.ratios.deliveredRatio, 2)],
+    ['delivered to the SMSC, events/s (2 SMS each)', f(r.deliveredSms.serviceEventsPerSecond), f(r.deliveredSms.bareEventsPerSecond), f(r.ratios.deliveredSmsRatio, 2)],
     [
       `latency POST → e-mails at ${f(r.latency.rateEventsPerSecond)} ev/s, p50 / p90 / p99 ms`,
       `${f(r.latency.service.p50Ms, 0)} / ${f(r.latency.service.p90Ms, 0)} / ${f(r.latency.service.p99Ms, 0)}`,
