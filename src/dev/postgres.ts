@@ -189,7 +189,13 @@ function makeTraversable(dir: string, log: (msg: string) => void): void {
   }
 }
 
-export async function startEmbeddedPostgres(opts: { dataDir: string; port?: number; log?: (msg: string) => void }): Promise<EmbeddedPostgresServer> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port?: number;
+  log?: (msg: string) => void;
+  /** More server settings, `name=value` each (the benchmark loads `pg_stat_statements` so). */
+  settings?: readonly string[];
+}): Promise<EmbeddedPostgresServer> {
   const log = opts.log ?? ((): void => undefined);
   const dataDir = path.resolve(opts.dataDir);
   const clusterDir = path.join(dataDir, 'postgres');
@@ -228,7 +234,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
     persistent: true,
     createPostgresUser: true,
     // TCP on 127.0.0.1 for tools; the Unix socket (in the cluster folder, which only its owner enters) for our clients.
-    postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', `unix_socket_directories=${socketDir ?? ''}`],
+    postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', `unix_socket_directories=${socketDir ?? ''}`, ...(opts.settings ?? []).flatMap((s) => ['-c', s])],
     onLog: remember,
     onError,
   });
