@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { hashApiKey } from '../../src/db/repositories/api-keys';
 import { createLimitsRepository } from '../../src/db/repositories/limits';
-import { apiKeys } from '../../src/db/schema';
+import { apiKeys, journalEntries } from '../../src/db/schema';
 import { startSmsRuPeer, type SmsRuPeer } from '../../src/dev/peers/sms-ru';
 import { createHarness, type Harness } from '../helpers/harness';
 import { journalOf, putClient, putNoticeType, until } from '../helpers/scenario';
@@ -147,5 +147,38 @@ describe('abuse limits', () => {
       },
     });
     expect((await post('data-ok', 'data-client', { n: 'я'.repeat(1000) })).statusCode).toBe(202);
+  });
+
+  it('counts the SMS sent to a phone within the hour and by the company within the day, and nothing else', async () => {
+    const company = `limits-${Date.now()}`;
+    const phone = '+79160005566';
+    let n = 0;
+    const row = (fields: { minutesAgo: number; recipient?: string; status?: string; channel?: string; companyId?: string }) => ({
+      companyId: fields.companyId ?? company,
+      stepKey: `limits-test/${company}/${(n += 1)}`,
+      eventId: `e-${n}`,
+      eventType: 'test.sms-only',
+      counterpartyId: 'c',
+      workflowId: `wf-${n}`,
+      status: fields.status ?? 'sent',
+      channel: fields.channel ?? 'sms',
+      recipient: fields.recipient ?? phone,
+      createdAt: new Date(Date.now() - fields.minutesAgo * 60_000),
+    });
+    await h.db.insert(journalEntries).values([
+      row({ minutesAgo: 5 }),
+      row({ minutesAgo: 50 }),
+      row({ minutesAgo: 90 }), // past the hour: the company's day only
+      row({ minutesAgo: 10, recipient: '+79160007788' }), // another phone: the company's day only
+      row({ minutesAgo: 60 * 25 }), // past the day: neither
+      row({ minutesAgo: 5, status: 'rendered' }), // not sent: neither
+      row({ minutesAgo: 5, status: 'attempt_failed' }),
+      row({ minutesAgo: 5, channel: 'telegram' }), // not an SMS: neither
+      row({ minutesAgo: 5, companyId: `${company}-other` }), // another company: neither
+    ]);
+    const counters = createLimitsRepository(h.db);
+    expect(await counters.sentSms(company, phone, 3600, 86_400)).toEqual({ toRecipient: 2, byCompany: 4 });
+    // The windows as given, whichever is the longer.
+    expect(await counters.sentSms(company, phone, 86_400, 3600)).toEqual({ toRecipient: 3, byCompany: 3 });
   });
 });

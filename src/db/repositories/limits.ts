@@ -1,4 +1,4 @@
-import { and, count, eq, gt, lt, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, eq, lt, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { journalEntries, rateLimitWindows } from '../schema';
 
@@ -79,16 +79,23 @@ export function createLimitsRepository(db: Db) {
 
     /** SMS the company sent to `recipient` in the last `seconds`, and in all in the last `companySeconds`. */
     async sentSms(companyId: string, recipient: string, seconds: number, companySeconds: number): Promise<{ toRecipient: number; byCompany: number }> {
-      const sentSms = and(eq(journalEntries.companyId, companyId), eq(journalEntries.status, 'sent'), eq(journalEntries.channel, 'sms'));
-      const [toRecipient] = await db
-        .select({ n: count() })
+      // One statement for both counts: each a filter over the company's SMS sent within the longer of the two windows.
+      const within = (secs: number) => sql`${journalEntries.createdAt} > now() - make_interval(secs => ${secs})`;
+      const [counts] = await db
+        .select({
+          toRecipient: sql<number>`count(*) filter (where ${journalEntries.recipient} = ${recipient} and ${within(seconds)})::int`,
+          byCompany: sql<number>`count(*) filter (where ${within(companySeconds)})::int`,
+        })
         .from(journalEntries)
-        .where(and(sentSms, eq(journalEntries.recipient, recipient), gt(journalEntries.createdAt, sql`now() - make_interval(secs => ${seconds})`)));
-      const [byCompany] = await db
-        .select({ n: count() })
-        .from(journalEntries)
-        .where(and(sentSms, gt(journalEntries.createdAt, sql`now() - make_interval(secs => ${companySeconds})`)));
-      return { toRecipient: toRecipient?.n ?? 0, byCompany: byCompany?.n ?? 0 };
+        .where(
+          and(
+            eq(journalEntries.companyId, companyId),
+            eq(journalEntries.status, 'sent'),
+            eq(journalEntries.channel, 'sms'),
+            within(Math.max(seconds, companySeconds)),
+          ),
+        );
+      return { toRecipient: counts?.toRecipient ?? 0, byCompany: counts?.byCompany ?? 0 };
     },
   };
 }
