@@ -395,6 +395,7 @@ async function main(): Promise<void> {
     const persistence = { service: [] as number[], bare: [] as number[] };
     let dbTransactionsPerEvent = NaN;
     let dbStatementsPerEvent = NaN;
+    let dbStatementsPerSmsEvent = NaN;
     /** The last event of each side's e-mail delivery measure, whose history is counted. */
     let lastServiceDelivered = '';
     let lastBareDelivered = '';
@@ -453,10 +454,14 @@ async function main(): Promise<void> {
 
       log(`round ${round}/${sizes.rounds}: SMS delivery of ${sizes.deliveredSms} events`);
       const serviceSmsBase = serviceSmsc.submits.length;
+      const smsStatementsBefore = await statements(serviceDb);
       t = performance.now();
       await pool(sizes.deliveredSms, 16, () => postEvent(`sms-${seq++}`, SMS_TYPE));
       await smsDrained(serviceSmsc, serviceSmsBase + sizes.deliveredSms * phones.length, 'the service SMS');
       deliveredSms.service.push(sizes.deliveredSms / ((performance.now() - t) / 1000));
+      // The receipts (20 ms after each submit) and the runs' last entries are journaled after the last submit.
+      await new Promise((r) => setTimeout(r, 1500));
+      dbStatementsPerSmsEvent = ((await statements(serviceDb)) - smsStatementsBefore) / sizes.deliveredSms;
       const bareSmsBase = bareSmsc.submits.length;
       t = performance.now();
       await pool(sizes.deliveredSms, 16, async () => {
@@ -597,6 +602,7 @@ async function main(): Promise<void> {
         bareWorkflowTasks: workflowTasksOf(bareHistory),
         serviceDbTransactions: dbTransactionsPerEvent,
         serviceDbStatements: dbStatementsPerEvent,
+        serviceDbStatementsPerSmsEvent: dbStatementsPerSmsEvent,
         servicePersistenceRequests: median(persistence.service),
         barePersistenceRequests: median(persistence.bare),
       },
@@ -747,6 +753,7 @@ function print(r: {
     ['history events per event', f(r.perEvent.serviceHistoryEvents, 0), f(r.perEvent.bareHistoryEvents, 0), ''],
     ['activity tasks / workflow tasks per event', `${f(r.perEvent.serviceActivities, 0)} / ${f(r.perEvent.serviceWorkflowTasks, 0)}`, `${f(r.perEvent.bareActivities, 0)} / ${f(r.perEvent.bareWorkflowTasks, 0)}`, ''],
     ['database transactions / statements per event', `${f(r.perEvent.serviceDbTransactions)} / ${f(r.perEvent.serviceDbStatements)}`, '—', ''],
+    ['database statements per SMS event (receipts included)', f(r.perEvent.serviceDbStatementsPerSmsEvent), '—', ''],
     ['Temporal persistence requests per delivered event', f(r.perEvent.servicePersistenceRequests), f(r.perEvent.barePersistenceRequests), ''],
     ['service (API + worker) RSS now / peak, MiB', `${r.memory.serviceRssMiB} / ${r.memory.servicePeakMiB}`, '', ''],
     ...(r.waiting ? [[`RSS with ${r.waiting.events} events waiting, MiB`, String(r.waiting.rssMiB), '', ''] as [string, string, string, string]] : []),

@@ -33,6 +33,8 @@ export const EN: Record<string, string> = {
   "Выберите хотя бы одну роль": "Choose at least one role",
   "Выйти": "Sign out",
   "Выключено": "Off",
+  "Выполнение остановлено": "Run stopped",
+  "Выполнение события остановлено в Temporal до решения: событие убрано из очереди": "The event's run was stopped in Temporal before a decision: the event has left the queue",
   "Выполняется": "Running",
   "Для каждого события — когда и кому отправлять уведомление и шаблоны сообщений для клиента и менеджера.": "For each event: when and to whom a notification goes, and the message templates for the client and the manager.",
   "Для каждого уведомления: получает ли его этот клиент и есть ли у него свои шаблоны.": "For each notification: whether this client gets it and whether it has templates of its own.",

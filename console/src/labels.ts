@@ -53,6 +53,7 @@ export const STEP_LABELS: Record<string, string> = {
   status_changed: 'Статус изменён',
   test: 'Тестовый режим: не отправлено',
   completed: 'Обработка завершена',
+  aborted: 'Выполнение остановлено',
   inbound: 'Сообщение клиента',
   sent_manually: 'Отправлено вручную',
   resolved: 'Решено',

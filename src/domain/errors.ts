@@ -62,8 +62,8 @@ export class NotFoundError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(message: string) {
-    super(409, 'CONFLICT', message);
+  constructor(message: string, code = 'CONFLICT') {
+    super(409, code, message);
   }
 }
 

@@ -82,6 +82,8 @@ export const EVENT_STEPS = {
   rejected: 'rejected',
   approved: 'approved',
   completed: 'completed',
+  /** Journaled by the API, not the run: the run closed outside its code while the event awaited a decision. */
+  aborted: 'aborted',
 } as const;
 
 /** Steps of a manual send (R14). */

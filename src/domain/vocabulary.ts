@@ -56,6 +56,8 @@ export const JOURNAL_STATUSES = [
   'status_changed',
   'test',
   'completed',
+  /** The run ended outside the workflow's own code (stopped in the Temporal UI, timed out, failed) while an entry still waited. */
+  'aborted',
   /** A client wrote to the company's bot while "chat with client" is on: kept for the manager. */
   'inbound',
 ] as const;

@@ -527,7 +527,7 @@ export interface paths {
         put?: never;
         /**
          * Approve or reject an event awaiting confirmation (R13)
-         * @description Answers 409 when the event is not awaiting a decision, e.g. because it was already decided.
+         * @description Answers 409 when the event is not awaiting a decision: `CONFLICT` when it was already decided, `RUN_ENDED` when its run ended before a decision (stopped in the Temporal UI, timed out or failed): the journal then says so with an `aborted` entry, and the event leaves the work queue.
          */
         post: {
             parameters: {
@@ -4290,7 +4290,7 @@ export interface paths {
                     eventId?: string;
                     channel?: "email" | "sms" | "telegram";
                     /** @description An entry's status; a tracked entry a manager acted on has a manual one. */
-                    status?: "received" | "recipients_resolved" | "awaiting_confirmation" | "approved" | "rejected" | "expired" | "rendered" | "queued" | "sent" | "unknown" | "delivered" | "undelivered" | "attempt_failed" | "failed" | "fallback" | "skipped" | "not_sent_tracked" | "status_changed" | "test" | "completed" | "inbound" | "sent_manually" | "resolved" | "cancelled";
+                    status?: "received" | "recipients_resolved" | "awaiting_confirmation" | "approved" | "rejected" | "expired" | "rendered" | "queued" | "sent" | "unknown" | "delivered" | "undelivered" | "attempt_failed" | "failed" | "fallback" | "skipped" | "not_sent_tracked" | "status_changed" | "test" | "completed" | "aborted" | "inbound" | "sent_manually" | "resolved" | "cancelled";
                     from?: string;
                     to?: string;
                     /** @description The `next` of the previous page. */

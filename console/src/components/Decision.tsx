@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Card, Input, Space, Typography } from 'antd';
-import { api, ok } from '../api/client';
+import { api, ApiError, ok } from '../api/client';
 import { useI18n } from '../i18n';
 import { AUDIENCE_LABELS, CHANNEL_LABELS } from '../labels';
 import type { paths } from '../api/schema';
@@ -52,7 +52,13 @@ export function DecisionButtons({ eventId, onDone }: { eventId: string; onDone?:
       void queryClient.invalidateQueries();
       onDone?.();
     },
-    onError: (err) => void message.error(err.message),
+    onError: (err) => {
+      if (!(err instanceof ApiError && err.code === 'RUN_ENDED')) return void message.error(err.message);
+      // The run was stopped before a decision: the journal says so now, and the event has left the queue.
+      void message.warning(t('Выполнение события остановлено в Temporal до решения: событие убрано из очереди'));
+      void queryClient.invalidateQueries();
+      onDone?.();
+    },
   });
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>

@@ -21,6 +21,7 @@ const STEP_COLORS: Record<string, string> = {
   attempt_failed: 'red',
   rejected: 'red',
   expired: 'red',
+  aborted: 'red',
   fallback: 'orange',
   skipped: 'gray',
   not_sent_tracked: 'orange',

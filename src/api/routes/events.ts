@@ -12,7 +12,7 @@ import { createEventRepository, type EventRow, type EventTargets } from '../../d
 import { createJournalRepository } from '../../db/repositories/journal';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
 import { givenVariables, missingVariables } from '../../domain/event-data';
-import { eventWorkflowId } from '../../domain/keys';
+import { EVENT_STEPS, eventWorkflowId, stepKey } from '../../domain/keys';
 import { EVENT_OUTCOMES, type EventOutcome } from '../../domain/vocabulary';
 import { buildMessages } from '../../domain/messages';
 import { startWorkflow } from '../../temporal/client';
@@ -87,6 +87,33 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       throw new UnprocessableError('MISSING_VARIABLES', `event type "${type}" requires variables missing from data: ${names}`, missing);
     }
     return { typeName, counterpartyName };
+  };
+
+  /**
+   * A run that closed outside its own code (stopped in the Temporal UI, timed
+   * out, failed) while its event awaited a decision journals nothing more, and
+   * the event would wait in the work queue for ever. Once the API learns the
+   * run closed so, it journals `aborted` for the event (once: its step key)
+   * and the event leaves the queue. Returns whether the event awaited.
+   */
+  const journalAbortedRun = async (event: EventRow, runId: string | null, temporalStatus: string): Promise<boolean> => {
+    const what = CLOSED_WITHOUT_ITS_END[temporalStatus];
+    if (!what) return false;
+    const last = (await journal.listForEvent(event.companyId, event.id)).at(-1);
+    if (last?.status !== 'awaiting_confirmation') return false;
+    await journal.record({
+      companyId: event.companyId,
+      stepKey: stepKey(event.workflowId, EVENT_STEPS.aborted),
+      eventId: event.id,
+      eventType: event.type,
+      counterpartyId: event.counterpartyId,
+      workflowId: event.workflowId,
+      runId: runId ?? last.runId,
+      status: 'aborted',
+      reason: `${what} до решения о подтверждении; сообщения не отправлены`,
+      details: { code: 'run_closed', temporalStatus },
+    });
+    return true;
   };
 
   app.post(
@@ -214,7 +241,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       const event = await events.find(companyId, request.params.id);
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       // The state first: a step is journaled before the workflow's state moves past it, so the journal read after it holds that step.
-      const { state, runId } = await eventState(temporal, event, request.log);
+      const { state, runId, closedAs } = await eventState(temporal, event, request.log);
+      if (closedAs) await journalAbortedRun(event, runId, closedAs);
       const entries = await journal.listForEvent(companyId, event.id);
       return {
         eventId: event.id,
@@ -241,7 +269,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       schema: {
         tags: ['events'],
         summary: 'Approve or reject an event awaiting confirmation (R13)',
-        description: 'Answers 409 when the event is not awaiting a decision, e.g. because it was already decided.',
+        description:
+          'Answers 409 when the event is not awaiting a decision: `CONFLICT` when it was already decided, ' +
+          '`RUN_ENDED` when its run ended before a decision (stopped in the Temporal UI, timed out or failed): ' +
+          'the journal then says so with an `aborted` entry, and the event leaves the work queue.',
         params: EventParamsSchema,
         body: DecisionInputSchema,
         response: {
@@ -272,6 +303,13 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       } catch (err) {
         if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof TemporalTimeoutError) {
           throw new ServiceUnavailableError('the workflow did not answer in time; retry');
+        }
+        if (err instanceof WorkflowNotFoundError || isFinished(err)) {
+          // The run has closed: one that closed before a decision leaves the queue now.
+          const { runId, closedAs } = await eventState(temporal, event, request.log);
+          if (closedAs && (await journalAbortedRun(event, runId, closedAs))) {
+            throw new ConflictError(`event ${event.id} is not awaiting confirmation: its run ended (${closedAs}) before a decision`, 'RUN_ENDED');
+          }
         }
         if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError || isFinished(err)) {
           throw new ConflictError(`event ${event.id} is not awaiting confirmation`);
@@ -311,12 +349,30 @@ function accepted(eventId: string, workflowId: string, runId: string, status: st
  * with its first journal rows, so an event without a run id may have one
  * started moments ago: the engine is asked by the workflow id.
  */
-async function eventState(temporal: Client, event: EventRow, log: FastifyBaseLogger): Promise<{ state: EventState; runId: string | null }> {
+/** The Temporal statuses of a run that closed without its own code ending it, in the journal's words. */
+const CLOSED_WITHOUT_ITS_END: Readonly<Record<string, string>> = {
+  TERMINATED: 'выполнение прервано в Temporal (Terminate)',
+  CANCELLED: 'выполнение отменено в Temporal (Cancel)',
+  TIMED_OUT: 'истёк срок выполнения в Temporal',
+  FAILED: 'выполнение завершилось ошибкой',
+};
+
+/**
+ * The event's state from the workflow engine, and, when its run closed
+ * without its own code ending it (`CLOSED_WITHOUT_ITS_END`), that status.
+ */
+async function eventState(
+  temporal: Client,
+  event: EventRow,
+  log: FastifyBaseLogger,
+): Promise<{ state: EventState; runId: string | null; closedAs?: string | undefined }> {
   let runId = event.runId;
+  let closedAs: string | undefined;
   const state = async (): Promise<EventState> => {
     const handle = temporal.workflow.getHandle(event.workflowId, event.runId ?? undefined);
     const description = await withinDeadline(temporal, () => handle.describe());
     runId ??= description.runId;
+    if (description.status.name in CLOSED_WITHOUT_ITS_END) closedAs = description.status.name;
     switch (description.status.name) {
       case 'RUNNING':
         // A query needs a worker; with none polling, "running" is the honest answer.
@@ -334,7 +390,7 @@ async function eventState(temporal: Client, event: EventRow, log: FastifyBaseLog
     }
   };
   try {
-    return { state: await state(), runId };
+    return { state: await state(), runId, closedAs };
   } catch (err) {
     // A recorded run the engine no longer knows has ended and been cleaned up; an event without one never started.
     if (err instanceof WorkflowNotFoundError) return { state: event.runId ? 'completed' : 'not_started', runId };
