@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, getTableColumns, gte, inArray, like, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
-import { deliveryReportStepKey, statusChangeStepKey } from '../../domain/keys';
+import { statusChangeStepKey } from '../../domain/keys';
 import { MESSAGE_STATUS_LABELS, MESSAGE_WORKFLOW_PREFIXES, type MessageStatus } from '../../domain/messages';
 import { peopleReason, reasonText } from '../../domain/reasons';
 import type { Channel, DeliveryReport, ManualStatus } from '../../domain/vocabulary';
@@ -164,30 +164,38 @@ export function createJournalRepository(db: Db) {
      * provider reports it"): one entry per sent message and outcome.
      */
     async recordDeliveryReport(report: DeliveryReport): Promise<{ entry: JournalEntry; created: boolean } | undefined> {
-      const [sent] = await db
-        .select()
-        .from(journalEntries)
-        .where(
-          and(
-            // A company's own provider names are chosen per company: never match another company's message.
-            report.companyId ? eq(journalEntries.companyId, report.companyId) : undefined,
-            eq(journalEntries.provider, report.provider),
-            eq(journalEntries.providerMessageId, report.providerMessageId),
-            eq(journalEntries.status, 'sent'),
-          ),
-        )
-        .limit(1);
-      if (!sent) return undefined;
-      const { id: _id, createdAt: _createdAt, ...rest } = sent;
-      return this.record({
-        ...rest,
-        stepKey: deliveryReportStepKey(sent.stepKey, report.status),
-        status: report.status,
+      const { reason } = forPeople({
         // The operator's own code (DELIVRD, UNDELIV) stays after the words.
         reason: report.status === 'delivered' ? `Доставлено${report.reason ? ` (${report.reason})` : ''}` : reasonText('undelivered', report.reason ?? undefined),
-        attempt: null,
-        details: { reportedAt: report.at.toISOString() },
-      });
+      } as NewJournalEntry);
+      // One statement: the `sent` entry of the message, the report's entry made from it (once per step key:
+      // `deliveryReportStepKey`), and, when that entry exists already, the existing one.
+      const own: Partial<Record<string, SQL>> = {
+        step_key: sql`regexp_replace(sent.step_key, '/sent$', '') || '/' || ${report.status}::text`,
+        status: sql`${report.status}::text`,
+        reason: sql`${reason ?? null}::text`,
+        attempt: sql`null::integer`,
+        details: sql`${JSON.stringify({ reportedAt: report.at.toISOString() })}::jsonb`,
+      };
+      const columns = WRITTEN_COLUMNS.map(({ name }) => name);
+      const { rows } = await db.execute<Record<string, unknown> & { created: boolean }>(sql`
+        with sent as (
+          select * from ${journalEntries}
+          where ${report.companyId ? sql`company_id = ${report.companyId} and ` : sql``}provider = ${report.provider}
+            and provider_message_id = ${report.providerMessageId} and status = 'sent'
+          limit 1),
+        report as (
+          insert into ${journalEntries} (${sql.join(columns.map((c) => sql.identifier(c)), sql`, `)})
+          select ${sql.join(columns.map((c) => own[c] ?? sql`sent.${sql.identifier(c)}`), sql`, `)} from sent
+          on conflict (step_key) do nothing
+          returning *)
+        select report.*, true as created from report
+        union all
+        select earlier.*, false as created from ${journalEntries} as earlier, sent
+        where earlier.step_key = regexp_replace(sent.step_key, '/sent$', '') || '/' || ${report.status}::text
+          and not exists (select 1 from report)`);
+      const [row] = rows;
+      return row ? { entry: entryOf(row), created: row.created } : undefined;
     },
 
     /** One entry of a company's journal; another company's id finds nothing. */

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { createJournalRepository } from '../../src/db/repositories/journal';
+import { journalEntries } from '../../src/db/schema';
+import { deliveryReportStepKey } from '../../src/domain/keys';
+import { reasonText } from '../../src/domain/reasons';
+import { createHarness, type Harness } from '../helpers/harness';
+
+/** A provider's receipt of a sent message (R15) becomes one journal entry made from the `sent` one, once. */
+describe('delivery reports in the journal', () => {
+  let h: Harness;
+  let n = 0;
+
+  beforeAll(async () => {
+    h = await createHarness({ worker: false });
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** A `sent` SMS as the send activity journals it, with the provider's id. */
+  const sentSms = async (providerMessageId: string, companyId = h.companyId) => {
+    n += 1;
+    const [row] = await h.db
+      .insert(journalEntries)
+      .values({
+        companyId,
+        stepKey: `event:${companyId}:report-${n}/client:contact-1/sms/sent`,
+        eventId: `report-${n}`,
+        eventType: 'order.ready_for_pickup',
+        counterpartyId: 'demo-client',
+        workflowId: `event:${companyId}:report-${n}`,
+        runId: 'run-1',
+        status: 'sent',
+        audience: 'client',
+        channel: 'sms',
+        recipient: '+79161234567',
+        recipientName: 'Иван Петров',
+        body: 'Заказ ЗК-1 готов к выдаче.',
+        provider: 'smpp',
+        providerMessageId,
+        attempt: 1,
+        details: { response: 'ok' },
+      })
+      .returning();
+    return row!;
+  };
+
+  it('journals a receipt once, from the sent entry, under the step key of its status', async () => {
+    const sent = await sentSms('msg-1');
+    const journal = createJournalRepository(h.db);
+    const at = new Date('2026-11-30T10:00:00Z');
+
+    const first = await journal.recordDeliveryReport({ companyId: h.companyId, provider: 'smpp', providerMessageId: 'msg-1', status: 'delivered', reason: 'DELIVRD', at });
+    const again = await journal.recordDeliveryReport({ companyId: h.companyId, provider: 'smpp', providerMessageId: 'msg-1', status: 'delivered', reason: 'DELIVRD', at });
+
+    expect(first?.created).toBe(true);
+    expect(first?.entry).toMatchObject({
+      stepKey: deliveryReportStepKey(sent.stepKey, 'delivered'),
+      status: 'delivered',
+      reason: 'Доставлено (DELIVRD)',
+      attempt: null,
+      details: { reportedAt: at.toISOString() },
+      eventId: sent.eventId,
+      workflowId: sent.workflowId,
+      runId: sent.runId,
+      channel: 'sms',
+      recipient: sent.recipient,
+      recipientName: sent.recipientName,
+      body: sent.body,
+      provider: 'smpp',
+      providerMessageId: 'msg-1',
+    });
+    expect(again).toEqual({ entry: first!.entry, created: false });
+    const rows = await h.db.select().from(journalEntries).where(and(eq(journalEntries.eventId, sent.eventId), eq(journalEntries.status, 'delivered')));
+    expect(rows).toHaveLength(1);
+  });
+
+  it('journals a failed delivery with the provider’s words', async () => {
+    const sent = await sentSms('msg-2');
+    const report = await createJournalRepository(h.db).recordDeliveryReport({
+      companyId: h.companyId,
+      provider: 'smpp',
+      providerMessageId: 'msg-2',
+      status: 'undelivered',
+      reason: 'UNDELIV',
+      at: new Date(),
+    });
+    expect(report?.entry).toMatchObject({
+      stepKey: deliveryReportStepKey(sent.stepKey, 'undelivered'),
+      status: 'undelivered',
+      reason: reasonText('undelivered', 'UNDELIV'),
+    });
+  });
+
+  it('finds nothing for a message not journaled sent, another provider’s id, or another company’s message', async () => {
+    await sentSms('msg-3', `${h.companyId}-other`);
+    const journal = createJournalRepository(h.db);
+    const report = (providerMessageId: string, provider = 'smpp') =>
+      journal.recordDeliveryReport({ companyId: h.companyId, provider, providerMessageId, status: 'delivered', at: new Date() });
+
+    expect(await report('msg-unknown')).toBeUndefined();
+    expect(await report('msg-1', 'sms_ru')).toBeUndefined();
+    expect(await report('msg-3')).toBeUndefined();
+    const written = await h.db.select().from(journalEntries).where(eq(journalEntries.providerMessageId, 'msg-3'));
+    expect(written.map((e) => e.status)).toEqual(['sent']);
+  });
+});
