@@ -79,23 +79,15 @@ export function createLimitsRepository(db: Db) {
 
     /** SMS the company sent to `recipient` in the last `seconds`, and in all in the last `companySeconds`. */
     async sentSms(companyId: string, recipient: string, seconds: number, companySeconds: number): Promise<{ toRecipient: number; byCompany: number }> {
-      // One statement for both counts: each a filter over the company's SMS sent within the longer of the two windows.
-      const within = (secs: number) => sql`${journalEntries.createdAt} > now() - make_interval(secs => ${secs})`;
-      const [counts] = await db
-        .select({
-          toRecipient: sql<number>`count(*) filter (where ${journalEntries.recipient} = ${recipient} and ${within(seconds)})::int`,
-          byCompany: sql<number>`count(*) filter (where ${within(companySeconds)})::int`,
-        })
-        .from(journalEntries)
-        .where(
-          and(
-            eq(journalEntries.companyId, companyId),
-            eq(journalEntries.status, 'sent'),
-            eq(journalEntries.channel, 'sms'),
-            within(Math.max(seconds, companySeconds)),
-          ),
-        );
-      return { toRecipient: counts?.toRecipient ?? 0, byCompany: counts?.byCompany ?? 0 };
+      // One statement, two counts, each over its own partial index (journal_sms_sent_recipient_idx, journal_sms_sent_company_idx).
+      const sentSmsWithin = (secs: number, to?: string) => sql`(select count(*)::int from ${journalEntries}
+        where ${journalEntries.companyId} = ${companyId}${to === undefined ? sql`` : sql` and ${journalEntries.recipient} = ${to}`}
+          and ${journalEntries.status} = 'sent' and ${journalEntries.channel} = 'sms'
+          and ${journalEntries.createdAt} > now() - make_interval(secs => ${secs}))`;
+      const { rows } = await db.execute<{ to_recipient: number; by_company: number }>(
+        sql`select ${sentSmsWithin(seconds, recipient)} as to_recipient, ${sentSmsWithin(companySeconds)} as by_company`,
+      );
+      return { toRecipient: rows[0]?.to_recipient ?? 0, byCompany: rows[0]?.by_company ?? 0 };
     },
   };
 }
