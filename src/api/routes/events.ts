@@ -242,7 +242,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       // The state first: a step is journaled before the workflow's state moves past it, so the journal read after it holds that step.
       const { state, runId, closedAs } = await eventState(temporal, event, request.log);
-      if (closedAs) await journalAbortedRun(event, runId, closedAs);
+      // Reading the event must not fail for want of that entry: the next look writes it.
+      if (closedAs) await journalAbortedRun(event, runId, closedAs).catch((err: unknown) => request.log.warn({ err }, 'could not journal the closed run'));
       const entries = await journal.listForEvent(companyId, event.id);
       return {
         eventId: event.id,
@@ -342,13 +343,6 @@ function accepted(eventId: string, workflowId: string, runId: string, status: st
   return { eventId, workflowId, runId, status, duplicate };
 }
 
-/**
- * The event's state as its workflow tells it, each call bounded, and its run.
- * When the workflow engine does not answer, `unknown`: the journal in the
- * database is worth serving without it. A run records itself on the event
- * with its first journal rows, so an event without a run id may have one
- * started moments ago: the engine is asked by the workflow id.
- */
 /** The Temporal statuses of a run that closed without its own code ending it, in the journal's words. */
 const CLOSED_WITHOUT_ITS_END: Readonly<Record<string, string>> = {
   TERMINATED: 'выполнение прервано в Temporal (Terminate)',
@@ -358,8 +352,13 @@ const CLOSED_WITHOUT_ITS_END: Readonly<Record<string, string>> = {
 };
 
 /**
- * The event's state from the workflow engine, and, when its run closed
- * without its own code ending it (`CLOSED_WITHOUT_ITS_END`), that status.
+ * The event's state as its workflow tells it, each call bounded, and its run;
+ * `closedAs`, the run's Temporal status when it closed without its own code
+ * ending it (`CLOSED_WITHOUT_ITS_END`). When the workflow engine does not
+ * answer, `unknown`: the journal in the database is worth serving without it.
+ * A run records itself on the event with its first journal rows, so an event
+ * without a run id may have one started moments ago: the engine is asked by
+ * the workflow id.
  */
 async function eventState(
   temporal: Client,
