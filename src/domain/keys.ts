@@ -143,7 +143,7 @@ export function outboxKeys(queuedStepKey: string) {
   };
 }
 
-/** A provider's report on a sent message: one entry per sent message and outcome. */
+/** A provider's report on a sent message: one entry per sent message and outcome (`journal.recordDeliveryReport` forms the same key in SQL). */
 export function deliveryReportStepKey(sentStepKey: string, status: DeliveryReportStatus): string {
   return `${sentStepKey.replace(/\/sent$/, '')}/${status}`;
 }

@@ -10,6 +10,7 @@ import {
 import type { Db } from '../../db/client';
 import { createEventRepository, type EventRow, type EventTargets } from '../../db/repositories/events';
 import { createJournalRepository } from '../../db/repositories/journal';
+import type { JournalEntry } from '../../db/schema';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnprocessableError } from '../../domain/errors';
 import { givenVariables, missingVariables } from '../../domain/event-data';
 import { EVENT_STEPS, eventWorkflowId, stepKey } from '../../domain/keys';
@@ -94,14 +95,14 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
    * out, failed) while its event awaited a decision journals nothing more, and
    * the event would wait in the work queue for ever. Once the API learns the
    * run closed so, it journals `aborted` for the event (once: its step key)
-   * and the event leaves the queue. Returns whether the event awaited.
+   * and the event leaves the queue. `entries` is the event's journal; returns
+   * the entry written, none when the event did not await.
    */
-  const journalAbortedRun = async (event: EventRow, runId: string | null, temporalStatus: string): Promise<boolean> => {
+  const journalAbortedRun = async (event: EventRow, runId: string | null, temporalStatus: string, entries: readonly JournalEntry[]) => {
     const what = CLOSED_WITHOUT_ITS_END[temporalStatus];
-    if (!what) return false;
-    const last = (await journal.listForEvent(event.companyId, event.id)).at(-1);
-    if (last?.status !== 'awaiting_confirmation') return false;
-    await journal.record({
+    const last = entries.at(-1);
+    if (!what || last?.status !== 'awaiting_confirmation') return undefined;
+    const { entry } = await journal.record({
       companyId: event.companyId,
       stepKey: stepKey(event.workflowId, EVENT_STEPS.aborted),
       eventId: event.id,
@@ -113,7 +114,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       reason: `${what} до решения о подтверждении; сообщения не отправлены`,
       details: { code: 'run_closed', temporalStatus },
     });
-    return true;
+    return entry;
   };
 
   app.post(
@@ -242,9 +243,15 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
       if (!event) throw new NotFoundError(`event ${request.params.id}`);
       // The state first: a step is journaled before the workflow's state moves past it, so the journal read after it holds that step.
       const { state, runId, closedAs } = await eventState(temporal, event, request.log);
-      // Reading the event must not fail for want of that entry: the next look writes it.
-      if (closedAs) await journalAbortedRun(event, runId, closedAs).catch((err: unknown) => request.log.warn({ err }, 'could not journal the closed run'));
       const entries = await journal.listForEvent(companyId, event.id);
+      if (closedAs) {
+        // Reading the event must not fail for want of that entry: the next look writes it.
+        const aborted = await journalAbortedRun(event, runId, closedAs, entries).catch((err: unknown) => {
+          request.log.warn({ err }, 'could not journal the closed run');
+          return undefined;
+        });
+        if (aborted) entries.push(aborted);
+      }
       return {
         eventId: event.id,
         type: event.type,
@@ -308,7 +315,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteDeps> = async (a
         if (err instanceof WorkflowNotFoundError || isFinished(err)) {
           // The run has closed: one that closed before a decision leaves the queue now.
           const { runId, closedAs } = await eventState(temporal, event, request.log);
-          if (closedAs && (await journalAbortedRun(event, runId, closedAs))) {
+          if (closedAs && (await journalAbortedRun(event, runId, closedAs, await journal.listForEvent(event.companyId, event.id)))) {
             throw new ConflictError(`event ${event.id} is not awaiting confirmation: its run ended (${closedAs}) before a decision`, 'RUN_ENDED');
           }
         }

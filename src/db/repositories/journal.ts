@@ -104,6 +104,58 @@ const WRITE = {
   opening: namedStatement<WriteValues>('journal_write_opening', WRITE_NAMES, (v) => writeSql(v, true)),
 };
 
+type DeliveryReportValues = {
+  companyId: string | null;
+  provider: string;
+  providerMessageId: string;
+  status: string;
+  reason: string | null;
+  details: string;
+};
+
+/**
+ * A delivery report in one statement: the message's `sent` entry, the
+ * report's entry made from it under the step key `deliveryReportStepKey`
+ * gives (once), and, when that entry exists already, the existing one, each
+ * row with `created`. No `sent` entry (yet): no row.
+ */
+function deliveryReportSql(v: StatementArgs<DeliveryReportValues>, ofCompany: boolean): SQL {
+  const own: Partial<Record<string, SQL>> = {
+    step_key: sql`sent.report_key`,
+    status: sql`${v.status}::text`,
+    reason: sql`${v.reason}::text`,
+    attempt: sql`null::integer`,
+    details: sql`${v.details}::jsonb`,
+  };
+  const columns = WRITTEN_COLUMNS.map(({ name }) => name);
+  return sql`
+    with sent as (
+      select j.*, regexp_replace(j.step_key, '/sent$', '') || '/' || ${v.status}::text as report_key from ${journalEntries} as j
+      where ${ofCompany ? sql`j.company_id = ${v.companyId}::text and ` : sql``}j.provider = ${v.provider}::text and j.provider_message_id = ${v.providerMessageId}::text and j.status = 'sent'
+      limit 1),
+    report as (
+      insert into ${journalEntries} (${sql.join(columns.map((c) => sql.identifier(c)), sql`, `)})
+      select ${sql.join(columns.map((c) => own[c] ?? sql`sent.${sql.identifier(c)}`), sql`, `)} from sent
+      on conflict (step_key) do nothing
+      returning *)
+    select report.*, true as created from report
+    union all
+    select earlier.*, false as created from ${journalEntries} as earlier join sent on earlier.step_key = sent.report_key
+    where not exists (select 1 from report)`;
+}
+
+const DELIVERY_REPORT_NAMES = ['companyId', 'provider', 'providerMessageId', 'status', 'reason', 'details'] as const;
+
+/**
+ * For the shared default provider, and for a company's own: its provider
+ * names are chosen per company, so its reports never match another
+ * company's message.
+ */
+const DELIVERY_REPORT = {
+  anyCompany: namedStatement<DeliveryReportValues>('journal_delivery_report', DELIVERY_REPORT_NAMES, (v) => deliveryReportSql(v, false)),
+  ofCompany: namedStatement<DeliveryReportValues>('journal_delivery_report_company', DELIVERY_REPORT_NAMES, (v) => deliveryReportSql(v, true)),
+};
+
 /** A row as the database returns it, in the schema's shape. */
 function entryOf(row: Record<string, unknown>): JournalEntry {
   return Object.fromEntries(ALL_COLUMNS.map(([key, column]) => [key, row[column.name] === null ? null : column.mapFromDriverValue(row[column.name])])) as JournalEntry;
@@ -168,34 +220,16 @@ export function createJournalRepository(db: Db) {
         // The operator's own code (DELIVRD, UNDELIV) stays after the words.
         reason: report.status === 'delivered' ? `Доставлено${report.reason ? ` (${report.reason})` : ''}` : reasonText('undelivered', report.reason ?? undefined),
       } as NewJournalEntry);
-      // One statement: the `sent` entry of the message, the report's entry made from it (once per step key:
-      // `deliveryReportStepKey`), and, when that entry exists already, the existing one.
-      const own: Partial<Record<string, SQL>> = {
-        step_key: sql`regexp_replace(sent.step_key, '/sent$', '') || '/' || ${report.status}::text`,
-        status: sql`${report.status}::text`,
-        reason: sql`${reason ?? null}::text`,
-        attempt: sql`null::integer`,
-        details: sql`${JSON.stringify({ reportedAt: report.at.toISOString() })}::jsonb`,
-      };
-      const columns = WRITTEN_COLUMNS.map(({ name }) => name);
-      const { rows } = await db.execute<Record<string, unknown> & { created: boolean }>(sql`
-        with sent as (
-          select * from ${journalEntries}
-          where ${report.companyId ? sql`company_id = ${report.companyId} and ` : sql``}provider = ${report.provider}
-            and provider_message_id = ${report.providerMessageId} and status = 'sent'
-          limit 1),
-        report as (
-          insert into ${journalEntries} (${sql.join(columns.map((c) => sql.identifier(c)), sql`, `)})
-          select ${sql.join(columns.map((c) => own[c] ?? sql`sent.${sql.identifier(c)}`), sql`, `)} from sent
-          on conflict (step_key) do nothing
-          returning *)
-        select report.*, true as created from report
-        union all
-        select earlier.*, false as created from ${journalEntries} as earlier, sent
-        where earlier.step_key = regexp_replace(sent.step_key, '/sent$', '') || '/' || ${report.status}::text
-          and not exists (select 1 from report)`);
+      const rows = await (report.companyId ? DELIVERY_REPORT.ofCompany : DELIVERY_REPORT.anyCompany)(db, {
+        companyId: report.companyId ?? null,
+        provider: report.provider,
+        providerMessageId: report.providerMessageId,
+        status: report.status,
+        reason: reason ?? null,
+        details: JSON.stringify({ reportedAt: report.at.toISOString() }),
+      });
       const [row] = rows;
-      return row ? { entry: entryOf(row), created: row.created } : undefined;
+      return row ? { entry: entryOf(row), created: row.created === true } : undefined;
     },
 
     /** One entry of a company's journal; another company's id finds nothing. */

@@ -1,5 +1,5 @@
 import { and, eq, lt, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import type { Db } from '../client';
+import { namedStatement, type Db, type StatementArgs } from '../client';
 import { journalEntries, rateLimitWindows } from '../schema';
 
 export interface WindowHit {
@@ -15,6 +15,24 @@ export interface WindowHit {
  * returns `count`, `window_start` and `retry_after` (whole seconds, at least 1).
  * Also a part of other statements (`events.intake`), as a CTE.
  */
+type SentSmsValues = { companyId: string; recipient: string; seconds: number; companySeconds: number };
+
+/**
+ * The SMS limits' two counts in one statement (before every SMS): sent SMS to
+ * one phone within `seconds`, and by the company within `companySeconds`,
+ * each over its own partial index (journal_sms_sent_recipient_idx,
+ * journal_sms_sent_company_idx).
+ */
+function sentSmsSql(v: StatementArgs<SentSmsValues>): SQL {
+  const sentSmsWithin = (secs: SQL, to?: SQL) => sql`(select count(*)::int from ${journalEntries}
+    where ${journalEntries.companyId} = ${v.companyId}::text${to === undefined ? sql`` : sql` and ${journalEntries.recipient} = ${to}`}
+      and ${journalEntries.status} = 'sent' and ${journalEntries.channel} = 'sms'
+      and ${journalEntries.createdAt} > now() - make_interval(secs => ${secs}))`;
+  return sql`select ${sentSmsWithin(sql`${v.seconds}::int`, sql`${v.recipient}::text`)} as to_recipient, ${sentSmsWithin(sql`${v.companySeconds}::int`)} as by_company`;
+}
+
+const SENT_SMS = namedStatement<SentSmsValues>('limits_sent_sms', ['companyId', 'recipient', 'seconds', 'companySeconds'], sentSmsSql);
+
 export function windowHitSql(key: string | Placeholder, windowSeconds: number | Placeholder): SQL {
   const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${windowSeconds}) * ${windowSeconds})`;
   return sql`
@@ -79,15 +97,8 @@ export function createLimitsRepository(db: Db) {
 
     /** SMS the company sent to `recipient` in the last `seconds`, and in all in the last `companySeconds`. */
     async sentSms(companyId: string, recipient: string, seconds: number, companySeconds: number): Promise<{ toRecipient: number; byCompany: number }> {
-      // One statement, two counts, each over its own partial index (journal_sms_sent_recipient_idx, journal_sms_sent_company_idx).
-      const sentSmsWithin = (secs: number, to?: string) => sql`(select count(*)::int from ${journalEntries}
-        where ${journalEntries.companyId} = ${companyId}${to === undefined ? sql`` : sql` and ${journalEntries.recipient} = ${to}`}
-          and ${journalEntries.status} = 'sent' and ${journalEntries.channel} = 'sms'
-          and ${journalEntries.createdAt} > now() - make_interval(secs => ${secs}))`;
-      const { rows } = await db.execute<{ to_recipient: number; by_company: number }>(
-        sql`select ${sentSmsWithin(seconds, recipient)} as to_recipient, ${sentSmsWithin(companySeconds)} as by_company`,
-      );
-      return { toRecipient: rows[0]?.to_recipient ?? 0, byCompany: rows[0]?.by_company ?? 0 };
+      const [row] = await SENT_SMS(db, { companyId, recipient, seconds, companySeconds });
+      return { toRecipient: Number(row?.to_recipient ?? 0), byCompany: Number(row?.by_company ?? 0) };
     },
   };
 }
