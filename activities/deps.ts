@@ -1,4 +1,5 @@
 import type { ChannelRegistry } from '../src/providers/registry';
+import type { SendsInFlight } from '../src/providers/delivery-reports';
 import type { Db } from '../src/db/client';
 import type { Limits } from '../src/domain/limits';
 import type { Metrics } from '../src/metrics';
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   metrics?: Metrics | undefined;
   /** `PUBLIC_URL`: where people reach the API and the console, for links in messages (`/console/events/<id>`). */
   publicUrl?: string | undefined;
+  /** Messages taken by a provider whose `sent` entry is being written: the worker's receipts wait for them. */
+  sendsInFlight?: SendsInFlight | undefined;
   /** Fault injection for the tests of the duplicate window; never set outside tests. */
   faults?: SendFaults | undefined;
 }

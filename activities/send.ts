@@ -63,8 +63,18 @@ export async function whileDatabaseAway<T>(work: () => Promise<T>, deadline: num
   }
 }
 
+/** The SMS limits' windows: per phone an hour, per company a day. */
+const SMS_LIMIT_WINDOWS = { recipientSeconds: 3600, companySeconds: 86_400 } as const;
+
 /** Provider calls: one message of an event or a manual send, and the test message (R3). */
-export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, metrics = createMetrics({ processMetrics: false }), faults }: ActivityDeps) {
+export function createSendActivities({
+  db,
+  channels,
+  limits = DEFAULT_LIMITS,
+  metrics = createMetrics({ processMetrics: false }),
+  faults,
+  sendsInFlight,
+}: ActivityDeps) {
   const journal = createJournalRepository(db);
   const companies = createCompanyRepository(db);
   const counters = createLimitsRepository(db);
@@ -78,7 +88,7 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
    * the last free slot, so the limit can be passed by the number of sends in flight.
    */
   const checkSmsLimits = async (companyId: string, to: string, audience: SendMessageInput['audience']): Promise<string | undefined> => {
-    const sent = await counters.sentSms(companyId, to, 3600, 86_400);
+    const sent = await counters.sentSms(companyId, to, SMS_LIMIT_WINDOWS.recipientSeconds, SMS_LIMIT_WINDOWS.companySeconds);
     return smsLimitReason({ toRecipientLastHour: sent.toRecipient, byCompanyLastDay: sent.byCompany }, limits, audience);
   };
 
@@ -304,7 +314,9 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
    * earlier can have sent it, and an e-mail sent again keeps its Message-ID
    * (the guarantee is at least once either way). A later attempt writes
    * `rendered` first as other channels do, so it finds what an attempt that
-   * died after the call journaled.
+   * died after the call journaled. An SMS's first attempt writes `rendered`,
+   * counts its limits and marks it `sending` in one statement
+   * (`sendAttempts.beginSms`); a refused SMS gets no marker.
    */
   async function sendOne(input: SendMessageInput, journalRendered: boolean, attemptOffset = 0): Promise<SendMessageResult> {
     /** This attempt's number among all of the message's attempts, whichever activity made the earlier ones. */
@@ -338,12 +350,29 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
         const [, outcome] = await journal.recordMany([renderedEntry, entry]);
         return outcome!;
       });
+    const parts = input.channel === 'sms' ? analyzeSms(input.message.text).segments : 1;
+    /** An SMS writes `rendered` with its limits' count and its `sending` marker, in one statement. */
+    const smsBegun =
+      journalRendered && input.channel === 'sms'
+        ? await stored(() =>
+            timed(
+              (s) => metrics.journalWriteLatency.observe(s),
+              () =>
+                attempts.beginSms(renderedEntry, {
+                  stepKey: sentKey,
+                  parts,
+                  windows: SMS_LIMIT_WINDOWS,
+                  limits: { recipient: input.audience === 'client' ? limits.smsPerRecipientPerHour : null, company: limits.smsPerCompanyPerDay },
+                }),
+            ),
+          )
+        : undefined;
     const rendered =
-      journalRendered && !renderedWithOutcome
+      journalRendered && !renderedWithOutcome && !smsBegun
         ? await stored(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(renderedEntry)))
         : undefined;
     /** No earlier attempt of this activity got as far as the provider. */
-    const firstAttempt = renderedWithOutcome || rendered?.created === true;
+    const firstAttempt = renderedWithOutcome || rendered?.created === true || smsBegun?.created === true;
     // A previous attempt may have sent and journaled it but died before Temporal heard back.
     const previous = firstAttempt ? undefined : await stored(async () => (await journal.findByStepKey(sentKey)) ?? (await journal.findByStepKey(unknownKey)));
     if (previous) return earlierResult(previous);
@@ -360,7 +389,6 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
       attempt,
     };
     const log = eventLog(input.scope);
-    const parts = input.channel === 'sms' ? analyzeSms(input.message.text).segments : 1;
     /** SMS and Telegram cannot be told apart from a copy by their receiver: they keep a marker (e-mail keeps its Message-ID). */
     const guarded = input.channel !== 'email';
 
@@ -412,7 +440,9 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
     }
 
     if (input.channel === 'sms') {
-      const refused = await stored(() => checkSmsLimits(input.scope.companyId, input.to, input.audience));
+      const refused = smsBegun?.created
+        ? smsLimitReason({ toRecipientLastHour: smsBegun.counts.toRecipient, byCompanyLastDay: smsBegun.counts.byCompany }, limits, input.audience)
+        : await stored(() => checkSmsLimits(input.scope.companyId, input.to, input.audience));
       if (refused) {
         await journal.record({
           ...base,
@@ -425,64 +455,74 @@ export function createSendActivities({ db, channels, limits = DEFAULT_LIMITS, me
         throw ApplicationFailure.create({ message: refused, type: SMS_LIMIT_FAILURE_TYPE, details: [refused], nonRetryable: true });
       }
     }
-    if (guarded) await stored(() => attempts.begin(sentKey, input.scope.companyId, input.channel, parts));
+    // An SMS's first attempt was marked with its `rendered` entry, when within the limits.
+    if (guarded && !(smsBegun?.created && smsBegun.marked)) await stored(() => attempts.begin(sentKey, input.scope.companyId, input.channel, parts));
 
-    const sendStarted = process.hrtime.bigint();
-    const observeSend = (outcome: 'ok' | 'error') =>
-      metrics.sendLatency.observe({ channel: input.channel, outcome }, Number(process.hrtime.bigint() - sendStarted) / 1e9);
-    let result: SendResult;
+    /** Says, once `sent` is journaled or this attempt ends, that the ids the provider gave are no longer in flight. */
+    const settleTaken: (() => void)[] = [];
     try {
-      result = await withHeartbeat(async () => {
-        const adapter = await whileDatabaseAway(() => adapterFor(channels, input.scope.companyId, input.channel), databaseDeadline);
-        return adapter.send({
-          to: input.to,
-          toName: input.toName,
-          from: senderOf(input.from, input.message),
-          text: input.message.text,
-          ...(input.message.subject !== undefined ? { subject: input.message.subject } : {}),
-          ...(input.message.html !== undefined ? { html: input.message.html } : {}),
-          ...(input.message.attachments ? { attachments: input.message.attachments } : {}),
-          messageId: stableMessageId(stepKey(workflowId, routeBase(input.deliveryKey, input.channel)), input.from.address),
-          // Each id is kept before the next part goes out: a retry can ask the provider about it.
-          ...(guarded
-            ? {
-                onAccepted: (part) =>
-                  persist(() => attempts.partAccepted(sentKey, adapter.provider, part.index, part.providerMessageId)).catch(() => {
-                    // The provider has this part; the marker stays `sending`, so a retry does not send it blindly again.
-                    throw UnavailableError.afterRequest(new UnavailableError('the provider took the message, but its id could not be recorded'));
-                  }),
-              }
-            : {}),
+      const sendStarted = process.hrtime.bigint();
+      const observeSend = (outcome: 'ok' | 'error') =>
+        metrics.sendLatency.observe({ channel: input.channel, outcome }, Number(process.hrtime.bigint() - sendStarted) / 1e9);
+      let result: SendResult;
+      try {
+        result = await withHeartbeat(async () => {
+          const adapter = await whileDatabaseAway(() => adapterFor(channels, input.scope.companyId, input.channel), databaseDeadline);
+          return adapter.send({
+            to: input.to,
+            toName: input.toName,
+            from: senderOf(input.from, input.message),
+            text: input.message.text,
+            ...(input.message.subject !== undefined ? { subject: input.message.subject } : {}),
+            ...(input.message.html !== undefined ? { html: input.message.html } : {}),
+            ...(input.message.attachments ? { attachments: input.message.attachments } : {}),
+            messageId: stableMessageId(stepKey(workflowId, routeBase(input.deliveryKey, input.channel)), input.from.address),
+            // Each id is kept before the next part goes out: a retry can ask the provider about it.
+            ...(guarded
+              ? {
+                  onAccepted: (part) => {
+                    // Before anything is awaited: the receipt may be read from the socket right after this answer.
+                    if (sendsInFlight) settleTaken.push(sendsInFlight.taken(adapter.provider, part.providerMessageId));
+                    return persist(() => attempts.partAccepted(sentKey, adapter.provider, part.index, part.providerMessageId)).catch(() => {
+                      // The provider has this part; the marker stays `sending`, so a retry does not send it blindly again.
+                      throw UnavailableError.afterRequest(new UnavailableError('the provider took the message, but its id could not be recorded'));
+                    });
+                  },
+                }
+              : {}),
+          });
         });
-      });
-      observeSend('ok');
-    } catch (err) {
-      observeSend('error');
-      const typed = asChannelError(err);
-      // The error's type only: a provider's words can quote the address.
-      log.warn('send attempt failed', { channel: input.channel, attempt, error: typed.name, permanent: typed.permanent });
-      // A multipart SMS refused after its first parts were taken: the retry sends it whole, and those parts go twice.
-      const partsAccepted = guarded && parts > 1 ? ((await attempts.find(sentKey).catch(() => undefined))?.providerMessageIds.length ?? 0) : 0;
-      await whileDatabaseAway(() => journalOutcome({
-        ...base,
-        stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(attempt))),
-        status: 'attempt_failed',
-        reason: typed.providerReason ?? typed.message,
-        details: {
-          error: typed.name,
-          permanent: typed.permanent,
-          ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}),
-          ...(partsAccepted > 0 ? { partsAccepted, parts } : {}),
-        },
-      }), databaseDeadline);
-      // A refusal, or no connection: this attempt left nothing at the provider (an earlier SMS part is sent again).
-      // A timeout or a link lost while waiting keeps the marker: the provider may have the message.
-      if (guarded && !(typed instanceof UnavailableError && typed.maybeAccepted)) await attempts.clear(sentKey).catch(() => undefined);
-      throw toActivityFailure(typed);
+        observeSend('ok');
+      } catch (err) {
+        observeSend('error');
+        const typed = asChannelError(err);
+        // The error's type only: a provider's words can quote the address.
+        log.warn('send attempt failed', { channel: input.channel, attempt, error: typed.name, permanent: typed.permanent });
+        // A multipart SMS refused after its first parts were taken: the retry sends it whole, and those parts go twice.
+        const partsAccepted = guarded && parts > 1 ? ((await attempts.find(sentKey).catch(() => undefined))?.providerMessageIds.length ?? 0) : 0;
+        await whileDatabaseAway(() => journalOutcome({
+          ...base,
+          stepKey: stepKey(workflowId, routeStep(input.deliveryKey, input.channel, attemptStep(attempt))),
+          status: 'attempt_failed',
+          reason: typed.providerReason ?? typed.message,
+          details: {
+            error: typed.name,
+            permanent: typed.permanent,
+            ...(typed instanceof RateLimitedError ? { retryAfterMs: typed.retryAfterMs } : {}),
+            ...(partsAccepted > 0 ? { partsAccepted, parts } : {}),
+          },
+        }), databaseDeadline);
+        // A refusal, or no connection: this attempt left nothing at the provider (an earlier SMS part is sent again).
+        // A timeout or a link lost while waiting keeps the marker: the provider may have the message.
+        if (guarded && !(typed instanceof UnavailableError && typed.maybeAccepted)) await attempts.clear(sentKey).catch(() => undefined);
+        throw toActivityFailure(typed);
+      }
+      await faults?.afterProviderAccepted?.({ channel: input.channel, attempt });
+      const { entry } = await journalSent(result.provider, result.providerMessageId, result.response, await partsSentBefore());
+      return { ...result, entryId: entry.id, alreadySent: false };
+    } finally {
+      for (const settle of settleTaken) settle();
     }
-    await faults?.afterProviderAccepted?.({ channel: input.channel, attempt });
-    const { entry } = await journalSent(result.provider, result.providerMessageId, result.response, await partsSentBefore());
-    return { ...result, entryId: entry.id, alreadySent: false };
   }
 }
 

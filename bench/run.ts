@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--rounds N] [--waiting N] [--cpu-prof DIR]`: the service beside
+ * `npm run bench [-- --quick] [--rounds N] [--waiting N] [--cpu-prof DIR] [--statements]`: the service beside
  * the bare baseline on the same Temporal server and database, in one run.
  *
  * The service runs as `npm start` runs it (`src/main.ts all`, a child process,
@@ -29,6 +29,8 @@ import { repoRoot } from '../src/paths';
 import { createBareActivities, type BareSmsSubmit } from './bare-activities';
 
 const quick = process.argv.includes('--quick');
+/** `--statements`: prints what the SMS measure's statements per event are, statement by statement. */
+const showStatements = process.argv.includes('--statements');
 const option = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -455,6 +457,7 @@ async function main(): Promise<void> {
       log(`round ${round}/${sizes.rounds}: SMS delivery of ${sizes.deliveredSms} events`);
       const serviceSmsBase = serviceSmsc.submits.length;
       const smsStatementsBefore = await statements(serviceDb);
+      const smsCallsBefore = showStatements ? await statementCalls(serviceDb) : undefined;
       t = performance.now();
       await pool(sizes.deliveredSms, 16, () => postEvent(`sms-${seq++}`, SMS_TYPE));
       await smsDrained(serviceSmsc, serviceSmsBase + sizes.deliveredSms * phones.length, 'the service SMS');
@@ -462,6 +465,7 @@ async function main(): Promise<void> {
       // The receipts (20 ms after each submit) and the runs' last entries are journaled after the last submit.
       await new Promise((r) => setTimeout(r, 1500));
       dbStatementsPerSmsEvent = ((await statements(serviceDb)) - smsStatementsBefore) / sizes.deliveredSms;
+      if (smsCallsBefore) printStatementsPerEvent(smsCallsBefore, await statementCalls(serviceDb), sizes.deliveredSms);
       const bareSmsBase = bareSmsc.submits.length;
       t = performance.now();
       await pool(sizes.deliveredSms, 16, async () => {
@@ -646,21 +650,35 @@ async function persistenceRequests(metricsUrl: string): Promise<number> {
   return total;
 }
 
-/** Transactions committed in the service's database so far (each statement outside a transaction is one). */
 /**
  * Statements the service's database has run (pg_stat_statements), without
  * transaction control (BEGIN, COMMIT), LISTEN and the bench's own reads of
  * the statistics.
  */
+/** Which rows of pg_stat_statements are the service's statements. */
+const SERVICE_STATEMENTS = `from pg_stat_statements
+  where dbid = (select oid from pg_database where datname = current_database())
+    and query !~* '^\\s*(begin|commit|rollback|listen|unlisten|set|show)\\y' and query not like '%pg_stat_%'`;
+
 async function statements(db: pg.Client): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(
-    `select coalesce(sum(calls), 0) as n from pg_stat_statements
-      where dbid = (select oid from pg_database where datname = current_database())
-        and query !~* '^\\s*(begin|commit|rollback|listen|unlisten|set|show)\\y' and query not like '%pg_stat_%'`,
-  );
+  const { rows } = await db.query<{ n: string }>(`select coalesce(sum(calls), 0) as n ${SERVICE_STATEMENTS}`);
   return Number(rows[0]!.n);
 }
 
+/** Calls of each statement the service's database has run so far, by its text (`--statements`). */
+async function statementCalls(db: pg.Client): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ query: string; calls: string }>(`select query, calls ${SERVICE_STATEMENTS}`);
+  return new Map(rows.map((r) => [r.query, Number(r.calls)]));
+}
+
+/** Prints the statements run between two counts, per event, most frequent first. */
+function printStatementsPerEvent(before: Map<string, number>, after: Map<string, number>, events: number) {
+  const rows = [...after].map(([query, calls]) => [query, (calls - (before.get(query) ?? 0)) / events] as const).filter(([, n]) => n > 0);
+  rows.sort((a, b) => b[1] - a[1]);
+  for (const [query, n] of rows) log(`  ${n.toFixed(2)} per event: ${query.replace(/\s+/g, ' ').slice(0, 160)}`);
+}
+
+/** Transactions committed in the service's database so far (each statement outside a transaction is one). */
 async function commits(db: pg.Client): Promise<number> {
   const { rows } = await db.query<{ n: string }>('select xact_commit as n from pg_stat_database where datname = current_database()');
   return Number(rows[0]!.n);

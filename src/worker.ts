@@ -15,7 +15,8 @@ import type { ChangeFeed } from './db/change-feed';
 import { createChannelRegistry, type ChannelRegistry } from './providers/registry';
 import type { Db } from './db/client';
 import { createCompanyRepository } from './db/repositories/companies';
-import { createDeliveryReportHandler, createJournalRepository } from './db/repositories/journal';
+import { createJournalRepository } from './db/repositories/journal';
+import { createDeliveryReportHandler, createSendsInFlight } from './providers/delivery-reports';
 import { DEFAULT_WORKER_TUNING, type WorkerTuning } from './config';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits';
 import { createMetrics, type Metrics } from './metrics';
@@ -85,18 +86,18 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const log = deps.log;
   const transport = createSmtpTransport(deps.smtpUrl);
   const metrics = deps.metrics ?? createMetrics({ processMetrics: false });
-  const onDeliveryReport = createDeliveryReportHandler(
-    createJournalRepository(deps.db),
-    (err, report) => log?.error({ err, companyId: report.companyId, provider: report.provider }, 'could not journal a delivery report'),
-    undefined,
-    (entry) => {
+  const sendsInFlight = createSendsInFlight();
+  const onDeliveryReport = createDeliveryReportHandler(createJournalRepository(deps.db), {
+    onError: (err, report) => log?.error({ err, companyId: report.companyId, provider: report.provider }, 'could not journal a delivery report'),
+    onRecorded: (entry) => {
       metrics.deliveries.inc({ channel: entry.channel ?? 'none', provider: entry.provider ?? 'none', status: entry.status });
       log?.info(
         { companyId: entry.companyId, eventId: entry.eventId, workflowId: entry.workflowId, runId: entry.runId, channel: entry.channel, provider: entry.provider, status: entry.status },
         'delivery report journaled',
       );
     },
-  );
+    inFlight: sendsInFlight,
+  });
   const info = (message: string) => log?.info(message);
   const channels = createChannelRegistry({
     db: deps.db,
@@ -128,7 +129,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       connection,
       namespace: deps.temporal.namespace,
       taskQueue: deps.temporal.taskQueue,
-      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics, publicUrl: deps.publicUrl, faults: deps.faults }),
+      activities: createActivities({ db: deps.db, channels, limits: deps.limits ?? DEFAULT_LIMITS, metrics, publicUrl: deps.publicUrl, faults: deps.faults, sendsInFlight }),
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: workflowsPath() }),
       shutdownGraceTime: deps.shutdownGraceTime ?? '10 seconds',
       ...workerOptions(deps.tuning ?? DEFAULT_WORKER_TUNING),

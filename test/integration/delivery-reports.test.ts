@@ -4,6 +4,7 @@ import { createJournalRepository } from '../../src/db/repositories/journal';
 import { journalEntries } from '../../src/db/schema';
 import { deliveryReportStepKey } from '../../src/domain/keys';
 import { reasonText } from '../../src/domain/reasons';
+import { createDeliveryReportHandler, createSendsInFlight } from '../../src/providers/delivery-reports';
 import { createHarness, type Harness } from '../helpers/harness';
 
 /** A provider's receipt of a sent message (R15) becomes one journal entry made from the `sent` one, once. */
@@ -105,5 +106,40 @@ describe('delivery reports in the journal', () => {
     expect(await report('msg-3')).toBeUndefined();
     const written = await h.db.select().from(journalEntries).where(eq(journalEntries.providerMessageId, 'msg-3'));
     expect(written.map((e) => e.status)).toEqual(['sent']);
+  });
+
+  describe('a receipt that overtakes its sent entry', () => {
+    /** The receipt's status in the journal after `ms`, for the message of `sent` (undefined: not journaled). */
+    const reportedWithin = async (eventId: string, ms: number) => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const rows = await h.db.select().from(journalEntries).where(and(eq(journalEntries.eventId, eventId), eq(journalEntries.status, 'delivered')));
+        if (rows.length > 0 || Date.now() > deadline) return rows.map((r) => r.status);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    it('is journaled as soon as the send that took the message in this process journals it, not after the delay', async () => {
+      const inFlight = createSendsInFlight();
+      const onReport = createDeliveryReportHandler(createJournalRepository(h.db), { delaysMs: [60_000], inFlight });
+      const settle = inFlight.taken('smpp', 'msg-4');
+
+      onReport({ companyId: h.companyId, provider: 'smpp', providerMessageId: 'msg-4', status: 'delivered', at: new Date() });
+      await new Promise((r) => setTimeout(r, 300));
+      const sent = await sentSms('msg-4');
+      settle();
+
+      expect(await reportedWithin(sent.eventId!, 2_000)).toEqual(['delivered']);
+    });
+
+    it('waits the delay when no send of this process has the message', async () => {
+      const onReport = createDeliveryReportHandler(createJournalRepository(h.db), { delaysMs: [60_000], inFlight: createSendsInFlight() });
+
+      onReport({ companyId: h.companyId, provider: 'smpp', providerMessageId: 'msg-5', status: 'delivered', at: new Date() });
+      await new Promise((r) => setTimeout(r, 300));
+      const sent = await sentSms('msg-5');
+
+      expect(await reportedWithin(sent.eventId!, 1_000)).toEqual([]);
+    });
   });
 });

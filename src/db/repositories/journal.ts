@@ -77,23 +77,41 @@ type WriteValues = { rows: string; companyId: string | null; eventId: string | n
 type WriteArgs = StatementArgs<WriteValues>;
 
 /**
- * Inserts the rows of a JSON array in its order, each once per step key
- * (`on conflict do nothing`), and returns those inserted; with a run, the
- * same statement records it as its event's unless one is recorded already.
+ * Inserts the rows of a JSON array (`journalRows`) in its order, each once per
+ * step key (`on conflict do nothing`), and returns those inserted. Also a part
+ * of other statements (`sendAttempts.beginSms`), as a CTE.
  */
-function writeSql(v: WriteArgs, opensEvent: boolean): SQL {
+export function journalInsertSql(rows: StatementArgs<WriteValues>['rows']): SQL {
   const columns = sql.join(WRITTEN_COLUMNS.map(({ name }) => sql.identifier(name)), sql`, `);
   const definitions = sql.raw([...WRITTEN_COLUMNS.map(({ name, type }) => `"${name}" ${type}`), 'ord integer'].join(', '));
+  return sql`insert into ${journalEntries} (${columns})
+    select ${columns} from jsonb_to_recordset(${rows}::jsonb) as r(${definitions}) order by r.ord
+    on conflict (step_key) do nothing
+    returning *`;
+}
+
+/** Entries as the JSON array `journalInsertSql` reads, their reasons in people's words. */
+export function journalRows(entries: readonly NewJournalEntry[]): string {
+  return JSON.stringify(
+    entries.map(forPeople).map((entry, ord) => ({
+      ...Object.fromEntries(WRITTEN_COLUMNS.map(({ key, name }) => [name, entry[key] ?? null])),
+      ord,
+    })),
+  );
+}
+
+/**
+ * `journalInsertSql`; with a run, the same statement records it as its
+ * event's unless one is recorded already.
+ */
+function writeSql(v: WriteArgs, opensEvent: boolean): SQL {
   const started = opensEvent
     ? sql`with event_started as (
         update ${events} set run_id = ${v.runId}, started_at = now()
         where ${events.companyId} = ${v.companyId} and ${events.id} = ${v.eventId} and ${events.runId} is null
         returning ${events.id}) `
     : sql``;
-  return sql`${started}insert into ${journalEntries} (${columns})
-    select ${columns} from jsonb_to_recordset(${v.rows}::jsonb) as r(${definitions}) order by r.ord
-    on conflict (step_key) do nothing
-    returning *`;
+  return sql`${started}${journalInsertSql(v.rows)}`;
 }
 
 const WRITE_NAMES = ['rows', 'companyId', 'eventId', 'runId'] as const;
@@ -192,11 +210,7 @@ export function createJournalRepository(db: Db) {
     ): Promise<{ entry: JournalEntry; created: boolean }[]> {
       if (entries.length === 0) return [];
       const run = opts.startedRun;
-      const rows = entries.map(forPeople).map((entry, ord) => ({
-        ...Object.fromEntries(WRITTEN_COLUMNS.map(({ key, name }) => [name, entry[key] ?? null])),
-        ord,
-      }));
-      const values = { rows: JSON.stringify(rows), companyId: run?.companyId ?? null, eventId: run?.eventId ?? null, runId: run?.runId ?? null };
+      const values = { rows: journalRows(entries), companyId: run?.companyId ?? null, eventId: run?.eventId ?? null, runId: run?.runId ?? null };
       const inserted = (await (run ? WRITE.opening : WRITE.plain)(db, values)).map(entryOf);
       const byKey = new Map(inserted.map((row) => [row.stepKey, row]));
       const missing = entries.filter((e) => !byKey.has(e.stepKey)).map((e) => e.stepKey);
@@ -428,27 +442,3 @@ export async function countAwaitingConfirmation(db: Db): Promise<number> {
 }
 
 export type JournalRepository = ReturnType<typeof createJournalRepository>;
-
-/**
- * The callback channel adapters report deliveries to. A receipt can overtake
- * the `sent` entry it belongs to (a fast SMSC answers before the activity has
- * journaled), so an unmatched report is tried again a few times.
- */
-export function createDeliveryReportHandler(
-  journal: JournalRepository,
-  onError: (err: unknown, report: DeliveryReport) => void = () => undefined,
-  delaysMs: readonly number[] = [500, 2_000, 10_000],
-  /** Called once per journal entry a report created (a repeated report creates none). */
-  onRecorded: (entry: JournalEntry) => void = () => undefined,
-): (report: DeliveryReport) => void {
-  const attempt = async (report: DeliveryReport, left: readonly number[]): Promise<void> => {
-    const recorded = await journal.recordDeliveryReport(report);
-    if (recorded?.created) onRecorded(recorded.entry);
-    if (recorded || left.length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, left[0]));
-    await attempt(report, left.slice(1));
-  };
-  return (report) => {
-    attempt(report, delaysMs).catch((err: unknown) => onError(err, report));
-  };
-}

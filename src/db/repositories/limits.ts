@@ -15,15 +15,15 @@ export interface WindowHit {
  * returns `count`, `window_start` and `retry_after` (whole seconds, at least 1).
  * Also a part of other statements (`events.intake`), as a CTE.
  */
-type SentSmsValues = { companyId: string; recipient: string; seconds: number; companySeconds: number };
+export type SentSmsValues = { companyId: string; recipient: string; seconds: number; companySeconds: number };
 
 /**
  * The SMS limits' two counts in one statement (before every SMS): sent SMS to
  * one phone within `seconds`, and by the company within `companySeconds`,
  * each over its own partial index (journal_sms_sent_recipient_idx,
- * journal_sms_sent_company_idx).
+ * journal_sms_sent_company_idx). Also a part of `sendAttempts.beginSms`.
  */
-function sentSmsSql(v: StatementArgs<SentSmsValues>): SQL {
+export function sentSmsSql(v: StatementArgs<SentSmsValues>): SQL {
   const sentSmsWithin = (secs: SQL, to?: SQL) => sql`(select count(*)::int from ${journalEntries}
     where ${journalEntries.companyId} = ${v.companyId}::text${to === undefined ? sql`` : sql` and ${journalEntries.recipient} = ${to}`}
       and ${journalEntries.status} = 'sent' and ${journalEntries.channel} = 'sms'
