@@ -185,21 +185,58 @@ export function createSendActivities({
     async renderAndSendAll({ messages, completion }: RenderAndSendAllInput): Promise<RenderAndSendAllResult> {
       // A local activity leaves no trace in the history until it returns: a worker's death runs it again from the start.
       const earlier = Context.current().info.isLocal ? await earlierEmailOutcomes(messages) : new Map<string, SendMessageResult>();
+      const { workflowId, runId } = currentExecution();
+      /** Messages that have neither come to their `sent` write nor ended; whether any ended unsent; whether one took the closing entry along. */
+      let coming = messages.length;
+      let anyNotSent = false;
+      let closingTaken = false;
+      const came = messages.map(() => false);
+      const arrive = (i: number) => {
+        if (came[i]) return;
+        came[i] = true;
+        coming -= 1;
+      };
+      const ends = messages.map(() => {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        return { promise, resolve };
+      });
+      /**
+       * For the message that comes to its `sent` write last: once the others'
+       * writes are done and each was sent, the closing entry goes in with it.
+       */
+      const closingFor = (i: number): Closing | undefined =>
+        completion
+          ? async () => {
+              arrive(i);
+              if (coming > 0 || closingTaken || anyNotSent) return undefined;
+              closingTaken = true;
+              await Promise.all(ends.filter((_, j) => j !== i).map((end) => end.promise));
+              return anyNotSent ? undefined : stepRow(completion, workflowId, runId);
+            }
+          : undefined;
       const results = await withHeartbeat(() =>
         Promise.all(
-          messages.map(async (input): Promise<FirstAttempt> => {
+          messages.map(async (input, i): Promise<FirstAttempt> => {
             try {
-              return { sent: earlier.get(input.deliveryKey) ?? (await renderThenSend(input)) };
+              const sent = earlier.get(input.deliveryKey) ?? (await renderThenSend(input, closingFor(i)));
+              if (sent.outcomeUnknown) anyNotSent = true;
+              return { sent };
             } catch (err) {
+              anyNotSent = true;
               return { failed: sendFailureOf(err) };
+            } finally {
+              arrive(i);
+              ends[i]!.resolve();
             }
           }),
         ),
       );
       if (!completion || !results.every((r) => r.sent && !r.sent.outcomeUnknown)) return { results };
-      const { workflowId, runId } = currentExecution();
       // The messages are out: the closing entry is written through a short database outage.
-      await withHeartbeat(() => persist(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(stepRow(completion, workflowId, runId)))));
+      if (!closingTaken) {
+        await withHeartbeat(() => persist(() => timed((s) => metrics.journalWriteLatency.observe(s), () => journal.record(stepRow(completion, workflowId, runId)))));
+      }
       return { results, completed: true };
     },
 
@@ -296,9 +333,9 @@ export function createSendActivities({
   }
 
   /** Renders a message (R9) and sends it, journaling `rendered` with the outcome. */
-  async function renderThenSend({ template, data, attemptOffset, ...send }: RenderAndSendInput): Promise<SendMessageResult> {
+  async function renderThenSend({ template, data, attemptOffset, ...send }: RenderAndSendInput, closing?: Closing): Promise<SendMessageResult> {
     const message = await renderOrFail({ channel: send.channel, template, data });
-    return sendOne({ ...send, message }, true, attemptOffset);
+    return sendOne({ ...send, message }, true, attemptOffset, closing);
   }
 
   /**
@@ -318,7 +355,7 @@ export function createSendActivities({
    * counts its limits and marks it `sending` in one statement
    * (`sendAttempts.beginSms`); a refused SMS gets no marker.
    */
-  async function sendOne(input: SendMessageInput, journalRendered: boolean, attemptOffset = 0): Promise<SendMessageResult> {
+  async function sendOne(input: SendMessageInput, journalRendered: boolean, attemptOffset = 0, closing?: Closing): Promise<SendMessageResult> {
     /** This attempt's number among all of the message's attempts, whichever activity made the earlier ones. */
     const attempt = Context.current().info.attempt + attemptOffset;
     const { workflowId, runId } = currentExecution();
@@ -343,12 +380,12 @@ export function createSendActivities({
     };
     /** `rendered` waits for the outcome and goes in with it. */
     const renderedWithOutcome = journalRendered && input.channel === 'email' && attempt === 1;
-    /** Writes `entry`, preceded by `rendered` when that waited for it. */
-    const journalOutcome = async (entry: NewJournalEntry) =>
+    /** Writes `entry`, preceded by `rendered` when that waited for it, and followed by `after` when given. */
+    const journalOutcome = async (entry: NewJournalEntry, after?: NewJournalEntry) =>
       timed((s) => metrics.journalWriteLatency.observe(s), async () => {
-        if (!renderedWithOutcome) return journal.record(entry);
-        const [, outcome] = await journal.recordMany([renderedEntry, entry]);
-        return outcome!;
+        if (!renderedWithOutcome && !after) return journal.record(entry);
+        const written = await journal.recordMany([...(renderedWithOutcome ? [renderedEntry] : []), entry, ...(after ? [after] : [])]);
+        return written[renderedWithOutcome ? 1 : 0]!;
       });
     const parts = input.channel === 'sms' ? analyzeSms(input.message.text).segments : 1;
     /** An SMS writes `rendered` with its limits' count and its `sending` marker, in one statement. */
@@ -407,7 +444,9 @@ export function createSendActivities({
           ...(input.manualOf !== undefined ? { manualOf: input.manualOf } : {}),
         },
       };
-      const written = await withHeartbeat(() => persist(() => journalOutcome(entry)));
+      // Asked once: the closing entry is the last message's, whether this write goes through at once or after an outage.
+      const after = await closing?.();
+      const written = await withHeartbeat(() => persist(() => journalOutcome(entry, after)));
       if (written.created) {
         metrics.deliveries.inc({ channel: input.channel, provider, status: 'sent' });
         if (input.channel === 'sms') metrics.smsSegments.inc({ provider }, parts);
@@ -525,6 +564,13 @@ export function createSendActivities({
     }
   }
 }
+
+/**
+ * Gives the entry that closes the event when the message about to be
+ * journaled `sent` is the last of its batch and every other one was sent;
+ * that `sent` and the closing entry then go in in one statement.
+ */
+type Closing = () => Promise<NewJournalEntry | undefined>;
 
 /** What an earlier attempt that journaled `sent` or `unknown` got done, as a send's result. */
 function earlierResult(previous: JournalEntry): SendMessageResult {
