@@ -83,7 +83,7 @@ export type StatementArgs<V> = { [K in keyof V]-?: V[K] | Placeholder };
 export function namedStatement<V extends Record<string, unknown>>(name: string, names: readonly (keyof V & string)[], build: (v: StatementArgs<V>) => SQL) {
   const placeholders = Object.fromEntries(names.map((n) => [n, sql.placeholder(n)])) as StatementArgs<V>;
   const query = new PgDialect().sqlToQuery(build(placeholders));
-  return async (db: Db, values: StatementArgs<V>): Promise<Record<string, unknown>[]> => {
+  const run = async (db: Db, values: StatementArgs<V>): Promise<Record<string, unknown>[]> => {
     const source = (db as { $client?: unknown }).$client;
     if (source instanceof Pool || source instanceof Client) {
       const result = await source.query<Record<string, unknown>>({ name, text: query.sql, values: fillPlaceholders(query.params, values) });
@@ -92,6 +92,8 @@ export function namedStatement<V extends Record<string, unknown>>(name: string, 
     const result = await db.execute(build(values));
     return result.rows as Record<string, unknown>[];
   };
+  // The text with its $n parameters: what `explain (generic_plan)` reads.
+  return Object.assign(run, { text: query.sql });
 }
 
 /** Asks the database one trivial question: for readiness checks. */

@@ -331,6 +331,10 @@ export const journalEntries = pgTable(
     index('journal_email_outbox_idx')
       .on(t.id)
       .where(sql`${t.status} = 'queued' and ${t.channel} = 'email' and ${t.dispatchedAt} is null`),
+    // A provider's receipt finds its message's `sent` entry by the provider's id (`recordDeliveryReport`), one per SMS.
+    index('journal_sent_provider_message_idx')
+      .on(t.provider, t.providerMessageId)
+      .where(sql`${t.status} = 'sent' and ${t.providerMessageId} is not null`),
     // The work queues (`GET /v1/queues/*`) and their counts, asked every few seconds by each open console.
     index('journal_waiting_idx')
       .on(t.companyId, t.status, t.id)

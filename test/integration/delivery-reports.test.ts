@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
-import { createJournalRepository } from '../../src/db/repositories/journal';
+import { and, eq, sql } from 'drizzle-orm';
+import { createJournalRepository, DELIVERY_REPORT } from '../../src/db/repositories/journal';
 import { journalEntries } from '../../src/db/schema';
 import { deliveryReportStepKey } from '../../src/domain/keys';
 import { reasonText } from '../../src/domain/reasons';
@@ -106,6 +106,18 @@ describe('delivery reports in the journal', () => {
     expect(await report('msg-3')).toBeUndefined();
     const written = await h.db.select().from(journalEntries).where(eq(journalEntries.providerMessageId, 'msg-3'));
     expect(written.map((e) => e.status)).toEqual(['sent']);
+  });
+
+  it.each([
+    ['the shared default provider', DELIVERY_REPORT.anyCompany.text],
+    ['a company’s own provider', DELIVERY_REPORT.ofCompany.text],
+  ])('finds the sent entry of a receipt from %s by an index, not by reading the journal through', async (_, text) => {
+    const plan = await h.db.transaction(async (tx) => {
+      // Scans priced out: what remains is the way an index gives, if one fits.
+      await tx.execute(sql`set local enable_seqscan = off`);
+      return JSON.stringify((await tx.execute(sql.raw(`explain (generic_plan, format json) ${text}`))).rows);
+    });
+    expect(plan).toContain('journal_sent_provider_message_idx');
   });
 
   describe('a receipt that overtakes its sent entry', () => {

@@ -169,7 +169,7 @@ const DELIVERY_REPORT_NAMES = ['companyId', 'provider', 'providerMessageId', 'st
  * names are chosen per company, so its reports never match another
  * company's message.
  */
-const DELIVERY_REPORT = {
+export const DELIVERY_REPORT = {
   anyCompany: namedStatement<DeliveryReportValues>('journal_delivery_report', DELIVERY_REPORT_NAMES, (v) => deliveryReportSql(v, false)),
   ofCompany: namedStatement<DeliveryReportValues>('journal_delivery_report_company', DELIVERY_REPORT_NAMES, (v) => deliveryReportSql(v, true)),
 };

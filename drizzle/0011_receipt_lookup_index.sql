@@ -1,0 +1,1 @@
+CREATE INDEX "journal_sent_provider_message_idx" ON "journal_entries" USING btree ("provider","provider_message_id") WHERE "journal_entries"."status" = 'sent' and "journal_entries"."provider_message_id" is not null;
