@@ -487,15 +487,19 @@ async function main(): Promise<void> {
     const activitiesOf = (h: typeof serviceHistory) => (h.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
     const workflowTasksOf = (h: typeof serviceHistory) => (h.events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes).length;
 
+    const quiet = () => new Promise((r) => setTimeout(r, 2000));
     // Latency at half and at nine tenths of the service's measured delivery rate, open loop, both sides at the same rate.
     const latencyAt = async (share: number) => {
       const rate = median(delivered.service) * share;
       log(`latency at ${rate.toFixed(1)} events/s for ${sizes.latencySeconds} s`);
+      // Each window starts on a quiet machine: the runs of the measure before (the last ones' closing tasks) are done.
+      await quiet();
       const service = await openLoop(rate, sizes.latencySeconds, serviceSink, async (i) => {
         const id = `latency-${seq++}-${i}`;
         await postEvent(id);
         return serviceMessageIds(id);
       });
+      await quiet();
       const bare = await openLoop(rate, sizes.latencySeconds, bareSink, async () => {
         const n = seq++;
         const ids = contactIds.map((_, j) => `<bare-${n}-${j}@bench.example>`);
