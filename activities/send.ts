@@ -81,16 +81,17 @@ export function createSendActivities({
   const attempts = createSendAttemptRepository(db);
   const eventTypes = createEventTypeRepository(db);
 
+  /** The limits' verdict on counts of sent SMS (the counts `sentSms` and `beginSms` give). */
+  const smsRefusal = (sent: { toRecipient: number; byCompany: number }, audience: SendMessageInput['audience']) =>
+    smsLimitReason({ toRecipientLastHour: sent.toRecipient, byCompanyLastDay: sent.byCompany }, limits, audience);
   /**
    * SMS pumping protection: refuses an SMS past the per-phone hourly or the
    * per-company daily limit, counted from the journal's `sent` SMS. Checked
    * just before the provider call; concurrent sends to one phone may each see
    * the last free slot, so the limit can be passed by the number of sends in flight.
    */
-  const checkSmsLimits = async (companyId: string, to: string, audience: SendMessageInput['audience']): Promise<string | undefined> => {
-    const sent = await counters.sentSms(companyId, to, SMS_LIMIT_WINDOWS.recipientSeconds, SMS_LIMIT_WINDOWS.companySeconds);
-    return smsLimitReason({ toRecipientLastHour: sent.toRecipient, byCompanyLastDay: sent.byCompany }, limits, audience);
-  };
+  const checkSmsLimits = async (companyId: string, to: string, audience: SendMessageInput['audience']): Promise<string | undefined> =>
+    smsRefusal(await counters.sentSms(companyId, to, SMS_LIMIT_WINDOWS.recipientSeconds, SMS_LIMIT_WINDOWS.companySeconds), audience);
 
 
   /**
@@ -186,16 +187,10 @@ export function createSendActivities({
       // A local activity leaves no trace in the history until it returns: a worker's death runs it again from the start.
       const earlier = Context.current().info.isLocal ? await earlierEmailOutcomes(messages) : new Map<string, SendMessageResult>();
       const { workflowId, runId } = currentExecution();
-      /** Messages that have neither come to their `sent` write nor ended; whether any ended unsent; whether one took the closing entry along. */
-      let coming = messages.length;
+      /** Which messages have come to their `sent` write or ended; whether any ended unsent; whether one took the closing entry along. */
+      const came = messages.map(() => false);
       let anyNotSent = false;
       let closingTaken = false;
-      const came = messages.map(() => false);
-      const arrive = (i: number) => {
-        if (came[i]) return;
-        came[i] = true;
-        coming -= 1;
-      };
       const ends = messages.map(() => {
         let resolve!: () => void;
         const promise = new Promise<void>((r) => (resolve = r));
@@ -208,8 +203,8 @@ export function createSendActivities({
       const closingFor = (i: number): Closing | undefined =>
         completion
           ? async () => {
-              arrive(i);
-              if (coming > 0 || closingTaken || anyNotSent) return undefined;
+              came[i] = true;
+              if (!came.every(Boolean) || closingTaken || anyNotSent) return undefined;
               closingTaken = true;
               await Promise.all(ends.filter((_, j) => j !== i).map((end) => end.promise));
               return anyNotSent ? undefined : stepRow(completion, workflowId, runId);
@@ -226,7 +221,7 @@ export function createSendActivities({
               anyNotSent = true;
               return { failed: sendFailureOf(err) };
             } finally {
-              arrive(i);
+              came[i] = true;
               ends[i]!.resolve();
             }
           }),
@@ -480,7 +475,7 @@ export function createSendActivities({
 
     if (input.channel === 'sms') {
       const refused = smsBegun?.created
-        ? smsLimitReason({ toRecipientLastHour: smsBegun.counts.toRecipient, byCompanyLastDay: smsBegun.counts.byCompany }, limits, input.audience)
+        ? smsRefusal(smsBegun.counts, input.audience)
         : await stored(() => checkSmsLimits(input.scope.companyId, input.to, input.audience));
       if (refused) {
         await journal.record({
